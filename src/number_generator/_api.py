@@ -1,0 +1,217 @@
+"""The module-level conveniences: thin wrappers over a cached default generator."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ._params import DEFAULT_SPACING_RANGE, as_generator
+from .compose import SequenceGenerator
+from .datasets import DATASETS, DigitDataset, data_dir_for, default_split
+from .errors import InvalidParameterError
+from .export import prepare_output_dir, write_manifest, write_png
+from .phone import sample_unique_numbers
+
+__all__ = ["default_generator", "generate_numbers_sequence", "generate_phone_numbers"]
+
+_FLAG_STRINGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def default_generator(
+    dataset: DigitDataset | str | Path | None = None,
+    *,
+    split: str | None = None,
+    data_dir: str | Path | None = None,
+) -> SequenceGenerator:
+    """The process-wide generator for ``dataset``: the data is loaded once, then reused.
+
+    A :class:`DigitDataset` gets a fresh (cheap) generator; names and paths
+    are cached per resolved split and data folder.
+    """
+    if isinstance(dataset, DigitDataset):
+        return SequenceGenerator(dataset)
+    name = str(dataset) if dataset is not None else "mnist"
+    if name.lower() in DATASETS:
+        return _cached_generator(
+            name.lower(), split or default_split(), str(data_dir_for(name.lower(), data_dir))
+        )
+    return _cached_generator(name, split, None)
+
+
+@lru_cache(maxsize=8)
+def _cached_generator(name: str, split: str | None, data_dir: str | None) -> SequenceGenerator:
+    return SequenceGenerator(name, split=split, data_dir=data_dir)
+
+
+def _augment_from_flag(augment: Any, augment_flag: Any) -> Any:
+    """Merge seed 004's ``augment_flag="true"/"false"`` into ``augment``."""
+    if augment_flag is None:
+        return augment
+    if isinstance(augment_flag, str) and augment_flag.strip().lower() in _FLAG_STRINGS:
+        flag = _FLAG_STRINGS[augment_flag.strip().lower()]
+    elif isinstance(augment_flag, (bool, np.bool_)):
+        flag = bool(augment_flag)
+    else:
+        raise InvalidParameterError(
+            f"augment_flag={augment_flag!r}: expected 'true' or 'false' (or a bool)"
+        )
+    if augment not in (None, False) and not flag:
+        raise InvalidParameterError(
+            f"augment={augment!r} contradicts augment_flag={augment_flag!r}; pass only one"
+        )
+    return augment if augment not in (None, False) else (True if flag else None)
+
+
+def generate_numbers_sequence(
+    digits: Any,
+    spacing_range: tuple[int, int] = DEFAULT_SPACING_RANGE,
+    image_width: int | None = None,
+    *,
+    seed: int | np.random.Generator | None = None,
+    augment: Any = None,
+    image_height: int = 28,
+    fit: str = "pad",
+    dataset: DigitDataset | str | Path | None = None,
+    output_path: str | os.PathLike[str] | None = None,
+    augment_flag: str | bool | None = None,
+) -> npt.NDArray[np.float32]:
+    """Image of a sequence of handwritten digits drawn from MNIST.
+
+    Parameters
+    ----------
+    digits:
+        Iterable of ints 0-9, or a string of digit characters ("0042").
+    spacing_range:
+        ``(min, max)`` pixels of white between the *ink* of neighbouring
+        digits, each gap drawn uniformly from ``[min, max]`` inclusive.
+        Default ``(2, 8)``. Negative values make digits overlap.
+    image_width:
+        Width of the result in pixels; ``None``: the natural width of the
+        composed digits.
+    seed:
+        Int or ``numpy.random.Generator``; the same seed and arguments give
+        byte-identical images.
+    augment:
+        Augmentation to apply (``None``: none).
+    image_height:
+        Height in pixels (default 28, MNIST's own).
+    fit:
+        ``"pad"`` (default): centre on white paper so the spacing is exact,
+        scaling down uniformly only if the digits do not fit. ``"stretch"``:
+        resize to exactly ``(image_height, image_width)``, distorting the
+        aspect ratio (what the original seed projects did).
+    dataset:
+        A loaded :class:`DigitDataset`, a registered name or a path; default MNIST.
+    output_path:
+        Also save the image as a PNG: into this folder as ``<digits>.png``,
+        or to this file if it ends in ``.png``.
+    augment_flag:
+        ``"true"``/``"false"``: the spelling of seed 004's API.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``float32`` of shape ``(image_height, image_width)``, 0.0 = black ink,
+        1.0 = white paper.
+
+    Examples
+    --------
+    >>> image = generate_numbers_sequence([3, 5, 0], (2, 8), 120, seed=7)
+    >>> image.shape, image.dtype.name, float(image.max())
+    ((28, 120), 'float32', 1.0)
+    """
+    augment = _augment_from_flag(augment, augment_flag)
+    generator = default_generator(dataset)
+    rendered = generator.render(
+        digits,
+        spacing_range,
+        image_width,
+        seed=seed,
+        image_height=image_height,
+        fit=fit,
+        augment=augment if augment is not None else False,
+    )
+    if output_path is not None:
+        target = Path(output_path).expanduser()
+        if target.suffix.lower() != ".png":
+            target = prepare_output_dir(target) / f"{rendered.label}.png"
+        else:
+            prepare_output_dir(target.parent)
+        write_png(target, rendered.paper)
+    return rendered.image
+
+
+def generate_phone_numbers(
+    num_images: int,
+    image_width: int | None,
+    output_path: str | os.PathLike[str],
+    spacing_range: tuple[int, int] = DEFAULT_SPACING_RANGE,
+    *,
+    seed: int | np.random.Generator | None = None,
+    format: str = "mobile",
+    augment: Any = None,
+    image_height: int = 28,
+    fit: str = "pad",
+    dataset: DigitDataset | str | Path | None = None,
+    progress: bool | None = None,
+) -> list[tuple[str, Path]]:
+    """Write ``num_images`` PNGs of distinct phone numbers and a ``labels.csv``.
+
+    Parameters
+    ----------
+    num_images:
+        How many distinct numbers to draw (at most the format's capacity).
+    image_width, spacing_range, seed, augment, image_height, fit, dataset:
+        As for :func:`generate_numbers_sequence`.
+    output_path:
+        Folder to write into (created if missing). Files are named
+        ``<number>.png``; ``labels.csv`` lists ``file_name,label`` with the
+        label as a string, so the leading 0 survives.
+    format:
+        ``"mobile"`` (default: ``0[789]0`` + 8 digits, 11 digits),
+        ``"landline"`` (``0`` + area code, 10 digits), ``"toll_free"``
+        (``0120`` + 6 digits) or ``"ip"`` (``050`` + 8 digits).
+    progress:
+        Show a progress bar; default: only when stderr is a terminal.
+
+    Returns
+    -------
+    list of (label, path)
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> out = tempfile.mkdtemp()
+    >>> written = generate_phone_numbers(3, 200, out, seed=1)
+    >>> [len(label) for label, _ in written]
+    [11, 11, 11]
+    """
+    import sys
+
+    from tqdm import tqdm
+
+    rng = as_generator(seed)
+    numbers = sample_unique_numbers(num_images, format, rng)
+    folder = prepare_output_dir(output_path)
+    generator = default_generator(dataset)
+    resolved = augment if augment is not None else False
+    # Validate every option once before any file is written.
+    generator.render(
+        numbers[0], spacing_range, image_width, seed=0,
+        image_height=image_height, fit=fit, augment=resolved,
+    )
+    show = sys.stderr.isatty() if progress is None else progress
+    written: list[tuple[str, Path]] = []
+    for number in tqdm(numbers, desc="phone numbers", unit="img", disable=not show):
+        rendered = generator.render(
+            number, spacing_range, image_width, seed=rng, image_height=image_height,
+            fit=fit, augment=resolved,
+        )
+        written.append((number, write_png(folder / f"{number}.png", rendered.paper)))
+    write_manifest(folder / "labels.csv", ((path.name, label) for label, path in written))
+    return written

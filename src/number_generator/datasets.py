@@ -1,0 +1,516 @@
+"""Digit sources: the dataset object, built-in MNIST (downloaded and cached) and local files."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from . import _decoded_cache
+from ._download import fetch_file, mirrors_from_env
+from ._idx import read_idx
+from .errors import (
+    ChecksumError,
+    CorruptDatasetError,
+    DatasetNotFoundError,
+    InvalidParameterError,
+    InvalidTypeError,
+)
+
+__all__ = [
+    "DATASETS",
+    "MNIST",
+    "DigitDataset",
+    "RegisteredDataset",
+    "data_dir_for",
+    "get_mnist_data",
+    "load_dataset",
+    "load_idx_folder",
+    "load_mnist",
+    "load_npz",
+    "load_png_folder",
+]
+
+logger = logging.getLogger("number_generator")
+
+DATA_DIR_ENV = "NUMBER_GENERATOR_DATA_DIR"
+SPLIT_ENV = "NUMBER_GENERATOR_SPLIT"
+
+U8Array = npt.NDArray[np.uint8]
+IntArray = npt.NDArray[np.intp]
+
+
+class DigitDataset:
+    """Handwritten digit glyphs with labels, indexed for fast sampling.
+
+    Parameters
+    ----------
+    images:
+        ``uint8`` array of shape ``(N, H, W)``, white ink (255) on black (0),
+        as MNIST stores it.
+    labels:
+        Integer array of shape ``(N,)`` with values 0-9.
+    name, split:
+        Descriptive names, shown in messages and by the service.
+
+    Notes
+    -----
+    On construction the ink extent of every glyph is computed once: the first
+    and one-past-last column (and row) holding any non-zero pixel. Glyphs with
+    no ink at all are never sampled.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.zeros((10, 28, 28), np.uint8)
+    >>> images[:, 10:18, 12:15] = 255
+    >>> ds = DigitDataset(images, np.arange(10))
+    >>> ds.ink_columns[0].tolist()
+    [12, 15]
+    """
+
+    def __init__(
+        self,
+        images: npt.ArrayLike,
+        labels: npt.ArrayLike,
+        *,
+        name: str = "custom",
+        split: str | None = None,
+        ink_extents: npt.NDArray[np.int16] | None = None,
+    ) -> None:
+        images_arr = np.asarray(images)
+        labels_arr = np.asarray(labels)
+        if images_arr.dtype != np.uint8 or images_arr.ndim != 3:
+            raise InvalidParameterError(
+                f"images: expected a uint8 array of shape (N, H, W), "
+                f"got {images_arr.dtype} with shape {images_arr.shape}"
+            )
+        if labels_arr.shape != (images_arr.shape[0],) or labels_arr.dtype.kind not in "iu":
+            raise InvalidParameterError(
+                f"labels: expected {images_arr.shape[0]} integers to match the images, "
+                f"got {labels_arr.dtype} with shape {labels_arr.shape}"
+            )
+        if labels_arr.size and (labels_arr.min() < 0 or labels_arr.max() > 9):
+            bad = labels_arr[(labels_arr < 0) | (labels_arr > 9)][0]
+            raise InvalidParameterError(f"labels: {int(bad)!r} is not a digit 0-9")
+        self.images: U8Array = images_arr
+        self.labels: npt.NDArray[np.uint8] = labels_arr.astype(np.uint8, copy=False)
+        self.name = name
+        self.split = split
+        if ink_extents is None:
+            ink_extents = compute_ink_extents(images_arr)
+        #: ``(N, 4)`` int16: left, right, top, bottom ink bounds (right/bottom exclusive).
+        self.ink_extents = ink_extents
+        self.ink_columns = ink_extents[:, :2]
+        has_ink = ink_extents[:, 1] > ink_extents[:, 0]
+        candidates = np.flatnonzero(has_ink)
+        order = candidates[np.argsort(self.labels[candidates], kind="stable")]
+        counts = np.bincount(self.labels[order], minlength=10)
+        #: Dataset indices grouped by class: ``class_order[class_start[d]:][:class_count[d]]``.
+        self.class_order: IntArray = order.astype(np.intp)
+        self.class_count: IntArray = counts.astype(np.intp)
+        self.class_start: IntArray = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.intp)
+
+    @property
+    def glyph_shape(self) -> tuple[int, int]:
+        """``(height, width)`` of one glyph."""
+        return int(self.images.shape[1]), int(self.images.shape[2])
+
+    def __len__(self) -> int:
+        return int(self.images.shape[0])
+
+    def __repr__(self) -> str:
+        split = f", split={self.split!r}" if self.split else ""
+        return f"<DigitDataset {self.name!r}{split}: {len(self)} glyphs {self.glyph_shape}>"
+
+    def class_indices(self, digit: int) -> IntArray:
+        """Dataset indices of the (non-blank) glyphs of class ``digit``."""
+        start = self.class_start[digit]
+        return self.class_order[start : start + self.class_count[digit]]
+
+    def missing_classes(self) -> list[int]:
+        """Digits with no usable glyph."""
+        return [d for d in range(10) if self.class_count[d] == 0]
+
+    def subset(self, indices: npt.ArrayLike) -> DigitDataset:
+        """A new dataset holding only the glyphs at ``indices``."""
+        idx = np.asarray(indices, dtype=np.intp)
+        return DigitDataset(
+            self.images[idx],
+            self.labels[idx],
+            name=self.name,
+            split=self.split,
+            ink_extents=self.ink_extents[idx],
+        )
+
+
+def compute_ink_extents(images: U8Array) -> npt.NDArray[np.int16]:
+    """Left, right, top, bottom ink bounds of every glyph (right/bottom exclusive).
+
+    A glyph without ink gets ``(0, 0, 0, 0)``.
+    """
+    n, height, width = images.shape
+    cols = images.max(axis=1) > 0
+    rows = images.max(axis=2) > 0
+    extents = np.zeros((n, 4), np.int16)
+    blank = ~cols.any(axis=1)
+    extents[:, 0] = cols.argmax(axis=1)
+    extents[:, 1] = width - cols[:, ::-1].argmax(axis=1)
+    extents[:, 2] = rows.argmax(axis=1)
+    extents[:, 3] = height - rows[:, ::-1].argmax(axis=1)
+    extents[blank] = 0
+    return extents
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One published file and its SHA-256 digest."""
+
+    file_name: str
+    sha256: str
+
+
+class RegisteredDataset:
+    """A downloadable MNIST-like dataset; subclasses change only class attributes."""
+
+    name: ClassVar[str]
+    mirrors: ClassVar[tuple[str, ...]]
+    #: split -> (images file, labels file)
+    resources: ClassVar[dict[str, tuple[Resource, Resource]]]
+    default_split: ClassVar[str] = "train"
+
+    @classmethod
+    def splits(cls) -> tuple[str, ...]:
+        """Split names accepted by :meth:`load`; ``"all"`` joins every split."""
+        return (*cls.resources, "all")
+
+    @classmethod
+    def check_split(cls, split: str) -> str:
+        """Return ``split`` if it is known, else raise ``InvalidParameterError``."""
+        if split not in cls.splits():
+            allowed = ", ".join(repr(s) for s in cls.splits())
+            raise InvalidParameterError(
+                f"split={split!r}: unknown split of {cls.name}; expected one of {allowed}"
+            )
+        return split
+
+    @classmethod
+    def download(
+        cls, split: str = "train", data_dir: str | Path | None = None, *, progress: bool | None = None
+    ) -> list[Path]:
+        """Make sure the files of ``split`` are present and verified; return their paths."""
+        cls.check_split(split)
+        folder = data_dir_for(cls.name, data_dir)
+        names = list(cls.resources) if split == "all" else [split]
+        paths = []
+        for part in names:
+            for resource in cls.resources[part]:
+                paths.append(cls._ensure_file(resource, folder, progress))
+        return paths
+
+    @classmethod
+    def load(
+        cls, split: str = "train", data_dir: str | Path | None = None, *, progress: bool | None = None
+    ) -> DigitDataset:
+        """Load ``split`` (``"all"`` concatenates the splits), downloading if needed."""
+        cls.check_split(split)
+        folder = data_dir_for(cls.name, data_dir)
+        names = list(cls.resources) if split == "all" else [split]
+        parts = [cls._load_part(part, folder, progress) for part in names]
+        if len(parts) == 1:
+            images, labels, extents = parts[0]
+        else:
+            images = np.concatenate([p[0] for p in parts])
+            labels = np.concatenate([p[1] for p in parts])
+            extents = np.concatenate([p[2] for p in parts])
+        return DigitDataset(images, labels, name=cls.name, split=split, ink_extents=extents)
+
+    @classmethod
+    def _load_part(
+        cls, part: str, folder: Path, progress: bool | None
+    ) -> tuple[U8Array, npt.NDArray[np.uint8], npt.NDArray[np.int16]]:
+        image_res, label_res = cls.resources[part]
+        image_path, label_path = folder / image_res.file_name, folder / label_res.file_name
+        cached = _decoded_cache.load(image_path, label_path)
+        if cached is not None:
+            return cached
+        for resource in (image_res, label_res):
+            cls._ensure_file(resource, folder, progress)
+        images = read_idx(image_path)
+        labels = read_idx(label_path)
+        if images.dtype != np.uint8 or images.ndim != 3:
+            raise CorruptDatasetError(f"{image_path}: expected uint8 N×H×W images, got {images.shape}")
+        if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+            raise CorruptDatasetError(
+                f"{label_path}: {labels.shape} labels do not match {images.shape[0]} images"
+            )
+        images_u8 = images.astype(np.uint8, copy=False)
+        labels_u8 = labels.astype(np.uint8, copy=False)
+        extents = compute_ink_extents(images_u8)
+        _decoded_cache.save(image_path, label_path, images_u8, labels_u8, extents)
+        return images_u8, labels_u8, extents
+
+    @classmethod
+    def _ensure_file(cls, resource: Resource, folder: Path, progress: bool | None) -> Path:
+        path = folder / resource.file_name
+        if path.is_file():
+            digest = _sha256(path)
+            if digest == resource.sha256:
+                return path
+            raise ChecksumError(
+                f"{path}: SHA-256 is {digest}, expected {resource.sha256} "
+                "(the file is corrupt or not the published one); delete it to download it again"
+            )
+        logger.info("%s not found in %s, downloading", resource.file_name, folder)
+        try:
+            return fetch_file(
+                resource.file_name,
+                resource.sha256,
+                folder,
+                mirrors_from_env(cls.mirrors),
+                progress=progress,
+            )
+        except PermissionError as exc:
+            raise DatasetNotFoundError(
+                f"{resource.file_name} is missing from {folder} and that folder is not writable "
+                f"({exc}); set {DATA_DIR_ENV} or pass data_dir= to a writable folder"
+            ) from exc
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class MNIST(RegisteredDataset):
+    """The MNIST database of handwritten digits (LeCun, Cortes, Burges), 60k train + 10k test."""
+
+    name = "mnist"
+    mirrors = (
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    )
+    resources = {  # noqa: RUF012 - class-level constant table
+        "train": (
+            Resource(
+                "train-images-idx3-ubyte.gz",
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            ),
+            Resource(
+                "train-labels-idx1-ubyte.gz",
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            ),
+        ),
+        "test": (
+            Resource(
+                "t10k-images-idx3-ubyte.gz",
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            ),
+            Resource(
+                "t10k-labels-idx1-ubyte.gz",
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            ),
+        ),
+    }
+
+
+#: Registered dataset names -> class.
+DATASETS: dict[str, type[RegisteredDataset]] = {"mnist": MNIST}
+
+
+def data_dir_for(name: str, data_dir: str | Path | None = None) -> Path:
+    """Folder holding a registered dataset's files.
+
+    ``data_dir`` if given, else ``$NUMBER_GENERATOR_DATA_DIR``, else
+    ``<user cache dir>/number_generator/<name>``.
+    """
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("number_generator")) / name
+
+
+def default_split() -> str:
+    """``$NUMBER_GENERATOR_SPLIT`` if set, else ``"train"``."""
+    return os.environ.get(SPLIT_ENV) or "train"
+
+
+def load_mnist(
+    split: str | None = None, data_dir: str | Path | None = None, *, progress: bool | None = None
+) -> DigitDataset:
+    """Load MNIST, downloading and verifying the files if they are missing.
+
+    Parameters
+    ----------
+    split:
+        ``"train"`` (60,000 glyphs), ``"test"`` (10,000) or ``"all"``.
+        Default: ``$NUMBER_GENERATOR_SPLIT``, else ``"train"``.
+    data_dir:
+        Folder with the ``*-idx?-ubyte.gz`` files. Default:
+        ``$NUMBER_GENERATOR_DATA_DIR``, else the user cache folder.
+    progress:
+        Progress bar while downloading; default: only on a terminal.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unknown ``split``.
+    DownloadError, ChecksumError, CorruptDatasetError
+        The files could not be had, or are not the published ones.
+
+    Examples
+    --------
+    >>> ds = load_mnist("test")
+    >>> len(ds), ds.glyph_shape
+    (10000, (28, 28))
+    """
+    return MNIST.load(split or default_split(), data_dir, progress=progress)
+
+
+def get_mnist_data(
+    split: str | None = None, data_dir: str | Path | None = None
+) -> tuple[U8Array, npt.NDArray[np.uint8]]:
+    """``(images, labels)`` of MNIST, the call seed 004's users know."""
+    dataset = load_mnist(split, data_dir)
+    return dataset.images, dataset.labels
+
+
+def load_npz(path: str | Path, *, split: str | None = None) -> DigitDataset:
+    """Load glyphs from a ``.npz`` holding ``x_<split>`` / ``y_<split>`` arrays.
+
+    With ``split=None`` every ``x_*`` array with a matching ``y_*`` is joined
+    (a file with plain ``x`` / ``y`` works too).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetNotFoundError(f"dataset={str(path)!r}: no such .npz file")
+    with np.load(path) as archive:
+        keys = set(archive.files)
+        if split is not None:
+            pairs = [(f"x_{split}", f"y_{split}")]
+        else:
+            pairs = [(k, "y" + k[1:]) for k in sorted(keys) if k.startswith("x") and "y" + k[1:] in keys]
+        missing = [k for pair in pairs for k in pair if k not in keys]
+        if not pairs or missing:
+            raise CorruptDatasetError(
+                f"{path}: expected arrays x_<split> and y_<split>, found {sorted(keys)}"
+            )
+        images = np.concatenate([archive[x] for x, _ in pairs])
+        labels = np.concatenate([archive[y] for _, y in pairs])
+    if images.dtype != np.uint8:
+        raise CorruptDatasetError(f"{path}: images must be uint8, got {images.dtype}")
+    return DigitDataset(images, labels, name=path.stem, split=split)
+
+
+def load_idx_folder(path: str | Path) -> DigitDataset:
+    """Load every ``*images*`` / ``*labels*`` IDX pair (``.gz`` or raw) in a folder."""
+    folder = Path(path)
+    image_files = sorted(p for p in folder.iterdir() if "images" in p.name and "idx3" in p.name)
+    if not image_files:
+        raise DatasetNotFoundError(f"dataset={str(folder)!r}: no *images-idx3* files in the folder")
+    images, labels = [], []
+    for image_file in image_files:
+        label_file = image_file.with_name(
+            image_file.name.replace("images", "labels").replace("idx3", "idx1")
+        )
+        if not label_file.is_file():
+            raise DatasetNotFoundError(f"{image_file}: no matching labels file {label_file.name}")
+        images.append(read_idx(image_file))
+        labels.append(read_idx(label_file))
+    return DigitDataset(
+        np.concatenate(images).astype(np.uint8), np.concatenate(labels), name=folder.name
+    )
+
+
+def load_png_folder(path: str | Path, *, invert: bool | None = None) -> DigitDataset:
+    """Load a folder with one sub-folder of PNG glyphs per class (``0/`` … ``9/``).
+
+    All images must have the same size. ``invert``: the glyphs are black ink
+    on white paper and must be inverted; default: guessed from the mean of the
+    border pixels.
+    """
+    import cv2
+
+    folder = Path(path)
+    images: list[U8Array] = []
+    labels: list[int] = []
+    for digit in range(10):
+        class_dir = folder / str(digit)
+        if not class_dir.is_dir():
+            continue
+        for file in sorted(class_dir.glob("*.png")):
+            glyph = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
+            if glyph is None:
+                raise CorruptDatasetError(f"{file}: not a readable PNG image")
+            if images and glyph.shape != images[0].shape:
+                raise CorruptDatasetError(
+                    f"{file}: size {glyph.shape} differs from the first glyph's {images[0].shape}"
+                )
+            images.append(glyph)
+            labels.append(digit)
+    if not images:
+        raise DatasetNotFoundError(
+            f"dataset={str(folder)!r}: no PNG files in sub-folders 0/ … 9/"
+        )
+    stack = np.stack(images)
+    if invert is None:
+        border = np.concatenate([stack[:, 0, :], stack[:, -1, :], stack[:, :, 0], stack[:, :, -1]], 1)
+        invert = float(border.mean()) > 127
+    if invert:
+        stack = 255 - stack
+    return DigitDataset(stack, np.array(labels), name=folder.name)
+
+
+def load_dataset(
+    dataset: str | Path | DigitDataset | None = None,
+    *,
+    split: str | None = None,
+    data_dir: str | Path | None = None,
+) -> DigitDataset:
+    """Resolve ``dataset`` to a :class:`DigitDataset`.
+
+    Accepts a loaded dataset (returned as is), ``None`` (MNIST), a registered
+    name (``"mnist"``), a ``.npz`` file, a folder of IDX files or a folder of
+    per-class PNG folders.
+    """
+    if isinstance(dataset, DigitDataset):
+        return dataset
+    if dataset is None:
+        dataset = "mnist"
+    if not isinstance(dataset, (str, os.PathLike)):
+        raise InvalidTypeError(
+            f"dataset={dataset!r}: expected a DigitDataset, a registered name "
+            f"({', '.join(DATASETS)}) or a path"
+        )
+    key = str(dataset)
+    if key.lower() in DATASETS:
+        registered = DATASETS[key.lower()]
+        return registered.load(split or default_split(), data_dir)
+    path = Path(key).expanduser()
+    if path.suffix == ".npz":
+        return load_npz(path, split=split)
+    if path.is_dir():
+        if any((path / str(d)).is_dir() for d in range(10)):
+            return load_png_folder(path)
+        return load_idx_folder(path)
+    raise InvalidParameterError(
+        f"dataset={key!r}: not a registered dataset ({', '.join(sorted(DATASETS))}), "
+        "a .npz file or a folder"
+    )
+

@@ -1,0 +1,91 @@
+"""Japanese-style phone number formats and sampling of unique numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._params import check_choice
+from .errors import InvalidParameterError, InvalidTypeError
+
+__all__ = ["PHONE_FORMATS", "PhoneFormat", "sample_unique_numbers"]
+
+
+@dataclass(frozen=True)
+class PhoneFormat:
+    """Numbers made of one of ``prefixes`` followed by ``free_digits`` random digits.
+
+    ``leading_nonzero``: the first free digit is 1-9 (Japanese area codes never
+    make the third digit of a landline number 0, which marks a non-geographic
+    ``0X0`` number).
+    """
+
+    name: str
+    prefixes: tuple[str, ...]
+    free_digits: int
+    example: str
+    leading_nonzero: bool = False
+
+    @property
+    def capacity(self) -> int:
+        """How many distinct numbers the format can produce."""
+        first = 9 if self.leading_nonzero else 10
+        return len(self.prefixes) * first * 10 ** (self.free_digits - 1)
+
+    @property
+    def length(self) -> int:
+        """Digits in one number."""
+        return len(self.prefixes[0]) + self.free_digits
+
+    def number(self, k: int) -> str:
+        """The ``k``-th number of the format, ``0 <= k < capacity``."""
+        per_prefix = self.capacity // len(self.prefixes)
+        prefix_index, rest = divmod(k, per_prefix)
+        if self.leading_nonzero:
+            tail_size = 10 ** (self.free_digits - 1)
+            first, tail = divmod(rest, tail_size)
+            body = f"{first + 1}{tail:0{self.free_digits - 1}d}"
+        else:
+            body = f"{rest:0{self.free_digits}d}"
+        return self.prefixes[prefix_index] + body
+
+
+#: The supported formats, by name.
+PHONE_FORMATS: dict[str, PhoneFormat] = {
+    f.name: f
+    for f in (
+        PhoneFormat("mobile", ("070", "080", "090"), 8, "090-1234-5678"),
+        PhoneFormat(
+            "landline",
+            tuple(f"0{d}" for d in range(1, 10)),
+            8,
+            "03-1234-5678",
+            leading_nonzero=True,
+        ),
+        PhoneFormat("toll_free", ("0120",), 6, "0120-123-456"),
+        PhoneFormat("ip", ("050",), 8, "050-1234-5678"),
+    )
+}
+
+
+def sample_unique_numbers(num_images: int, format: str, rng: np.random.Generator) -> list[str]:
+    """``num_images`` distinct numbers of ``format``, drawn uniformly without replacement.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unknown format, or more numbers than the format can supply.
+    """
+    spec = PHONE_FORMATS[check_choice(format, "format", PHONE_FORMATS)]
+    if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer)):
+        raise InvalidTypeError(f"num_images={num_images!r}: expected a positive integer")
+    if num_images <= 0:
+        raise InvalidParameterError(f"num_images={num_images!r}: must be at least 1")
+    if num_images > spec.capacity:
+        raise InvalidParameterError(
+            f"num_images={num_images!r}: the {format!r} format has only {spec.capacity:,} "
+            "distinct numbers; ask for fewer or choose another format"
+        )
+    picks = rng.choice(spec.capacity, size=int(num_images), replace=False)
+    return [spec.number(int(k)) for k in picks]

@@ -60,11 +60,12 @@ def _augment_from_flag(augment: Any, augment_flag: Any) -> Any:
         raise InvalidParameterError(
             f"augment_flag={augment_flag!r}: expected 'true' or 'false' (or a bool)"
         )
-    if augment not in (None, False) and not flag:
+    unset = augment is None or augment is False
+    if not unset and not flag:
         raise InvalidParameterError(
             f"augment={augment!r} contradicts augment_flag={augment_flag!r}; pass only one"
         )
-    return augment if augment not in (None, False) else (True if flag else None)
+    return (True if flag else None) if unset else augment
 
 
 def generate_numbers_sequence(
@@ -134,7 +135,7 @@ def generate_numbers_sequence(
         seed=seed,
         image_height=image_height,
         fit=fit,
-        augment=augment if augment is not None else False,
+        augment=augment,
     )
     if output_path is not None:
         target = Path(output_path).expanduser()
@@ -199,18 +200,17 @@ def generate_phone_numbers(
     numbers = sample_unique_numbers(num_images, format, rng)
     folder = prepare_output_dir(output_path)
     generator = default_generator(dataset)
-    resolved = augment if augment is not None else False
     # Validate every option once before any file is written.
     generator.render(
         numbers[0], spacing_range, image_width, seed=0,
-        image_height=image_height, fit=fit, augment=resolved,
+        image_height=image_height, fit=fit, augment=augment,
     )
     show = sys.stderr.isatty() if progress is None else progress
     written: list[tuple[str, Path]] = []
     for number in tqdm(numbers, desc="phone numbers", unit="img", disable=not show):
         rendered = generator.render(
             number, spacing_range, image_width, seed=rng, image_height=image_height,
-            fit=fit, augment=resolved,
+            fit=fit, augment=augment,
         )
         written.append((number, write_png(folder / f"{number}.png", rendered.paper)))
     write_manifest(folder / "labels.csv", ((path.name, label) for label, path in written))

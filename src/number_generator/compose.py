@@ -28,7 +28,10 @@ from .augment import resolve_augment
 from .datasets import DigitDataset, load_dataset
 from .errors import InvalidParameterError
 
-__all__ = ["SequenceGenerator", "SequenceImage"]
+__all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
+
+#: Default of the per-call ``augment`` argument: use the generator's own augmentation.
+INHERIT: Any = object()
 
 U8Array = npt.NDArray[np.uint8]
 F32Array = npt.NDArray[np.float32]
@@ -127,7 +130,7 @@ class SequenceGenerator:
         seed: int | np.random.Generator | None = None,
         image_height: int = 28,
         fit: str = "pad",
-        augment: Any = False,
+        augment: Any = INHERIT,
     ) -> F32Array:
         """Image of ``digits`` as ``float32`` ``(image_height, image_width)``, 1.0 = paper.
 
@@ -152,7 +155,7 @@ class SequenceGenerator:
         seed: int | np.random.Generator | None = None,
         image_height: int = 28,
         fit: str = "pad",
-        augment: Any = False,
+        augment: Any = INHERIT,
     ) -> SequenceImage:
         """Render ``digits`` and report which glyphs were drawn and where they landed.
 
@@ -176,7 +179,7 @@ class SequenceGenerator:
             than ``image_width`` is scaled down uniformly. ``"stretch"``:
             resize the strip to exactly ``(image_height, image_width)``.
         augment:
-            ``False`` keeps the instance's augmentation; anything else replaces it.
+            Augmentation for this call; default :data:`INHERIT`, the instance's.
 
         Raises
         ------
@@ -189,7 +192,7 @@ class SequenceGenerator:
         low, high = check_spacing(spacing_range, height)
         width = check_width(image_width)
         check_choice(fit, "fit", FITS)
-        if augment is not False:
+        if augment is not INHERIT:
             resolve_augment(augment)
         rng = self.rng if seed is None else as_generator(seed)
 

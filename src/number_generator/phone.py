@@ -9,7 +9,7 @@ import numpy as np
 from ._params import check_choice
 from .errors import InvalidParameterError, InvalidTypeError
 
-__all__ = ["PHONE_FORMATS", "PhoneFormat", "sample_unique_numbers"]
+__all__ = ["PHONE_FORMATS", "PhoneFormat", "check_capacity", "sample_unique_numbers"]
 
 
 @dataclass(frozen=True)
@@ -69,13 +69,13 @@ PHONE_FORMATS: dict[str, PhoneFormat] = {
 }
 
 
-def sample_unique_numbers(num_images: int, format: str, rng: np.random.Generator) -> list[str]:
-    """``num_images`` distinct numbers of ``format``, drawn uniformly without replacement.
+def check_capacity(num_images: int, format: str) -> PhoneFormat:
+    """The format named ``format``, after checking it can supply ``num_images`` numbers.
 
     Raises
     ------
     InvalidParameterError
-        Unknown format, or more numbers than the format can supply.
+        Unknown format, ``num_images`` < 1, or more numbers than the format has.
     """
     spec = PHONE_FORMATS[check_choice(format, "format", PHONE_FORMATS)]
     if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer)):
@@ -87,5 +87,17 @@ def sample_unique_numbers(num_images: int, format: str, rng: np.random.Generator
             f"num_images={num_images!r}: the {format!r} format has only {spec.capacity:,} "
             "distinct numbers; ask for fewer or choose another format"
         )
+    return spec
+
+
+def sample_unique_numbers(num_images: int, format: str, rng: np.random.Generator) -> list[str]:
+    """``num_images`` distinct numbers of ``format``, drawn uniformly without replacement.
+
+    Raises
+    ------
+    InvalidParameterError
+        As :func:`check_capacity`.
+    """
+    spec = check_capacity(num_images, format)
     picks = rng.choice(spec.capacity, size=int(num_images), replace=False)
     return [spec.number(int(k)) for k in picks]

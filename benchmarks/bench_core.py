@@ -1,0 +1,72 @@
+"""Core throughput: composition, the module-level function, cold start, phone-number PNGs.
+
+Targets (issue 2, one core, dataset cached): generate >= 15,000 images/s for
+10 digits into width 280 with fit="pad"; the module function within 1.5x of
+that; a cold process (import + load + first image) < 0.5 s; phone-number PNGs
+>= 3,000 images/s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from _timing import one_core, throughput
+
+import number_generator
+from number_generator import SequenceGenerator, generate_numbers_sequence, generate_phone_numbers
+from number_generator.export import encode_png
+
+DIGITS = "0123456789"
+COLD_START = (
+    "import number_generator as ng; "
+    "ng.generate_numbers_sequence('0123456789', (2, 8), 280)"
+)
+
+
+def _cold_start_seconds(repeats: int) -> dict[str, float]:
+    times = []
+    for _ in range(repeats + 1):  # the first run also fills the decoded-array cache
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-c", COLD_START], check=True)
+        times.append(time.perf_counter() - start)
+    return {"median_s": round(statistics.median(times[1:]), 3), "max_s": round(max(times[1:]), 3)}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    n = 500 if quick else 3000
+    repeats = 3 if quick else 7
+    generator = SequenceGenerator(number_generator.load_mnist(), seed=0)
+    generate_numbers_sequence(DIGITS, (2, 8), 280)  # load the default instance
+    results: dict[str, Any] = {}
+    with one_core():
+        results["generate_pad_10_digits_w280"] = throughput(
+            lambda: [generator.generate(DIGITS, (2, 8), 280) for _ in range(n)], n, repeats=repeats
+        )
+        results["generate_stretch_10_digits_w280"] = throughput(
+            lambda: [generator.generate(DIGITS, (2, 8), 280, fit="stretch") for _ in range(n)],
+            n, repeats=repeats,
+        )
+        results["module_function_10_digits_w280"] = throughput(
+            lambda: [generate_numbers_sequence(DIGITS, (2, 8), 280) for _ in range(n)],
+            n, repeats=repeats,
+        )
+        image = generator.render(DIGITS, (2, 8), 280).paper
+        results["png_encode_28x280"] = throughput(
+            lambda: [encode_png(image) for _ in range(n)], n, repeats=repeats
+        )
+        with tempfile.TemporaryDirectory() as out:
+            count = 300 if quick else 2000
+            results["phone_numbers_png"] = throughput(
+                lambda: generate_phone_numbers(count, 280, out, progress=False),
+                count, repeats=3,
+            )
+        results["cold_start"] = _cold_start_seconds(3 if quick else 7)
+    pad = results["generate_pad_10_digits_w280"]["median_per_s"]
+    module = results["module_function_10_digits_w280"]["median_per_s"]
+    results["module_vs_generate_slowdown"] = round(pad / module, 3)
+    return results

@@ -1,0 +1,101 @@
+"""Module-level API: the spec functions, the seeds' calling conventions, the default instance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import number_generator
+from number_generator import (
+    InvalidParameterError,
+    default_generator,
+    generate_numbers_sequence,
+    get_mnist_data,
+)
+from number_generator.augment import AugmentationUnavailableError
+
+
+def test_public_names_are_exported() -> None:
+    for name in (
+        "generate_numbers_sequence",
+        "generate_phone_numbers",
+        "load_mnist",
+        "SequenceGenerator",
+        "get_mnist_data",
+    ):
+        assert name in number_generator.__all__
+        assert callable(getattr(number_generator, name))
+    assert number_generator.__version__.count(".") == 2
+
+
+def test_spec_call() -> None:
+    image = generate_numbers_sequence([3, 5, 0], (2, 8), 120)
+    assert image.shape == (28, 120) and image.dtype == np.float32
+    assert image.max() == 1.0 and image.min() < 0.1
+
+
+def test_same_seed_same_bytes_through_the_module_function() -> None:
+    first = generate_numbers_sequence("0123456789", (0, 6), 280, seed=42)
+    second = generate_numbers_sequence("0123456789", (0, 6), 280, seed=42)
+    assert first.tobytes() == second.tobytes()
+
+
+def test_default_instance_is_cached_and_loads_data_once() -> None:
+    assert default_generator() is default_generator()
+    assert default_generator().dataset is default_generator("mnist").dataset
+    assert len(default_generator().dataset) == 10_000  # NUMBER_GENERATOR_SPLIT=test
+
+
+def test_loaded_dataset_can_be_passed(mnist_test: number_generator.DigitDataset) -> None:
+    sevens = mnist_test.subset(np.flatnonzero(mnist_test.labels == 7))
+    image = generate_numbers_sequence("777", (2, 2), 80, dataset=sevens, seed=0)
+    assert image.shape == (28, 80)
+
+
+def test_seed_000_keywords_save_a_png(tmp_path: Path) -> None:
+    """Seed 000 passed image_width= and output_path= as keywords and omitted spacing_range."""
+    image = generate_numbers_sequence(digits=[7, 8, 6, 7, 7], image_width=150, output_path=tmp_path)
+    saved = cv2.imread(str(tmp_path / "78677.png"), cv2.IMREAD_UNCHANGED)
+    assert saved.dtype == np.uint8 and saved.shape == (28, 150)
+    assert np.array_equal(saved, np.rint(image * 255).astype(np.uint8))
+
+
+def test_output_path_may_name_the_png_file(tmp_path: Path) -> None:
+    target = tmp_path / "nested" / "number.png"
+    generate_numbers_sequence("12", (2, 8), 60, output_path=target)
+    assert cv2.imread(str(target), cv2.IMREAD_GRAYSCALE).shape == (28, 60)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["number.png"]
+
+
+def test_natural_width_when_width_omitted() -> None:
+    image = generate_numbers_sequence("11", (3, 3))
+    assert image.shape[0] == 28 and image.shape[1] < 40
+
+
+def test_seed_004_augment_flag() -> None:
+    image = generate_numbers_sequence(
+        digits=[4, 2], spacing_range=(5, 10), image_width=56, augment_flag="false"
+    )
+    assert image.shape == (28, 56)
+    with pytest.raises(AugmentationUnavailableError):
+        generate_numbers_sequence([4, 2], (5, 10), 56, augment_flag="true")
+    with pytest.raises(InvalidParameterError, match="augment_flag='maybe'"):
+        generate_numbers_sequence([4, 2], (5, 10), 56, augment_flag="maybe")
+
+
+def test_output_path_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "file.txt"
+    blocker.write_text("x")
+    with pytest.raises(InvalidParameterError, match="exists and is not a folder"):
+        generate_numbers_sequence("12", (2, 8), 60, output_path=blocker)
+    with pytest.raises(InvalidParameterError, match="cannot create the folder"):
+        generate_numbers_sequence("12", (2, 8), 60, output_path=blocker / "sub")
+
+
+def test_get_mnist_data() -> None:
+    images, labels = get_mnist_data()
+    assert images.shape == (10_000, 28, 28) and images.dtype == np.uint8
+    assert labels.shape == (10_000,) and set(np.unique(labels).tolist()) == set(range(10))

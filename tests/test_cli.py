@@ -1,0 +1,184 @@
+"""The command-line tools: outputs, the seeds' flag spellings, exit codes and messages."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from number_generator import __version__
+from number_generator.cli import generate_numbers_sequence_main, generate_phone_numbers_main, main
+
+BIN = Path(sys.executable).parent
+
+
+def run(entry: object, argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = entry(argv)  # type: ignore[operator]
+    except SystemExit as exc:  # argparse's own exits (--help, --version, usage errors)
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_sequence_writes_png_named_after_the_sequence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        generate_numbers_sequence_main,
+        ["0901234567", "--min-spacing", "2", "--max-spacing", "6", "--image-width", "300",
+         "--output-path", str(tmp_path), "--seed", "1"],
+        capsys,
+    )
+    assert (code, err) == (0, "")
+    target = tmp_path / "0901234567.png"
+    assert out.strip() == str(target)
+    image = cv2.imread(str(target), cv2.IMREAD_UNCHANGED)
+    assert image.shape == (28, 300) and image.dtype == np.uint8
+
+
+def test_sequence_defaults_to_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, _, _ = run(generate_numbers_sequence_main, ["42"], capsys)
+    assert code == 0 and (tmp_path / "42.png").is_file()
+
+
+def test_same_seed_same_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name in ("a", "b"):
+        args = ["sequence", "31415", "--seed", "7", "--image-width", "150",
+                "--output-path", str(tmp_path / name / "x.png")]
+        assert run(main, args, capsys)[0] == 0
+    assert (tmp_path / "a" / "x.png").read_bytes() == (tmp_path / "b" / "x.png").read_bytes()
+
+
+def test_phone_writes_images_and_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(
+        generate_phone_numbers_main,
+        ["--num-images", "6", "--min-spacing", "1", "--max-spacing", "4", "--image-width", "220",
+         "--output-path", str(tmp_path), "--format", "landline", "--image-height", "32"],
+        capsys,
+    )
+    assert (code, err) == (0, "")
+    assert "wrote 6 images" in out
+    with (tmp_path / "labels.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 6 and all(len(r["label"]) == 10 for r in rows)
+    first = cv2.imread(str(tmp_path / rows[0]["file_name"]), cv2.IMREAD_UNCHANGED)
+    assert first.shape == (32, 220)
+
+
+def test_seed_000_flag_spellings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out_dir = str(tmp_path / "outputs")
+    assert run(main, ["sequence", "--image_width", "150", "--output_dir", out_dir,
+                      "--digits", "78677"], capsys)[0] == 0
+    assert run(main, ["phone", "--num_images", "3", "--image_width", "150",
+                      "--output_dir", out_dir], capsys)[0] == 0
+    names = sorted(p.name for p in (tmp_path / "outputs").iterdir())
+    assert "78677.png" in names and "labels.csv" in names and len(names) == 5
+
+
+def test_seed_004_flag_spellings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["sequence", "-n", "42", "-a", "0", "-smin", "5", "-smax", "10", "-w", "56",
+            "-o", str(tmp_path)]
+    assert run(main, args, capsys)[0] == 0
+    assert cv2.imread(str(tmp_path / "42.png"), cv2.IMREAD_GRAYSCALE).shape == (28, 56)
+
+
+def test_download_verifies_present_files(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(main, ["download", "--split", "test"], capsys)
+    assert code == 0
+    assert "t10k-images-idx3-ubyte.gz" in out and "sha256 verified" in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(main, ["--version"], capsys)
+    assert code == 0 and out.strip() == f"number-generator {__version__}"
+
+
+BAD = [
+    (["sequence", "4a2"], "SEQUENCE='4a2': 'a' is not a digit"),
+    (["sequence", ""], "empty"),
+    (["sequence"], "the following arguments are required: SEQUENCE"),
+    (["sequence", "12", "--digits", "34"], "either as SEQUENCE or with --digits"),
+    (["sequence", "12", "--min-spacing", "5", "--max-spacing", "2"],
+     "--min-spacing 5 is greater than --max-spacing 2"),
+    (["sequence", "12", "--min-spacing", "-20"], "would hide whole digits"),
+    (["sequence", "12", "--image-width", "0"], "0 is not in the range 1..16384"),
+    (["sequence", "12", "--image-width", "abc"], "'abc' is not an integer"),
+    (["sequence", "12", "--image-width", "99999"], "99999 is not in the range"),
+    (["sequence", "12", "--image-height", "2"], "2 is not in the range 8..1024"),
+    (["sequence", "12", "--fit", "squash"], "invalid choice: 'squash'"),
+    (["sequence", "12", "--split", "dev"], "invalid choice: 'dev'"),
+    (["sequence", "12", "--seed", "-4"], "-4 is not in the range"),
+    (["sequence", "12", "--augment", "1"], "augmentation is not available"),
+    (["phone"], "the following arguments are required: --num-images"),
+    (["phone", "--num-images", "0"], "0 is not in the range"),
+    (["phone", "--num-images", "2000000", "--format", "toll_free"],
+     "--num-images=2000000: the 'toll_free' format has only 1,000,000 distinct numbers"),
+    (["phone", "--num-images", "2", "--format", "cell"], "invalid choice: 'cell'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ([], "the following arguments are required: COMMAND"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a) or "none" for a, _ in BAD])
+def test_bad_input_exits_2_with_one_line(
+    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(main, argv, capsys)
+    assert code == 2
+    assert out == ""
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert list(tmp_path.iterdir()) == [], "nothing written on failure"
+
+
+def test_output_path_that_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    code, _, err = run(main, ["phone", "--num-images", "2", "--output-path", str(blocker)], capsys)
+    assert code == 2 and "--output-path=" in err and "is not a folder" in err
+    code, _, err = run(main, ["sequence", "12", "--output-path", str(blocker / "x")], capsys)
+    assert code == 2 and "cannot create the folder" in err
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["generate-numbers-sequence", "2024", "--image-width", "120"],
+        ["generate-phone-numbers", "--num-images", "2", "--image-width", "200"],
+        ["number-generator", "sequence", "7", "--image-width", "40"],
+        [sys.executable, "-m", "number_generator", "sequence", "8", "--image-width", "40"],
+    ],
+    ids=["generate-numbers-sequence", "generate-phone-numbers", "number-generator", "python-m"],
+)
+def test_installed_entry_points(command: list[str], tmp_path: Path) -> None:
+    if not command[0].startswith(sys.executable):
+        command = [str(BIN / command[0]), *command[1:]]
+    env = dict(os.environ)
+    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env,
+                            timeout=60, check=False)
+    assert result.returncode == 0, result.stderr
+    assert any(p.suffix == ".png" for p in tmp_path.iterdir())
+
+
+def test_installed_entry_point_bad_input(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [str(BIN / "generate-numbers-sequence"), "12x"], cwd=tmp_path, capture_output=True,
+        text=True, timeout=60, check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "generate-numbers-sequence: error: SEQUENCE='12x': 'x' is not a digit; "
+        "only the characters 0-9 are allowed\n"
+    )

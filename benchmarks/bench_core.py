@@ -23,8 +23,7 @@ from number_generator.export import encode_png
 
 DIGITS = "0123456789"
 COLD_START = (
-    "import number_generator as ng; "
-    "ng.generate_numbers_sequence('0123456789', (2, 8), 280)"
+    "import number_generator as ng; ng.generate_numbers_sequence('0123456789', (2, 8), 280)"
 )
 
 
@@ -49,21 +48,26 @@ def run(quick: bool) -> dict[str, Any]:
         )
         results["generate_stretch_10_digits_w280"] = throughput(
             lambda: [generator.generate(DIGITS, (2, 8), 280, fit="stretch") for _ in range(n)],
-            n, repeats=repeats,
+            n,
+            repeats=repeats,
         )
         results["module_function_10_digits_w280"] = throughput(
             lambda: [generate_numbers_sequence(DIGITS, (2, 8), 280) for _ in range(n)],
-            n, repeats=repeats,
+            n,
+            repeats=repeats,
         )
         image = generator.render(DIGITS, (2, 8), 280).paper
         results["png_encode_28x280"] = throughput(
             lambda: [encode_png(image) for _ in range(n)], n, repeats=repeats
         )
-        with tempfile.TemporaryDirectory() as out:
+        # Written beside the working directory, as a user's export would be (not /tmp,
+        # which can sit on a slower file system).
+        with tempfile.TemporaryDirectory(prefix=".bench-", dir=".") as out:
             count = 300 if quick else 2000
             results["phone_numbers_png"] = throughput(
                 lambda: generate_phone_numbers(count, 280, out, progress=False),
-                count, repeats=3,
+                count,
+                repeats=3,
             )
         results["cold_start"] = _cold_start_seconds(3 if quick else 7)
     pad = results["generate_pad_10_digits_w280"]["median_per_s"]

@@ -32,8 +32,19 @@ def test_sequence_writes_png_named_after_the_sequence(
 ) -> None:
     code, out, err = run(
         generate_numbers_sequence_main,
-        ["0901234567", "--min-spacing", "2", "--max-spacing", "6", "--image-width", "300",
-         "--output-path", str(tmp_path), "--seed", "1"],
+        [
+            "0901234567",
+            "--min-spacing",
+            "2",
+            "--max-spacing",
+            "6",
+            "--image-width",
+            "300",
+            "--output-path",
+            str(tmp_path),
+            "--seed",
+            "1",
+        ],
         capsys,
     )
     assert (code, err) == (0, "")
@@ -53,17 +64,41 @@ def test_sequence_defaults_to_the_current_folder(
 
 def test_same_seed_same_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     for name in ("a", "b"):
-        args = ["sequence", "31415", "--seed", "7", "--image-width", "150",
-                "--output-path", str(tmp_path / name / "x.png")]
+        args = [
+            "sequence",
+            "31415",
+            "--seed",
+            "7",
+            "--image-width",
+            "150",
+            "--output-path",
+            str(tmp_path / name / "x.png"),
+        ]
         assert run(main, args, capsys)[0] == 0
     assert (tmp_path / "a" / "x.png").read_bytes() == (tmp_path / "b" / "x.png").read_bytes()
 
 
-def test_phone_writes_images_and_manifest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_phone_writes_images_and_manifest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, err = run(
         generate_phone_numbers_main,
-        ["--num-images", "6", "--min-spacing", "1", "--max-spacing", "4", "--image-width", "220",
-         "--output-path", str(tmp_path), "--format", "landline", "--image-height", "32"],
+        [
+            "--num-images",
+            "6",
+            "--min-spacing",
+            "1",
+            "--max-spacing",
+            "4",
+            "--image-width",
+            "220",
+            "--output-path",
+            str(tmp_path),
+            "--format",
+            "landline",
+            "--image-height",
+            "32",
+        ],
         capsys,
     )
     assert (code, err) == (0, "")
@@ -77,17 +112,42 @@ def test_phone_writes_images_and_manifest(tmp_path: Path, capsys: pytest.Capture
 
 def test_seed_000_flag_spellings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_dir = str(tmp_path / "outputs")
-    assert run(main, ["sequence", "--image_width", "150", "--output_dir", out_dir,
-                      "--digits", "78677"], capsys)[0] == 0
-    assert run(main, ["phone", "--num_images", "3", "--image_width", "150",
-                      "--output_dir", out_dir], capsys)[0] == 0
+    assert (
+        run(
+            main,
+            ["sequence", "--image_width", "150", "--output_dir", out_dir, "--digits", "78677"],
+            capsys,
+        )[0]
+        == 0
+    )
+    assert (
+        run(
+            main,
+            ["phone", "--num_images", "3", "--image_width", "150", "--output_dir", out_dir],
+            capsys,
+        )[0]
+        == 0
+    )
     names = sorted(p.name for p in (tmp_path / "outputs").iterdir())
     assert "78677.png" in names and "labels.csv" in names and len(names) == 5
 
 
 def test_seed_004_flag_spellings(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["sequence", "-n", "42", "-a", "0", "-smin", "5", "-smax", "10", "-w", "56",
-            "-o", str(tmp_path)]
+    args = [
+        "sequence",
+        "-n",
+        "42",
+        "-a",
+        "0",
+        "-smin",
+        "5",
+        "-smax",
+        "10",
+        "-w",
+        "56",
+        "-o",
+        str(tmp_path),
+    ]
     assert run(main, args, capsys)[0] == 0
     assert cv2.imread(str(tmp_path / "42.png"), cv2.IMREAD_GRAYSCALE).shape == (28, 56)
 
@@ -108,8 +168,10 @@ BAD = [
     (["sequence", ""], "empty"),
     (["sequence"], "the following arguments are required: SEQUENCE"),
     (["sequence", "12", "--digits", "34"], "either as SEQUENCE or with --digits"),
-    (["sequence", "12", "--min-spacing", "5", "--max-spacing", "2"],
-     "--min-spacing 5 is greater than --max-spacing 2"),
+    (
+        ["sequence", "12", "--min-spacing", "5", "--max-spacing", "2"],
+        "--min-spacing 5 is greater than --max-spacing 2",
+    ),
     (["sequence", "12", "--min-spacing", "-20"], "would hide whole digits"),
     (["sequence", "12", "--image-width", "0"], "0 is not in the range 1..16384"),
     (["sequence", "12", "--image-width", "abc"], "'abc' is not an integer"),
@@ -121,8 +183,10 @@ BAD = [
     (["sequence", "12", "--augment", "1"], "augmentation is not available"),
     (["phone"], "the following arguments are required: --num-images"),
     (["phone", "--num-images", "0"], "0 is not in the range"),
-    (["phone", "--num-images", "2000000", "--format", "toll_free"],
-     "--num-images=2000000: the 'toll_free' format has only 1,000,000 distinct numbers"),
+    (
+        ["phone", "--num-images", "2000000", "--format", "toll_free"],
+        "--num-images=2000000: the 'toll_free' format has only 1,000,000 distinct numbers",
+    ),
     (["phone", "--num-images", "2", "--format", "cell"], "invalid choice: 'cell'"),
     (["frobnicate"], "invalid choice: 'frobnicate'"),
     ([], "the following arguments are required: COMMAND"),
@@ -131,7 +195,10 @@ BAD = [
 
 @pytest.mark.parametrize(("argv", "message"), BAD, ids=[" ".join(a) or "none" for a, _ in BAD])
 def test_bad_input_exits_2_with_one_line(
-    argv: list[str], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -166,16 +233,21 @@ def test_installed_entry_points(command: list[str], tmp_path: Path) -> None:
     if not command[0].startswith(sys.executable):
         command = [str(BIN / command[0]), *command[1:]]
     env = dict(os.environ)
-    result = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, env=env,
-                            timeout=60, check=False)
+    result = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=60, check=False
+    )
     assert result.returncode == 0, result.stderr
     assert any(p.suffix == ".png" for p in tmp_path.iterdir())
 
 
 def test_installed_entry_point_bad_input(tmp_path: Path) -> None:
     result = subprocess.run(
-        [str(BIN / "generate-numbers-sequence"), "12x"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=60, check=False,
+        [str(BIN / "generate-numbers-sequence"), "12x"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 2
     assert result.stderr == (

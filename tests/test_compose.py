@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -28,7 +30,7 @@ def test_shape_dtype_range(generator: SequenceGenerator, width: int) -> None:
     assert image.shape == (28, width)
     assert image.dtype == np.float32
     assert image.min() == 0.0 or image.min() < 0.2, "MNIST strokes are dark"
-    assert 0.0 <= image.min() and image.max() == 1.0
+    assert image.min() >= 0.0 and image.max() == 1.0
     # Paper is white: the border rows and most pixels are exactly 1.0.
     assert (image[0] == 1.0).all() and (image[-1] == 1.0).all()
     assert (image == 1.0).mean() > 0.6
@@ -38,7 +40,7 @@ def test_spacing_is_exact_between_ink(generator: SequenceGenerator) -> None:
     for gap in (0, 1, 4, 9):
         result = generator.render(TEN, (gap, gap), 400)
         image, boxes = result.image, result.boxes
-        for left, right in zip(boxes[:-1], boxes[1:]):
+        for left, right in itertools.pairwise(boxes):
             assert right[0] - left[2] == gap
             assert (image[:, left[2] : right[0]] == 1.0).all(), "gap columns are white"
             assert (image[:, left[2] - 1] < 1.0).any(), "glyph's last column holds ink"
@@ -126,7 +128,7 @@ def test_negative_spacing_overlaps_without_erasing_ink(generator: SequenceGenera
     boxes = result.boxes
     overlaps = boxes[:-1, 2] - boxes[1:, 0]
     assert (overlaps > 0).all() and (overlaps <= 4).all()
-    for (x0, y0, x1, y1), index in zip(boxes, result.indices):
+    for (x0, _, x1, _), index in zip(boxes, result.indices):
         left, right = generator.dataset.ink_columns[index]
         glyph = generator.dataset.images[index][:, left:right]
         assert (result.ink[:, x0:x1] >= glyph).all(), "merged ink is the max, never erased"

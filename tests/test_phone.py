@@ -105,7 +105,9 @@ def test_bad_input_writes_nothing(
     tmp_path: Path, overrides: dict[str, object], error: type, message: str
 ) -> None:
     arguments: dict[str, object] = {
-        "num_images": 3, "image_width": 100, "output_path": tmp_path / "out",
+        "num_images": 3,
+        "image_width": 100,
+        "output_path": tmp_path / "out",
     }
     arguments.update(overrides)
     with pytest.raises(error, match=message) as caught:

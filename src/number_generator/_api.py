@@ -12,7 +12,14 @@ import numpy.typing as npt
 
 from ._params import DEFAULT_SPACING_RANGE, as_generator
 from .compose import SequenceGenerator
-from .datasets import DATASETS, DigitDataset, data_dir_for, default_split
+from .datasets import (
+    DATA_DIR_ENV,
+    DATASETS,
+    SPLIT_ENV,
+    DigitDataset,
+    data_dir_for,
+    default_split,
+)
 from .errors import InvalidParameterError
 from .export import prepare_output_dir, write_manifest, write_png
 from .phone import sample_unique_numbers
@@ -35,12 +42,20 @@ def default_generator(
     """
     if isinstance(dataset, DigitDataset):
         return SequenceGenerator(dataset)
-    name = str(dataset) if dataset is not None else "mnist"
-    if name.lower() in DATASETS:
-        return _cached_generator(
-            name.lower(), split or default_split(), str(data_dir_for(name.lower(), data_dir))
-        )
-    return _cached_generator(name, split, None)
+    # Keyed on the raw arguments and the environment, so the hot path skips path resolution.
+    key = (dataset, split, data_dir, os.environ.get(DATA_DIR_ENV), os.environ.get(SPLIT_ENV))
+    generator = _DEFAULT_GENERATORS.get(key)
+    if generator is None:
+        name = str(dataset) if dataset is not None else "mnist"
+        resolved: tuple[str, str | None, str | None] = (name, split, None)
+        if name.lower() in DATASETS:
+            folder = str(data_dir_for(name.lower(), data_dir))
+            resolved = (name.lower(), split or default_split(), folder)
+        generator = _DEFAULT_GENERATORS[key] = _cached_generator(*resolved)
+    return generator
+
+
+_DEFAULT_GENERATORS: dict[tuple[Any, ...], SequenceGenerator] = {}
 
 
 @lru_cache(maxsize=8)
@@ -202,15 +217,25 @@ def generate_phone_numbers(
     generator = default_generator(dataset)
     # Validate every option once before any file is written.
     generator.render(
-        numbers[0], spacing_range, image_width, seed=0,
-        image_height=image_height, fit=fit, augment=augment,
+        numbers[0],
+        spacing_range,
+        image_width,
+        seed=0,
+        image_height=image_height,
+        fit=fit,
+        augment=augment,
     )
     show = sys.stderr.isatty() if progress is None else progress
     written: list[tuple[str, Path]] = []
     for number in tqdm(numbers, desc="phone numbers", unit="img", disable=not show):
         rendered = generator.render(
-            number, spacing_range, image_width, seed=rng, image_height=image_height,
-            fit=fit, augment=augment,
+            number,
+            spacing_range,
+            image_width,
+            seed=rng,
+            image_height=image_height,
+            fit=fit,
+            augment=augment,
         )
         written.append((number, write_png(folder / f"{number}.png", rendered.paper)))
     write_manifest(folder / "labels.csv", ((path.name, label) for label, path in written))

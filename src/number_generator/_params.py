@@ -32,7 +32,7 @@ FITS = ("pad", "stretch")
 _ASCII_ZERO = 48
 
 
-def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.intp]:
+def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[Any]]:
     """Turn a string of digit characters or an iterable of ints 0-9 into an index array.
 
     Examples
@@ -43,9 +43,11 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.intp]:
     [3, 5]
     """
     if isinstance(digits, str):
-        raw = np.frombuffer(digits.encode("utf-8", "replace"), np.uint8)
-        values = raw.astype(np.intp) - _ASCII_ZERO
-        if raw.size != len(digits) or ((values < 0) | (values > 9)).any():
+        try:
+            values = np.frombuffer(digits.encode("ascii"), np.uint8) - np.uint8(_ASCII_ZERO)
+        except UnicodeEncodeError:
+            values = np.full(1, 255, np.uint8)
+        if values.size and values.max() > 9:  # below "0" wraps around to > 9 too
             bad = next(ch for ch in digits if not ("0" <= ch <= "9"))
             raise InvalidParameterError(
                 f"{name}={digits!r}: {bad!r} is not a digit; only the characters 0-9 are allowed"
@@ -56,7 +58,9 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.intp]:
             "characters (a string keeps leading zeros)"
         )
     else:
-        array = np.asarray(digits if isinstance(digits, (list, tuple, np.ndarray)) else list(digits))
+        array = np.asarray(
+            digits if isinstance(digits, (list, tuple, np.ndarray)) else list(digits)
+        )
         if array.size == 0:
             array = np.empty(0, np.intp)
         if array.ndim != 1 or array.dtype.kind not in "iu":
@@ -69,12 +73,15 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.intp]:
                 f"{name}: {int(bad_value)!r} is not a digit; each element must be an int 0-9"
             )
     if values.size == 0:
-        raise InvalidParameterError(f"{name}={digits!r}: the sequence is empty; give at least one digit")
+        raise InvalidParameterError(
+            f"{name}={digits!r}: the sequence is empty; give at least one digit"
+        )
     if values.size > MAX_DIGITS:
         raise InvalidParameterError(
             f"{name}: {values.size} digits is more than the maximum of {MAX_DIGITS}"
         )
-    return values
+    result: npt.NDArray[np.integer[Any]] = values
+    return result
 
 
 def _raise_for_bad_element(array: npt.NDArray[Any], name: str) -> NoReturn:

@@ -29,7 +29,7 @@ from .errors import NumberGeneratorError
 __all__ = ["generate_numbers_sequence_main", "generate_phone_numbers_main", "main"]
 
 EXIT_USAGE = 2
-#: Library parameter names in messages, shown as the CLI's flags (``image_width=`` -> ``--image-width=``).
+#: Library parameter names in messages, shown as the CLI's flags (``--image-width=``).
 _FLAG_NAMES = re.compile(r"\b(num_images|image_width|image_height|output_path|format|fit|seed)=")
 EXIT_INTERRUPTED = 130
 
@@ -68,53 +68,104 @@ def _add_render_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that draws digit sequences."""
     low, high = DEFAULT_SPACING_RANGE
     parser.add_argument(
-        "--min-spacing", "--spacing_min", "-smin", dest="min_spacing", type=int, default=low,
-        metavar="PX", help=f"minimum gap between digits' ink in pixels (default {low}; "
-        "negative overlaps digits)",
+        "--min-spacing",
+        "--spacing_min",
+        "-smin",
+        dest="min_spacing",
+        type=int,
+        default=low,
+        metavar="PX",
+        help=f"minimum gap between digits' ink in pixels (default {low}; negative overlaps digits)",
     )
     parser.add_argument(
-        "--max-spacing", "--spacing_max", "-smax", dest="max_spacing", type=int, default=high,
-        metavar="PX", help=f"maximum gap between digits' ink in pixels (default {high})",
+        "--max-spacing",
+        "--spacing_max",
+        "-smax",
+        dest="max_spacing",
+        type=int,
+        default=high,
+        metavar="PX",
+        help=f"maximum gap between digits' ink in pixels (default {high})",
     )
     parser.add_argument(
-        "--image-width", "--image_width", "-w", dest="image_width",
-        type=_int_range(1, MAX_IMAGE_WIDTH), default=None, metavar="PX",
+        "--image-width",
+        "--image_width",
+        "-w",
+        dest="image_width",
+        type=_int_range(1, MAX_IMAGE_WIDTH),
+        default=None,
+        metavar="PX",
         help="width of each image in pixels (default: the digits' natural width)",
     )
     parser.add_argument(
-        "--image-height", dest="image_height", type=_int_range(MIN_IMAGE_HEIGHT, MAX_IMAGE_HEIGHT),
-        default=28, metavar="PX", help="height of each image in pixels (default 28)",
+        "--image-height",
+        dest="image_height",
+        type=_int_range(MIN_IMAGE_HEIGHT, MAX_IMAGE_HEIGHT),
+        default=28,
+        metavar="PX",
+        help="height of each image in pixels (default 28)",
     )
     parser.add_argument(
-        "--fit", choices=FITS, default="pad",
+        "--fit",
+        choices=FITS,
+        default="pad",
         help="pad: centre on white, exact spacing (default); stretch: resize to the exact size",
     )
     parser.add_argument(
-        "--augment", "-a", type=_augment_value, default=None, metavar="PRESET",
+        "--augment",
+        "-a",
+        type=_augment_value,
+        default=None,
+        metavar="PRESET",
         help="augmentation preset, or 1/0 for on/off (default off)",
     )
-    parser.add_argument("--seed", type=_int_range(0, 2**63 - 1), default=None,
-                        help="random seed: the same seed gives the same images")
+    parser.add_argument(
+        "--seed",
+        type=_int_range(0, 2**63 - 1),
+        default=None,
+        help="random seed: the same seed gives the same images",
+    )
     _add_data_options(parser)
 
 
 def _add_data_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                        help="folder with the MNIST files (default: $NUMBER_GENERATOR_DATA_DIR "
-                        "or the user cache)")
-    parser.add_argument("--split", default=None, choices=("train", "test", "all"),
-                        help="MNIST split to draw digits from (default: "
-                        "$NUMBER_GENERATOR_SPLIT or train)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder with the MNIST files (default: $NUMBER_GENERATOR_DATA_DIR or the user cache)",
+    )
+    parser.add_argument(
+        "--split",
+        default=None,
+        choices=("train", "test", "all"),
+        help="MNIST split to draw digits from (default: $NUMBER_GENERATOR_SPLIT or train)",
+    )
 
 
 def _build_sequence_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("sequence", nargs="?", default=None,
-                        help="the digits to draw, e.g. 0901234567")
-    parser.add_argument("--digits", "--number", "-n", dest="digits_option", default=None,
-                        metavar="DIGITS", help="the digits to draw (alternative to SEQUENCE)")
     parser.add_argument(
-        "--output-path", "--output_dir", "-o", dest="output_path", type=Path, default=Path("."),
-        metavar="PATH", help="folder for <sequence>.png, or a .png file (default: current folder)",
+        "sequence", nargs="?", default=None, help="the digits to draw, e.g. 0901234567"
+    )
+    parser.add_argument(
+        "--digits",
+        "--number",
+        "-n",
+        dest="digits_option",
+        default=None,
+        metavar="DIGITS",
+        help="the digits to draw (alternative to SEQUENCE)",
+    )
+    parser.add_argument(
+        "--output-path",
+        "--output_dir",
+        "-o",
+        dest="output_path",
+        type=Path,
+        default=Path("."),
+        metavar="PATH",
+        help="folder for <sequence>.png, or a .png file (default: current folder)",
     )
     _add_render_options(parser)
     parser.set_defaults(handler=_run_sequence)
@@ -123,26 +174,49 @@ def _build_sequence_parser(parser: argparse.ArgumentParser) -> None:
 def _build_phone_parser(parser: argparse.ArgumentParser) -> None:
     from .phone import PHONE_FORMATS
 
-    parser.add_argument("--num-images", "--num_images", dest="num_images",
-                        type=_int_range(1, 10**9), required=True, metavar="N",
-                        help="how many distinct phone numbers to draw")
     parser.add_argument(
-        "--output-path", "--output_dir", "-o", dest="output_path", type=Path, default=Path("."),
-        metavar="DIR", help="folder for the PNGs and labels.csv (default: current folder)",
+        "--num-images",
+        "--num_images",
+        dest="num_images",
+        type=_int_range(1, 10**9),
+        required=True,
+        metavar="N",
+        help="how many distinct phone numbers to draw",
     )
-    parser.add_argument("--format", choices=tuple(PHONE_FORMATS), default="mobile",
-                        help="phone number format (default mobile: 0[789]0 + 8 digits)")
+    parser.add_argument(
+        "--output-path",
+        "--output_dir",
+        "-o",
+        dest="output_path",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="folder for the PNGs and labels.csv (default: current folder)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=tuple(PHONE_FORMATS),
+        default="mobile",
+        help="phone number format (default mobile: 0[789]0 + 8 digits)",
+    )
     _add_render_options(parser)
     parser.set_defaults(handler=_run_phone)
 
 
 def _build_download_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--split", default=None, choices=("train", "test", "all"),
-                        help="which MNIST split to fetch (default: $NUMBER_GENERATOR_SPLIT "
-                        "or train)")
-    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                        help="where to put the files (default: $NUMBER_GENERATOR_DATA_DIR "
-                        "or the user cache)")
+    parser.add_argument(
+        "--split",
+        default=None,
+        choices=("train", "test", "all"),
+        help="which MNIST split to fetch (default: $NUMBER_GENERATOR_SPLIT or train)",
+    )
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="where to put the files (default: $NUMBER_GENERATOR_DATA_DIR or the user cache)",
+    )
     parser.set_defaults(handler=_run_download)
 
 
@@ -261,8 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Synthesize images of handwritten digit sequences from MNIST.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
-                                     parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
     for name, (help_text, build) in SUBCOMMANDS.items():
         build(commands.add_parser(name, help=help_text, description=help_text))
     return parser

@@ -6,7 +6,6 @@ gaps -> (augment image) -> fit -> output.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -36,11 +35,9 @@ INHERIT: Any = object()
 U8Array = npt.NDArray[np.uint8]
 F32Array = npt.NDArray[np.float32]
 
-#: ink value (0 paper .. 255 ink) -> float32 paper brightness (1.0 white .. 0.0 black)
-_PAPER_LUT = ((255 - np.arange(256)) / 255).astype(np.float32)
+_WHITE = np.float32(255)
 
 
-@dataclass(frozen=True, eq=False)
 class SequenceImage:
     """One rendered sequence: its pixels and where each digit came from and landed.
 
@@ -52,30 +49,79 @@ class SequenceImage:
         The digit of each glyph, in order.
     indices:
         Dataset index of the glyph drawn for each digit.
-    boxes:
-        ``int32`` array ``(n, 4)``: ``x0, y0, x1, y1`` of each digit's ink in
-        output pixels (``x1``/``y1`` exclusive).
     """
 
-    ink: U8Array
-    digits: npt.NDArray[np.intp]
-    indices: npt.NDArray[np.intp]
-    boxes: npt.NDArray[np.int32]
+    def __init__(
+        self,
+        ink: U8Array,
+        digits: npt.NDArray[np.integer[Any]],
+        indices: npt.NDArray[np.intp],
+        layout: _Layout,
+    ) -> None:
+        self.ink = ink
+        self.digits = digits
+        self.indices = indices
+        self._layout = layout
 
     @cached_property
     def image(self) -> F32Array:
         """``float32`` picture, 0.0 = black ink, 1.0 = white paper."""
-        return _PAPER_LUT.take(self.ink)
+        image: F32Array = np.divide(self.paper, _WHITE, dtype=np.float32)
+        return image
 
     @property
     def paper(self) -> U8Array:
         """``uint8`` picture as stored in a PNG: 0 = black ink, 255 = white paper."""
-        return 255 - self.ink
+        return np.subtract(255, self.ink, dtype=np.uint8)
 
     @property
     def label(self) -> str:
         """The digits as a string (leading zeros kept)."""
         return "".join(map(str, self.digits.tolist()))
+
+    @cached_property
+    def boxes(self) -> npt.NDArray[np.int32]:
+        """``int32`` ``(n, 4)``: ``x0, y0, x1, y1`` of each digit's ink in output pixels.
+
+        ``x1`` and ``y1`` are exclusive.
+        """
+        return self._layout.boxes(self.ink.shape)
+
+
+class _Layout:
+    """Where the glyphs sit in the strip, and how the strip maps onto the output."""
+
+    __slots__ = ("offset_x", "offset_y", "rows", "scale_x", "scale_y", "starts", "widths")
+
+    def __init__(
+        self,
+        starts: npt.NDArray[np.intp],
+        widths: npt.NDArray[np.intp],
+        rows: npt.NDArray[np.integer[Any]],
+        *,
+        scale_x: float = 1.0,
+        scale_y: float = 1.0,
+        offset_x: int = 0,
+        offset_y: int = 0,
+    ) -> None:
+        self.starts, self.widths, self.rows = starts, widths, rows
+        self.scale_x, self.scale_y = scale_x, scale_y
+        self.offset_x, self.offset_y = offset_x, offset_y
+
+    def boxes(self, shape: tuple[int, ...]) -> npt.NDArray[np.int32]:
+        height, width = shape
+        boxes = np.stack(
+            [
+                np.floor(self.starts * self.scale_x) + self.offset_x,
+                np.floor(self.rows[:, 0] * self.scale_y) + self.offset_y,
+                np.ceil((self.starts + self.widths) * self.scale_x) + self.offset_x,
+                np.ceil(self.rows[:, 1] * self.scale_y) + self.offset_y,
+            ],
+            axis=1,
+        )
+        np.clip(boxes[:, 0::2], 0, width, out=boxes[:, 0::2])
+        np.clip(boxes[:, 1::2], 0, height, out=boxes[:, 1::2])
+        return boxes.astype(np.int32)
 
 
 class SequenceGenerator:
@@ -203,25 +249,26 @@ class SequenceGenerator:
             raise InvalidParameterError(
                 f"digits: the dataset {dataset.name!r} has no glyph of class {missing}"
             )
-        indices = dataset.class_order[dataset.class_start[values] + rng.integers(0, counts)]
-        gaps = rng.integers(low, high + 1, size=values.size - 1)
+        # One draw for everything: glyph choices first, then the gaps.
+        n = values.size
+        uniform = rng.random(2 * n - 1)
+        picks = (uniform[:n] * counts).astype(np.intp)
+        gaps = (uniform[n:] * (high - low + 1)).astype(np.intp) + low
+        indices = dataset.class_order[dataset.class_start[values] + picks]
 
         extents = dataset.ink_extents[indices]
         if height == glyph_height:
             images = dataset.images
-            glyphs = [
-                images[i, :, left:right]
-                for i, left, right in zip(
-                    indices.tolist(), extents[:, 0].tolist(), extents[:, 1].tolist()
-                )
-            ]
-            rows = extents[:, 2:4].astype(np.intp)
+            lefts, rights = extents[:, 0].tolist(), extents[:, 1].tolist()
+            glyphs = [images[i, :, a:b] for i, a, b in zip(indices.tolist(), lefts, rights)]
+            widths = (extents[:, 1] - extents[:, 0]).astype(np.intp)
+            rows = extents[:, 2:4]
         else:
             glyphs, rows = _scaled_glyphs(dataset, indices, extents, height)
-        widths = np.fromiter((g.shape[1] for g in glyphs), np.intp, len(glyphs))
+            widths = np.array([g.shape[1] for g in glyphs], np.intp)
         if low < 0:
             gaps = np.maximum(gaps, -(np.minimum(widths[:-1], widths[1:]) // 2))
-        starts = np.zeros(values.size, np.intp)
+        starts = np.zeros(n, np.intp)
         np.cumsum(widths[:-1] + gaps, out=starts[1:])
         strip_width = int(starts[-1] + widths[-1])
 
@@ -230,14 +277,12 @@ class SequenceGenerator:
             offset = (target_width - strip_width) // 2
             ink = np.zeros((height, target_width), np.uint8)
             _place(ink, glyphs, (starts + offset).tolist(), overlap=low < 0)
-            x0 = starts + offset
-            x1 = x0 + widths
-            boxes = np.stack([x0, rows[:, 0], x1, rows[:, 1]], axis=1).astype(np.int32)
+            layout = _Layout(starts, widths, rows, offset_x=offset)
         else:
             strip = np.zeros((height, strip_width), np.uint8)
             _place(strip, glyphs, starts.tolist(), overlap=low < 0)
-            ink, boxes = _fit_strip(strip, starts, widths, rows, target_width, fit)
-        return SequenceImage(ink=ink, digits=values, indices=indices, boxes=boxes)
+            ink, layout = _fit_strip(strip, _Layout(starts, widths, rows), target_width, fit)
+        return SequenceImage(ink, values, indices, layout)
 
 
 def _place(canvas: U8Array, glyphs: list[U8Array], starts: list[int], *, overlap: bool) -> None:
@@ -277,14 +322,7 @@ def _scaled_glyphs(
     return glyphs, rows
 
 
-def _fit_strip(
-    strip: U8Array,
-    starts: npt.NDArray[np.intp],
-    widths: npt.NDArray[np.intp],
-    rows: npt.NDArray[np.intp],
-    width: int,
-    fit: str,
-) -> tuple[U8Array, npt.NDArray[np.int32]]:
+def _fit_strip(strip: U8Array, layout: _Layout, width: int, fit: str) -> tuple[U8Array, _Layout]:
     """Resize a strip to ``width``: uniformly and centred (pad) or exactly (stretch)."""
     import cv2
 
@@ -297,20 +335,13 @@ def _fit_strip(
         new_height = max(1, round(height * scale_x))
         y_offset = (height - new_height) // 2
     interpolation = cv2.INTER_AREA if scale_x < 1 else cv2.INTER_LINEAR
-    resized = cv2.resize(strip, (width, new_height), interpolation=interpolation)
+    resized = np.asarray(
+        cv2.resize(strip, (width, new_height), interpolation=interpolation), np.uint8
+    )
     if new_height == height:
         ink = resized
     else:
         ink = np.zeros((height, width), np.uint8)
         ink[y_offset : y_offset + new_height] = resized
-    boxes = np.stack(
-        [
-            np.floor(starts * scale_x),
-            np.floor(rows[:, 0] * scale_y) + y_offset,
-            np.ceil((starts + widths) * scale_x),
-            np.ceil(rows[:, 1] * scale_y) + y_offset,
-        ],
-        axis=1,
-    )
-    np.clip(boxes[:, 0::2], 0, width, out=boxes[:, 0::2])
-    return ink, boxes.astype(np.int32)
+    layout.scale_x, layout.scale_y, layout.offset_y = scale_x, scale_y, y_offset
+    return ink, layout

@@ -8,6 +8,7 @@ import os
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +18,7 @@ from .errors import InvalidParameterError
 __all__ = ["encode_png", "prepare_output_dir", "write_atomic", "write_manifest", "write_png"]
 
 
-def encode_png(image: npt.NDArray[np.generic]) -> bytes:
+def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> bytes:
     """PNG bytes of a grayscale image: ``uint8`` as is, ``float`` in [0, 1] scaled by 255."""
     import cv2
 
@@ -43,7 +44,9 @@ def write_atomic(path: str | Path, data: bytes) -> Path:
     return path
 
 
-def write_png(path: str | Path, image: npt.NDArray[np.generic]) -> Path:
+def write_png(
+    path: str | Path, image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]
+) -> Path:
     """Encode ``image`` and write it atomically to ``path``."""
     return write_atomic(path, encode_png(image))
 
@@ -57,7 +60,7 @@ def write_manifest(path: str | Path, rows: Iterable[tuple[str, str]]) -> Path:
     return write_atomic(path, buffer.getvalue().encode("utf-8"))
 
 
-def prepare_output_dir(output_path: str | Path, name: str = "output_path") -> Path:
+def prepare_output_dir(output_path: str | os.PathLike[str], name: str = "output_path") -> Path:
     """Create ``output_path`` as a folder if needed and check it can be written."""
     folder = Path(output_path).expanduser()
     if folder.exists() and not folder.is_dir():

@@ -31,7 +31,7 @@ class PhoneFormat:
     def capacity(self) -> int:
         """How many distinct numbers the format can produce."""
         first = 9 if self.leading_nonzero else 10
-        return len(self.prefixes) * first * 10 ** (self.free_digits - 1)
+        return int(len(self.prefixes) * first * 10 ** (self.free_digits - 1))
 
     @property
     def length(self) -> int:

@@ -140,7 +140,20 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "--split",
         default=None,
         choices=("train", "test", "all"),
-        help="MNIST split to draw digits from (default: $NUMBER_GENERATOR_SPLIT or train)",
+        help="MNIST split: train, test or all (default: $NUMBER_GENERATOR_SPLIT or train)",
+    )
+
+
+def _add_output_path(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--output-path",
+        "--output_dir",
+        "-o",
+        dest="output_path",
+        type=Path,
+        default=Path("."),
+        metavar="PATH",
+        help=f"{what} (default: current folder)",
     )
 
 
@@ -157,16 +170,7 @@ def _build_sequence_parser(parser: argparse.ArgumentParser) -> None:
         metavar="DIGITS",
         help="the digits to draw (alternative to SEQUENCE)",
     )
-    parser.add_argument(
-        "--output-path",
-        "--output_dir",
-        "-o",
-        dest="output_path",
-        type=Path,
-        default=Path("."),
-        metavar="PATH",
-        help="folder for <sequence>.png, or a .png file (default: current folder)",
-    )
+    _add_output_path(parser, "folder for <sequence>.png, or a .png file")
     _add_render_options(parser)
     parser.set_defaults(handler=_run_sequence)
 
@@ -183,16 +187,7 @@ def _build_phone_parser(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="how many distinct phone numbers to draw",
     )
-    parser.add_argument(
-        "--output-path",
-        "--output_dir",
-        "-o",
-        dest="output_path",
-        type=Path,
-        default=Path("."),
-        metavar="DIR",
-        help="folder for the PNGs and labels.csv (default: current folder)",
-    )
+    _add_output_path(parser, "folder for the PNGs and labels.csv")
     parser.add_argument(
         "--format",
         choices=tuple(PHONE_FORMATS),
@@ -204,19 +199,7 @@ def _build_phone_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_download_parser(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--split",
-        default=None,
-        choices=("train", "test", "all"),
-        help="which MNIST split to fetch (default: $NUMBER_GENERATOR_SPLIT or train)",
-    )
-    parser.add_argument(
-        "--data-dir",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="where to put the files (default: $NUMBER_GENERATOR_DATA_DIR or the user cache)",
-    )
+    _add_data_options(parser)
     parser.set_defaults(handler=_run_download)
 
 

@@ -2,13 +2,15 @@
 
 Parsing a gzip'd IDX file costs ~100 ms for the 10k test split and more for the
 60k train split; a second process should not pay it. Entries are keyed by the
-source file's name, size and modification time, so replacing a data file
-invalidates its entry. The cache is best effort: a cache folder that cannot be
-written is logged and ignored.
+source files' folder, names, sizes and modification times, so replacing a data
+file invalidates its entry (and a copy elsewhere is verified on its own). The
+cache is best effort: a cache folder that cannot be written is logged and
+ignored, an unreadable or inconsistent entry is a miss.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -38,13 +40,18 @@ def cache_dir() -> Path:
 
 def _key(image_path: Path, label_path: Path) -> str | None:
     parts = []
+    identity = hashlib.sha256()
     for path in (image_path, label_path):
         try:
             stat = path.stat()
+            folder = path.parent.resolve()
         except OSError:
             return None
         parts.append(f"{path.name}-{stat.st_size}-{stat.st_mtime_ns}")
-    return f"v{_FORMAT}-" + "-".join(parts)
+        # The folder is part of the identity: a copy with the same size and
+        # mtime elsewhere (cp -p, shutil.copy2) must not skip its own checksum.
+        identity.update(os.fsencode(folder) + b"\0")
+    return f"v{_FORMAT}-{identity.hexdigest()[:16]}-" + "-".join(parts)
 
 
 def load(image_path: Path, label_path: Path) -> Arrays | None:
@@ -59,8 +66,19 @@ def load(image_path: Path, label_path: Path) -> Arrays | None:
         extents = np.load(folder / "extents.npy")
     except (OSError, ValueError):
         return None
-    if images.ndim != 3 or labels.shape != (images.shape[0],) or extents.shape != (images.shape[0], 4):
+    if (
+        images.dtype != np.uint8
+        or labels.dtype != np.uint8
+        or extents.dtype != np.int16
+        or images.ndim != 3
+        or labels.shape != (images.shape[0],)
+        or extents.shape != (images.shape[0], 4)
+    ):
+        logger.debug("ignoring inconsistent decoded-array cache entry %s", folder)
         return None
+    # Read-only like the freshly parsed arrays, so a cached load behaves the same.
+    labels.setflags(write=False)
+    extents.setflags(write=False)
     return images, labels, extents
 
 
@@ -86,7 +104,12 @@ def save(
         np.save(staging / "images.npy", images)
         np.save(staging / "labels.npy", labels)
         np.save(staging / "extents.npy", extents)
-        os.replace(staging, root / key)
+        try:
+            os.replace(staging, root / key)
+        except OSError:
+            # An entry under this key exists but load() found it unusable: replace it.
+            shutil.rmtree(root / key, ignore_errors=True)
+            os.replace(staging, root / key)
     except OSError as exc:
         logger.debug("decoded-array cache not written to %s: %s", root, exc)
         shutil.rmtree(staging, ignore_errors=True)

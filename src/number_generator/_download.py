@@ -6,7 +6,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import DownloadError
@@ -14,7 +15,8 @@ from .errors import DownloadError
 logger = logging.getLogger("number_generator")
 
 MIRRORS_ENV = "NUMBER_GENERATOR_MIRRORS"
-#: Attempts per mirror after the first one, for network errors only.
+#: Attempts per mirror after the first one, for transient errors only
+#: (connection refused or reset, timeout, truncated body, HTTP 5xx/429).
 RETRIES = 2
 #: Seconds to wait for the server to answer (connect and each read).
 TIMEOUT = 30.0
@@ -53,8 +55,9 @@ def fetch_file(
     mirrors:
         Base URLs, tried in order.
     retries:
-        Extra attempts per mirror after a network error (a wrong hash moves
-        straight on to the next mirror).
+        Extra attempts per mirror after a transient error. A wrong hash, a
+        client error such as 404 or a malformed URL moves straight on to the
+        next mirror.
     progress:
         Show a progress bar; default: only when stderr is a terminal.
 
@@ -62,44 +65,109 @@ def fetch_file(
     ------
     DownloadError
         If no mirror delivered a file with the expected digest.
+    OSError
+        If ``dest_dir`` cannot be created or written (nothing is downloaded).
     """
     import pooch
     import requests
 
     if progress is None:
-        progress = sys.stderr.isatty()
+        progress = sys.stderr is not None and sys.stderr.isatty()
+    # Local problems (a file in the way, no permission) are not the mirrors'
+    # fault: raise them as they are, before any request is made.
     dest_dir.mkdir(parents=True, exist_ok=True)
     downloader = pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT)
     failures: list[str] = []
     for mirror in mirrors:
         url = f"{mirror.rstrip('/')}/{file_name}"
         for attempt in range(retries + 1):
+            logger.info("downloading %s into %s", url, dest_dir)
             try:
-                pooch.retrieve(
-                    url,
-                    known_hash=f"sha256:{sha256}",
-                    fname=file_name,
-                    path=dest_dir,
-                    downloader=downloader,
-                )
+                with _quiet_pooch():
+                    pooch.retrieve(
+                        url,
+                        known_hash=f"sha256:{sha256}",
+                        fname=file_name,
+                        path=dest_dir,
+                        downloader=downloader,
+                    )
+            except PermissionError:
+                raise
+            except requests.RequestException as exc:
+                # Checked before ValueError: InvalidURL, MissingSchema … are both.
+                failures.append(f"{url} (attempt {attempt + 1}): {_describe(exc)}")
+                logger.warning("download of %s failed: %s", url, _describe(exc))
+                if not _is_transient(exc):
+                    break
+                if attempt < retries:
+                    time.sleep(min(0.5 * 2**attempt, 4.0))
             except ValueError as exc:  # pooch's hash mismatch
-                failures.append(f"{url}: {_first_line(exc)}")
+                failures.append(f"{url}: {_first_line(exc).split('. Deleted')[0]}")
                 logger.warning("checksum mismatch for %s, trying the next mirror", url)
                 break
-            except (requests.RequestException, OSError) as exc:
+            except OSError as exc:  # a socket error requests did not wrap
                 failures.append(f"{url} (attempt {attempt + 1}): {_first_line(exc)}")
                 logger.warning("download of %s failed: %s", url, _first_line(exc))
                 if attempt < retries:
                     time.sleep(min(0.5 * 2**attempt, 4.0))
-                continue
-            return dest_dir / file_name
+            else:
+                return dest_dir / file_name
     tried = "\n  ".join(failures) or "(no mirrors configured)"
     raise DownloadError(
         f"could not download {file_name} into {dest_dir}; every mirror failed:\n  {tried}\n"
         f"Fix: check your network, point {MIRRORS_ENV} at a working mirror "
-        "(comma-separated base URLs), or copy the file there yourself and set "
-        "NUMBER_GENERATOR_DATA_DIR to that folder."
+        "(comma-separated base URLs), or fetch the file by other means into a folder "
+        "and set NUMBER_GENERATOR_DATA_DIR (or pass data_dir=) to that folder."
     )
+
+
+@contextmanager
+def _quiet_pooch() -> Iterator[None]:
+    """Silence pooch's own stderr logger ("Downloading data from …"): we log ourselves.
+
+    A filter of our own rather than a level change, so concurrent downloads
+    cannot leave pooch's logger in a state its other users did not choose.
+    """
+    import pooch
+
+    def only_warnings(record: logging.LogRecord) -> bool:  # a new object per call
+        return record.levelno >= logging.WARNING
+
+    pooch_logger = pooch.get_logger()
+    pooch_logger.addFilter(only_warnings)
+    try:
+        yield
+    finally:
+        pooch_logger.removeFilter(only_warnings)
+
+
+def _is_transient(exc: BaseException) -> bool:
+    """Whether retrying the same URL may help: not for 4xx answers or bad URLs."""
+    import requests
+
+    if isinstance(exc, requests.HTTPError):
+        status = exc.response.status_code if exc.response is not None else None
+        return status is None or status >= 500 or status in (408, 429)
+    return not isinstance(exc, ValueError)  # InvalidURL, MissingSchema, InvalidSchema …
+
+
+def _describe(exc: BaseException) -> str:
+    """A short reason: the HTTP status, or the innermost cause of a connection error."""
+    import requests
+
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"HTTP {exc.response.status_code} {exc.response.reason or ''}".rstrip()
+    cause = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else None
+    if cause is None:
+        return _first_line(exc)
+    reason = getattr(cause, "reason", None)
+    if isinstance(reason, BaseException):
+        # urllib3's MaxRetryError: the real cause, behind a long object repr.
+        return _first_line(reason).rsplit(">: ", 1)[-1]
+    if cause.args and isinstance(cause.args[0], str):
+        # urllib3's ProtocolError("Connection broken: IncompleteRead(…)", IncompleteRead(…))
+        return _first_line(Exception(cause.args[0]))
+    return _first_line(cause)
 
 
 def _first_line(exc: BaseException) -> str:

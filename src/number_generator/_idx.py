@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import math
 import zlib
 from pathlib import Path
 
@@ -20,51 +21,85 @@ _DTYPES: dict[int, str] = {
     0x0D: ">f4",
     0x0E: ">f8",
 }
+_MAX_NDIM = 4
 
 
 def read_idx_bytes(data: bytes, *, source: str = "<bytes>") -> npt.NDArray[np.generic]:
     """Parse the bytes of one IDX file into an array, validating its header.
 
+    Parameters
+    ----------
+    data:
+        The whole (decompressed) file.
+    source:
+        Name shown in error messages, usually the file's path.
+
+    Returns
+    -------
+    numpy.ndarray
+        A read-only array in native byte order with the shape the header announces.
+
     Raises
     ------
     CorruptDatasetError
         If the magic number, the dimensions or the payload length are wrong.
+
+    Examples
+    --------
+    >>> read_idx_bytes(bytes([0, 0, 8, 1, 0, 0, 0, 3, 7, 8, 9])).tolist()
+    [7, 8, 9]
     """
     if len(data) < 4:
-        raise CorruptDatasetError(f"{source}: {len(data)} bytes is too short for an IDX header")
-    zero0, zero1, type_code, ndim = data[0], data[1], data[2], data[3]
-    if zero0 != 0 or zero1 != 0 or type_code not in _DTYPES or not 1 <= ndim <= 4:
         raise CorruptDatasetError(
-            f"{source}: bad IDX magic number 0x{data[:4].hex()} "
-            "(expected 0x000008NN with 1 <= NN <= 4, e.g. 0x00000803 for images)"
+            f"{source}: truncated IDX header ({len(data)} bytes, a magic number needs 4)"
+        )
+    zero0, zero1, type_code, ndim = data[0], data[1], data[2], data[3]
+    if zero0 != 0 or zero1 != 0 or type_code not in _DTYPES or not 1 <= ndim <= _MAX_NDIM:
+        codes = ", ".join(f"0x{code:02X}" for code in _DTYPES)
+        raise CorruptDatasetError(
+            f"{source}: bad IDX magic number 0x{data[:4].hex().upper()} (expected 0x0000TTNN "
+            f"with type TT in {codes} and 1 <= NN <= {_MAX_NDIM} dimensions, "
+            "e.g. 0x00000803 for images); this is not an IDX file"
         )
     header_end = 4 + 4 * ndim
     if len(data) < header_end:
-        raise CorruptDatasetError(f"{source}: truncated IDX header ({len(data)} bytes)")
+        raise CorruptDatasetError(
+            f"{source}: truncated IDX header ({len(data)} bytes, "
+            f"{ndim} dimensions need {header_end})"
+        )
     shape = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
     dtype = np.dtype(_DTYPES[type_code])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    # Python ints: four 32-bit dimensions would overflow a numpy int64 product.
+    expected = math.prod(shape) * dtype.itemsize
     actual = len(data) - header_end
     if actual != expected:
+        problem = "is truncated" if actual < expected else "has trailing bytes"
         raise CorruptDatasetError(
             f"{source}: IDX header announces shape {shape} ({expected} payload bytes) "
-            f"but the file holds {actual}; the file is truncated or corrupt"
+            f"but the file holds {actual}; the file {problem} or is corrupt"
         )
     array = np.frombuffer(data, dtype=dtype, offset=header_end).reshape(shape)
     return array.astype(dtype.newbyteorder("="), copy=False)
 
 
 def read_idx(path: str | Path) -> npt.NDArray[np.generic]:
-    """Read an IDX file from disk; ``.gz`` files are decompressed on the fly."""
+    """Read an IDX file from disk; ``.gz`` files are decompressed on the fly.
+
+    Raises
+    ------
+    CorruptDatasetError
+        If the file is not valid gzip (for ``.gz``) or not a valid IDX file.
+    OSError
+        If the file cannot be read at all (missing, a folder, no permission).
+    """
     path = Path(path)
+    if path.suffix != ".gz":
+        return read_idx_bytes(path.read_bytes(), source=str(path))
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as handle:
-                data = handle.read()
-        else:
-            data = path.read_bytes()
-    except (OSError, EOFError, zlib.error) as exc:
-        if isinstance(exc, FileNotFoundError):
-            raise
-        raise CorruptDatasetError(f"{path}: cannot be decompressed ({exc})") from exc
+        with gzip.open(path, "rb") as handle:
+            data = handle.read()
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise CorruptDatasetError(
+            f"{path}: cannot be decompressed ({exc}); the file is truncated or not gzip"
+        ) from exc
     return read_idx_bytes(data, source=str(path))

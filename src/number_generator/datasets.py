@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -19,6 +20,7 @@ from .errors import (
     ChecksumError,
     CorruptDatasetError,
     DatasetNotFoundError,
+    DownloadError,
     InvalidParameterError,
     InvalidTypeError,
 )
@@ -139,8 +141,29 @@ class DigitDataset:
         return [d for d in range(10) if self.class_count[d] == 0]
 
     def subset(self, indices: npt.ArrayLike) -> DigitDataset:
-        """A new dataset holding only the glyphs at ``indices``."""
-        idx = np.asarray(indices, dtype=np.intp)
+        """A new dataset holding only the glyphs at ``indices`` (integers or a boolean mask).
+
+        Examples
+        --------
+        >>> images = np.zeros((4, 28, 28), np.uint8)
+        >>> images[:, 5:9, 5:9] = 255
+        >>> ds = DigitDataset(images, [0, 1, 1, 2])
+        >>> len(ds.subset(ds.labels == 1)), len(ds.subset([0, 3]))
+        (2, 2)
+        """
+        idx = np.asarray(indices)
+        if idx.dtype == np.bool_:
+            if idx.shape != (len(self),):
+                raise InvalidParameterError(
+                    f"indices: a boolean mask must have shape ({len(self)},), got {idx.shape}"
+                )
+            idx = np.flatnonzero(idx)
+        elif idx.size == 0:
+            idx = idx.astype(np.intp)
+        elif idx.dtype.kind not in "iu":
+            raise InvalidTypeError(
+                f"indices: expected integers or a boolean mask, got dtype {idx.dtype}"
+            )
         return DigitDataset(
             self.images[idx],
             self.labels[idx],
@@ -204,8 +227,32 @@ class RegisteredDataset:
         return split
 
     @classmethod
+    def resolve_split(cls, split: str | None) -> str:
+        """``split`` if given, else ``$NUMBER_GENERATOR_SPLIT``, else :attr:`default_split`.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the split is unknown; the message names the environment
+            variable when the value came from there.
+        """
+        if split is not None:
+            return cls.check_split(split)
+        env = os.environ.get(SPLIT_ENV)
+        if not env:
+            return cls.default_split
+        try:
+            return cls.check_split(env)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{SPLIT_ENV}: {exc}") from None
+
+    @classmethod
     def download(
-        cls, split: str = "train", data_dir: str | Path | None = None, *, progress: bool | None = None
+        cls,
+        split: str = "train",
+        data_dir: str | Path | None = None,
+        *,
+        progress: bool | None = None,
     ) -> list[Path]:
         """Make sure the files of ``split`` are present and verified; return their paths."""
         cls.check_split(split)
@@ -219,7 +266,11 @@ class RegisteredDataset:
 
     @classmethod
     def load(
-        cls, split: str = "train", data_dir: str | Path | None = None, *, progress: bool | None = None
+        cls,
+        split: str = "train",
+        data_dir: str | Path | None = None,
+        *,
+        progress: bool | None = None,
     ) -> DigitDataset:
         """Load ``split`` (``"all"`` concatenates the splits), downloading if needed."""
         cls.check_split(split)
@@ -245,16 +296,7 @@ class RegisteredDataset:
             return cached
         for resource in (image_res, label_res):
             cls._ensure_file(resource, folder, progress)
-        images = read_idx(image_path)
-        labels = read_idx(label_path)
-        if images.dtype != np.uint8 or images.ndim != 3:
-            raise CorruptDatasetError(f"{image_path}: expected uint8 N×H×W images, got {images.shape}")
-        if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
-            raise CorruptDatasetError(
-                f"{label_path}: {labels.shape} labels do not match {images.shape[0]} images"
-            )
-        images_u8 = images.astype(np.uint8, copy=False)
-        labels_u8 = labels.astype(np.uint8, copy=False)
+        images_u8, labels_u8 = _read_idx_pair(image_path, label_path)
         extents = compute_ink_extents(images_u8)
         _decoded_cache.save(image_path, label_path, images_u8, labels_u8, extents)
         return images_u8, labels_u8, extents
@@ -279,11 +321,32 @@ class RegisteredDataset:
                 mirrors_from_env(cls.mirrors),
                 progress=progress,
             )
-        except PermissionError as exc:
+        except DownloadError:
+            raise
+        except OSError as exc:  # the folder cannot be created or written
             raise DatasetNotFoundError(
                 f"{resource.file_name} is missing from {folder} and that folder is not writable "
                 f"({exc}); set {DATA_DIR_ENV} or pass data_dir= to a writable folder"
             ) from exc
+
+
+def _read_idx_pair(image_path: Path, label_path: Path) -> tuple[U8Array, npt.NDArray[np.uint8]]:
+    """Read an images / labels IDX pair and check they describe the same digits."""
+    images = read_idx(image_path)
+    labels = read_idx(label_path)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise CorruptDatasetError(
+            f"{image_path}: expected uint8 images of shape (N, H, W), "
+            f"got {images.dtype} {images.shape}"
+        )
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        raise CorruptDatasetError(
+            f"{label_path}: labels of shape {labels.shape} do not match "
+            f"the {images.shape[0]} images of {image_path.name}"
+        )
+    if labels.dtype.kind not in "iu" or (labels.size and (labels.min() < 0 or labels.max() > 9)):
+        raise CorruptDatasetError(f"{label_path}: labels must be integers 0-9")
+    return images.astype(np.uint8, copy=False), labels.astype(np.uint8, copy=False)
 
 
 def _sha256(path: Path) -> str:
@@ -380,13 +443,17 @@ def load_mnist(
     >>> len(ds), ds.glyph_shape
     (10000, (28, 28))
     """
-    return MNIST.load(split or default_split(), data_dir, progress=progress)
+    return MNIST.load(MNIST.resolve_split(split), data_dir, progress=progress)
 
 
 def get_mnist_data(
     split: str | None = None, data_dir: str | Path | None = None
 ) -> tuple[U8Array, npt.NDArray[np.uint8]]:
-    """``(images, labels)`` of MNIST, the call seed 004's users know."""
+    """``(images, labels)`` of MNIST, the call seed 004's users know.
+
+    Both arrays are read-only (the images are usually memory-mapped from the
+    decoded-array cache); ``images.copy()`` gives an array you may modify.
+    """
     dataset = load_mnist(split, data_dir)
     return dataset.images, dataset.labels
 
@@ -394,83 +461,182 @@ def get_mnist_data(
 def load_npz(path: str | Path, *, split: str | None = None) -> DigitDataset:
     """Load glyphs from a ``.npz`` holding ``x_<split>`` / ``y_<split>`` arrays.
 
-    With ``split=None`` every ``x_*`` array with a matching ``y_*`` is joined
-    (a file with plain ``x`` / ``y`` works too).
+    Parameters
+    ----------
+    path:
+        The ``.npz`` file, e.g. the ``mnist.npz`` Keras distributes.
+    split:
+        Read only ``x_<split>`` / ``y_<split>``. Default: every ``x_*`` array
+        with a matching ``y_*`` is joined (a file with plain ``x`` / ``y``
+        works too).
+
+    Raises
+    ------
+    DatasetNotFoundError
+        No such file.
+    CorruptDatasetError
+        Not a readable ``.npz``, the arrays are missing, or they are not uint8
+        ``(N, H, W)`` glyphs with as many labels 0-9.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> x = np.zeros((2, 28, 28), np.uint8)
+    >>> x[:, 8:20, 10:16] = 255
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     np.savez(f"{tmp}/digits.npz", x_train=x, y_train=[3, 4], x_test=x[:1], y_test=[5])
+    ...     len(load_npz(f"{tmp}/digits.npz")), len(load_npz(f"{tmp}/digits.npz", split="test"))
+    (3, 1)
     """
     path = Path(path)
     if not path.is_file():
         raise DatasetNotFoundError(f"dataset={str(path)!r}: no such .npz file")
-    with np.load(path) as archive:
-        keys = set(archive.files)
-        if split is not None:
-            pairs = [(f"x_{split}", f"y_{split}")]
-        else:
-            pairs = [(k, "y" + k[1:]) for k in sorted(keys) if k.startswith("x") and "y" + k[1:] in keys]
-        missing = [k for pair in pairs for k in pair if k not in keys]
-        if not pairs or missing:
+    # Our own handle: np.load leaks the one it opens when the zip is corrupt.
+    with path.open("rb") as handle:
+        try:
+            archive = np.load(handle)
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+            raise CorruptDatasetError(f"{path}: not a readable .npz file ({exc})") from exc
+        if not isinstance(archive, np.lib.npyio.NpzFile):
             raise CorruptDatasetError(
-                f"{path}: expected arrays x_<split> and y_<split>, found {sorted(keys)}"
+                f"{path}: holds a single array, not a .npz archive of x_/y_ arrays"
             )
-        images = np.concatenate([archive[x] for x, _ in pairs])
-        labels = np.concatenate([archive[y] for _, y in pairs])
-    if images.dtype != np.uint8:
-        raise CorruptDatasetError(f"{path}: images must be uint8, got {images.dtype}")
-    return DigitDataset(images, labels, name=path.stem, split=split)
+        with archive:
+            keys = sorted(archive.files)
+            if split is not None:
+                pairs = [(f"x_{split}", f"y_{split}")]
+                wanted = f"x_{split} and y_{split} (split={split!r})"
+            else:
+                pairs = [
+                    (k, f"y{k[1:]}") for k in keys if k.startswith("x") and f"y{k[1:]}" in keys
+                ]
+                wanted = "x_<split> and y_<split> (or x and y)"
+            if not pairs or any(k not in keys for pair in pairs for k in pair):
+                raise CorruptDatasetError(f"{path}: expected arrays {wanted}, found {keys}")
+            try:
+                arrays = [(x, archive[x], y, archive[y]) for x, y in pairs]
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+                raise CorruptDatasetError(f"{path}: an array cannot be read ({exc})") from exc
+    for x, images, y, labels in arrays:
+        if images.dtype != np.uint8 or images.ndim != 3:
+            raise CorruptDatasetError(
+                f"{path}: {x} must be uint8 glyphs of shape (N, H, W), "
+                f"got {images.dtype} {images.shape}"
+            )
+        if images.shape[1:] != arrays[0][1].shape[1:]:
+            raise CorruptDatasetError(
+                f"{path}: {x} glyphs are {images.shape[1:]} but {arrays[0][0]} "
+                f"glyphs are {arrays[0][1].shape[1:]}"
+            )
+        if labels.shape != (images.shape[0],) or labels.dtype.kind not in "iu":
+            raise CorruptDatasetError(
+                f"{path}: {y} must hold {images.shape[0]} integer labels to match {x}, "
+                f"got {labels.dtype} {labels.shape}"
+            )
+        if labels.size and (labels.min() < 0 or labels.max() > 9):
+            bad = labels[(labels < 0) | (labels > 9)][0]
+            raise CorruptDatasetError(f"{path}: {y} holds {int(bad)!r}; labels must be digits 0-9")
+    return DigitDataset(
+        np.concatenate([a[1] for a in arrays]),
+        np.concatenate([a[3] for a in arrays]),
+        name=path.stem,
+        split=split,
+    )
 
 
 def load_idx_folder(path: str | Path) -> DigitDataset:
-    """Load every ``*images*`` / ``*labels*`` IDX pair (``.gz`` or raw) in a folder."""
+    """Load every ``*images-idx3*`` / ``*labels-idx1*`` IDX pair (``.gz`` or raw) in a folder.
+
+    When a file is there both compressed and extracted (as torchvision leaves
+    them), it is read once, from the extracted copy.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        No such folder, no images file in it, or an images file without its labels.
+    CorruptDatasetError
+        A file is not valid IDX, or images and labels do not match.
+    """
     folder = Path(path)
-    image_files = sorted(p for p in folder.iterdir() if "images" in p.name and "idx3" in p.name)
-    if not image_files:
+    if not folder.is_dir():
+        raise DatasetNotFoundError(f"dataset={str(folder)!r}: no such folder")
+    by_stem: dict[str, Path] = {}
+    for file in sorted(folder.iterdir()):
+        if file.is_file() and "images" in file.name and "idx3" in file.name:
+            stem = file.name.removesuffix(".gz")
+            if stem not in by_stem or file.suffix != ".gz":
+                by_stem[stem] = file
+    if not by_stem:
         raise DatasetNotFoundError(f"dataset={str(folder)!r}: no *images-idx3* files in the folder")
-    images, labels = [], []
-    for image_file in image_files:
-        label_file = image_file.with_name(
-            image_file.name.replace("images", "labels").replace("idx3", "idx1")
-        )
-        if not label_file.is_file():
-            raise DatasetNotFoundError(f"{image_file}: no matching labels file {label_file.name}")
-        images.append(read_idx(image_file))
-        labels.append(read_idx(label_file))
-    return DigitDataset(
-        np.concatenate(images).astype(np.uint8), np.concatenate(labels), name=folder.name
-    )
+    images: list[U8Array] = []
+    labels: list[npt.NDArray[np.uint8]] = []
+    for stem, image_file in sorted(by_stem.items()):
+        label_stem = stem.replace("images", "labels").replace("idx3", "idx1")
+        label_candidates = [folder / label_stem, folder / f"{label_stem}.gz"]
+        label_file = next((f for f in label_candidates if f.is_file()), None)
+        if label_file is None:
+            raise DatasetNotFoundError(
+                f"{image_file}: no matching labels file {label_stem}[.gz] in {folder}"
+            )
+        part_images, part_labels = _read_idx_pair(image_file, label_file)
+        if images and part_images.shape[1:] != images[0].shape[1:]:
+            raise CorruptDatasetError(
+                f"{image_file}: glyphs are {part_images.shape[1:]}, "
+                f"unlike the {images[0].shape[1:]} glyphs of the other files"
+            )
+        images.append(part_images)
+        labels.append(part_labels)
+    return DigitDataset(np.concatenate(images), np.concatenate(labels), name=folder.name)
 
 
 def load_png_folder(path: str | Path, *, invert: bool | None = None) -> DigitDataset:
     """Load a folder with one sub-folder of PNG glyphs per class (``0/`` … ``9/``).
 
-    All images must have the same size. ``invert``: the glyphs are black ink
-    on white paper and must be inverted; default: guessed from the mean of the
-    border pixels.
+    Parameters
+    ----------
+    path:
+        The folder holding ``0/`` … ``9/`` (missing classes are allowed).
+    invert:
+        ``True`` if the glyphs are black ink on white paper and must be
+        inverted to MNIST's white on black; default: guessed from the mean of
+        the border pixels.
+
+    Raises
+    ------
+    DatasetNotFoundError
+        No such folder, or no PNG in any class folder.
+    CorruptDatasetError
+        A PNG cannot be decoded, or the images differ in size.
     """
     import cv2
 
     folder = Path(path)
+    if not folder.is_dir():
+        raise DatasetNotFoundError(f"dataset={str(folder)!r}: no such folder")
     images: list[U8Array] = []
     labels: list[int] = []
     for digit in range(10):
         class_dir = folder / str(digit)
         if not class_dir.is_dir():
             continue
-        for file in sorted(class_dir.glob("*.png")):
-            glyph = cv2.imread(str(file), cv2.IMREAD_GRAYSCALE)
+        files = sorted(f for f in class_dir.iterdir() if f.suffix.lower() == ".png")
+        for file in files:
+            # imdecode, not imread: imread fails silently on non-ASCII paths on Windows.
+            glyph = cv2.imdecode(np.fromfile(file, np.uint8), cv2.IMREAD_GRAYSCALE)
             if glyph is None:
                 raise CorruptDatasetError(f"{file}: not a readable PNG image")
             if images and glyph.shape != images[0].shape:
                 raise CorruptDatasetError(
                     f"{file}: size {glyph.shape} differs from the first glyph's {images[0].shape}"
                 )
-            images.append(glyph)
+            images.append(np.asarray(glyph, dtype=np.uint8))
             labels.append(digit)
     if not images:
-        raise DatasetNotFoundError(
-            f"dataset={str(folder)!r}: no PNG files in sub-folders 0/ … 9/"
-        )
+        raise DatasetNotFoundError(f"dataset={str(folder)!r}: no PNG files in sub-folders 0/ … 9/")
     stack = np.stack(images)
     if invert is None:
-        border = np.concatenate([stack[:, 0, :], stack[:, -1, :], stack[:, :, 0], stack[:, :, -1]], 1)
+        edges = [stack[:, 0, :], stack[:, -1, :], stack[:, :, 0], stack[:, :, -1]]
+        border = np.concatenate(edges, axis=1)
         invert = float(border.mean()) > 127
     if invert:
         stack = 255 - stack
@@ -499,9 +665,10 @@ def load_dataset(
             f"({', '.join(DATASETS)}) or a path"
         )
     key = str(dataset)
-    if key.lower() in DATASETS:
+    # Only a str names a registered set: a Path is always a path, even Path("mnist").
+    if isinstance(dataset, str) and key.lower() in DATASETS:
         registered = DATASETS[key.lower()]
-        return registered.load(split or default_split(), data_dir)
+        return registered.load(registered.resolve_split(split), data_dir)
     path = Path(key).expanduser()
     if path.suffix == ".npz":
         return load_npz(path, split=split)
@@ -513,4 +680,3 @@ def load_dataset(
         f"dataset={key!r}: not a registered dataset ({', '.join(sorted(DATASETS))}), "
         "a .npz file or a folder"
     )
-

@@ -1,0 +1,38 @@
+"""Small fake-data writers shared by the data-layer tests."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+_TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
+
+
+def idx_bytes(array: npt.NDArray[np.generic]) -> bytes:
+    """The IDX encoding of ``array``: magic number, big-endian dimensions, big-endian data."""
+    code = _TYPE_CODES[array.dtype.kind + str(array.dtype.itemsize)]
+    header = bytes([0, 0, code, array.ndim])
+    header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(array.dtype.newbyteorder(">")).tobytes()
+
+
+def write_idx(path: Path, array: npt.NDArray[np.generic]) -> Path:
+    """Write ``array`` as an IDX file, gzip-compressed when ``path`` ends in ``.gz``."""
+    data = idx_bytes(array)
+    path.write_bytes(gzip.compress(data, mtime=0) if path.suffix == ".gz" else data)
+    return path
+
+
+def tiny_glyphs(
+    count: int, *, seed: int = 0
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """``count`` 28x28 white-on-black glyphs, each a random bar, and labels cycling 0-9."""
+    rng = np.random.default_rng(seed)
+    images = np.zeros((count, 28, 28), np.uint8)
+    for image in images:
+        top, left = rng.integers(2, 14, size=2)
+        image[top : top + 10, left : left + int(rng.integers(2, 10))] = rng.integers(64, 256)
+    return images, (np.arange(count) % 10).astype(np.uint8)

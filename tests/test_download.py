@@ -1,0 +1,468 @@
+"""Verified downloads against a real HTTP server on 127.0.0.1 (never the internet)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import number_generator._download as download_module
+from _http_server import Behaviour, MirrorServer
+from number_generator import (
+    MNIST,
+    DatasetNotFoundError,
+    DownloadError,
+    NumberGeneratorError,
+    load_mnist,
+)
+from number_generator._download import fetch_file, mirrors_from_env
+
+pytestmark = pytest.mark.network
+
+IMAGES = "t10k-images-idx3-ubyte.gz"
+LABELS = "t10k-labels-idx1-ubyte.gz"
+SHA256 = {resource.file_name: resource.sha256 for resource in MNIST.resources["test"]}
+MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
+BUILTIN_MIRRORS = MNIST.mirrors  # read before the fixtures below replace them
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+
+@pytest.fixture(scope="module")
+def mnist_bytes(mnist_dir: Path) -> dict[str, bytes]:
+    return {name: (mnist_dir / name).read_bytes() for name in (IMAGES, LABELS)}
+
+
+@pytest.fixture
+def server(mnist_bytes: dict[str, bytes]) -> Iterator[MirrorServer]:
+    """The real MNIST test files on every mirror prefix of one local server."""
+    with MirrorServer(mnist_bytes) as mirror_server:
+        yield mirror_server
+
+
+@pytest.fixture
+def dead_url() -> Iterator[str]:
+    """A mirror URL on a port that is bound but never listens: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/mnist/"
+
+
+@pytest.fixture(autouse=True)
+def sleeps(monkeypatch: pytest.MonkeyPatch, dead_url: str, tmp_path: Path) -> list[float]:
+    """Keep every test local and fast: no proxies, no built-in (internet) mirrors, no waiting.
+
+    Returns the back-off delays the downloader asked for.
+    """
+    for variable in PROXY_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setattr(MNIST, "mirrors", (dead_url,))
+    monkeypatch.setenv("NUMBER_GENERATOR_CACHE_DIR", str(tmp_path / "decoded-cache"))
+    delays: list[float] = []
+    monkeypatch.setattr(download_module.time, "sleep", delays.append)
+    return delays
+
+
+def listing(folder: Path) -> list[str]:
+    """Every entry of ``folder``, hidden ones included."""
+    return sorted(os.listdir(folder)) if folder.exists() else []
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --------------------------------------------------------------------------- fetch_file
+
+
+def test_fetch_file_places_a_verified_file(tmp_path: Path, server: MirrorServer) -> None:
+    dest = tmp_path / "new" / "folder"
+
+    path = fetch_file(LABELS, SHA256[LABELS], dest, [server.url()])
+
+    assert path == dest / LABELS
+    assert sha256_of(path) == SHA256[LABELS]
+    assert listing(dest) == [LABELS]  # no temporary file left beside it
+    assert server.requests == [f"/a/{LABELS}"]
+
+
+def test_mirror_without_trailing_slash(tmp_path: Path, server: MirrorServer) -> None:
+    fetch_file(LABELS, SHA256[LABELS], tmp_path, [server.url().rstrip("/")])
+    assert server.requests == [f"/a/{LABELS}"]
+
+
+def test_wrong_hash_moves_on_to_the_next_mirror(
+    tmp_path: Path, server: MirrorServer, sleeps: list[float]
+) -> None:
+    server.behave("a", IMAGES, "wrong-hash")
+
+    path = fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [server.url("a"), server.url("b")])
+
+    assert sha256_of(path) == SHA256[IMAGES]
+    assert (server.count("a"), server.count("b")) == (1, 1)  # a bad file is not retried
+    assert sleeps == []
+    assert listing(tmp_path) == [IMAGES]
+
+
+def test_dead_first_mirror_then_a_good_one(
+    tmp_path: Path, server: MirrorServer, dead_url: str, sleeps: list[float]
+) -> None:
+    path = fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [dead_url, server.url()])
+
+    assert sha256_of(path) == SHA256[IMAGES]
+    assert sleeps == [0.5, 1.0]  # the dead mirror was retried twice, with back-off
+    assert server.requests == [f"/a/{IMAGES}"]
+
+
+def test_truncated_body_is_retried_then_next_mirror(
+    tmp_path: Path, server: MirrorServer, sleeps: list[float]
+) -> None:
+    server.behave("a", IMAGES, "truncate")
+
+    path = fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [server.url("a"), server.url("b")])
+
+    assert sha256_of(path) == SHA256[IMAGES]
+    assert (server.count("a"), server.count("b")) == (3, 1)
+    assert sleeps == [0.5, 1.0]
+    assert listing(tmp_path) == [IMAGES]
+
+
+FAILURES: dict[str, tuple[Behaviour, int, str]] = {
+    # behaviour: (requests per mirror with retries=2, reason shown for each attempt)
+    "wrong-hash": ("wrong-hash", 1, "does not match the known hash"),
+    "truncated-body": ("truncate", 3, "IncompleteRead"),
+    "not-found": ("404", 1, "HTTP 404 Not Found"),
+    "server-error": ("500", 3, "HTTP 500 Internal Server Error"),
+}
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "per_mirror", "reason"), FAILURES.values(), ids=FAILURES.keys()
+)
+def test_every_mirror_failing_raises_and_leaves_nothing(
+    tmp_path: Path,
+    server: MirrorServer,
+    sleeps: list[float],
+    behaviour: Behaviour,
+    per_mirror: int,
+    reason: str,
+) -> None:
+    dest = tmp_path / "data"
+    for mirror in ("a", "b"):
+        server.behave(mirror, IMAGES, behaviour)
+    urls = [server.url("a"), server.url("b")]
+
+    with pytest.raises(DownloadError) as info:
+        fetch_file(IMAGES, SHA256[IMAGES], dest, urls)
+
+    message = str(info.value)
+    assert message.startswith(f"could not download {IMAGES} into {dest}; every mirror failed:")
+    for url in urls:
+        assert message.count(f"{url}{IMAGES}") == per_mirror
+    assert message.count(reason) == 2 * per_mirror
+    assert (server.count("a"), server.count("b")) == (per_mirror, per_mirror)
+    assert len(sleeps) == 2 * (per_mirror - 1)
+    assert listing(dest) == []  # not the file, not a temporary file
+
+
+def test_all_mirrors_dead_explains_what_failed_and_how_to_fix_it(
+    tmp_path: Path, dead_url: str, sleeps: list[float]
+) -> None:
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        second = f"http://127.0.0.1:{other.getsockname()[1]}/mirror/"
+        with pytest.raises(DownloadError) as info:
+            fetch_file(LABELS, SHA256[LABELS], tmp_path / "data", [dead_url, second])
+
+    message = str(info.value)
+    assert LABELS in message
+    assert str(tmp_path / "data") in message
+    for url in (dead_url, second):
+        for attempt in (1, 2, 3):
+            assert f"{url}{LABELS} (attempt {attempt}): " in message
+    assert message.count("Connection refused") == 6
+    assert "<urllib3" not in message  # the cause, not an object repr
+    assert "NUMBER_GENERATOR_MIRRORS" in message
+    assert "NUMBER_GENERATOR_DATA_DIR" in message
+    assert isinstance(info.value, OSError)
+    assert isinstance(info.value, NumberGeneratorError)
+    assert sleeps == [0.5, 1.0, 0.5, 1.0]
+    assert listing(tmp_path / "data") == []
+
+
+@pytest.mark.parametrize("retries", [0, 1, 2, 5], ids=lambda n: f"retries={n}")
+def test_retries_are_bounded(
+    tmp_path: Path, server: MirrorServer, sleeps: list[float], retries: int
+) -> None:
+    server.behave("a", LABELS, "truncate")
+
+    with pytest.raises(DownloadError):
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, [server.url("a")], retries=retries)
+
+    assert server.count("a") == retries + 1
+    assert len(sleeps) == retries
+    assert all(0 < delay <= 4.0 for delay in sleeps)
+
+
+def test_stalled_server_times_out(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(download_module, "TIMEOUT", 0.2)
+    server.behave("a", IMAGES, "stall")
+
+    path = fetch_file(
+        IMAGES, SHA256[IMAGES], tmp_path, [server.url("a"), server.url("b")], retries=0
+    )
+
+    assert sha256_of(path) == SHA256[IMAGES]
+    assert (server.count("a"), server.count("b")) == (1, 1)
+    assert listing(tmp_path) == [IMAGES]
+
+
+def test_malformed_mirror_is_skipped_without_retrying(
+    tmp_path: Path, server: MirrorServer, sleeps: list[float]
+) -> None:
+    with pytest.raises(DownloadError, match=r"127\.0\.0\.1:1/mirror/" + re.escape(LABELS)):
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, ["127.0.0.1:1/mirror/"])
+    assert sleeps == []
+
+    fetch_file(LABELS, SHA256[LABELS], tmp_path, ["127.0.0.1:1/mirror/", server.url()])
+    assert listing(tmp_path) == [LABELS]
+
+
+def test_no_mirrors_at_all(tmp_path: Path) -> None:
+    with pytest.raises(DownloadError, match=r"\(no mirrors configured\)"):
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, [])
+
+
+def test_interrupted_download_leaves_nothing(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import pooch
+
+    real_call = pooch.HTTPDownloader.__call__
+
+    def interrupted(self: object, url: str, output_file: str, *args: object) -> None:
+        real_call(self, url, output_file, *args)
+        assert Path(output_file).stat().st_size > 0  # the bytes were on disk …
+        raise KeyboardInterrupt  # … when the user pressed Ctrl-C
+
+    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", interrupted)
+
+    with pytest.raises(KeyboardInterrupt):
+        fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [server.url()])
+    assert listing(tmp_path) == []
+
+
+def test_progress_bar_on_request(
+    tmp_path: Path, server: MirrorServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fetch_file(LABELS, SHA256[LABELS], tmp_path, [server.url()], progress=True)
+    assert "100%" in capsys.readouterr().err
+
+
+def test_quiet_by_default_when_not_on_a_terminal(
+    tmp_path: Path, server: MirrorServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    import pooch
+
+    chatter: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = chatter.append  # type: ignore[method-assign]
+    pooch.get_logger().addHandler(handler)  # pooch prints through its own stderr handler
+    try:
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, [server.url()])
+    finally:
+        pooch.get_logger().removeHandler(handler)
+
+    assert [record.getMessage() for record in chatter] == []  # no "Downloading data from …"
+    captured = capfd.readouterr()
+    assert (captured.out, captured.err) == ("", "")  # no progress bar
+
+
+# --------------------------------------------------------------------------- mirrors
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (None, ["https://builtin/"]),
+        ("", ["https://builtin/"]),
+        (" , ", ["https://builtin/"]),
+        ("http://127.0.0.1:1/x/", ["http://127.0.0.1:1/x/"]),
+        (" http://a/ ,http://b/,, ", ["http://a/", "http://b/"]),
+    ],
+    ids=["unset", "empty", "only-commas", "one", "two-with-spaces"],
+)
+def test_mirrors_from_env(
+    monkeypatch: pytest.MonkeyPatch, env: str | None, expected: list[str]
+) -> None:
+    if env is None:
+        monkeypatch.delenv("NUMBER_GENERATOR_MIRRORS", raising=False)
+    else:
+        monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", env)
+    assert mirrors_from_env(("https://builtin/",)) == expected
+
+
+def test_builtin_mirrors_are_not_the_lecun_host() -> None:
+    assert BUILTIN_MIRRORS
+    assert all(url.startswith("https://") for url in BUILTIN_MIRRORS)
+    assert not any("yann.lecun.com" in url for url in BUILTIN_MIRRORS)  # answers 403
+
+
+def test_env_mirrors_replace_the_builtin_list(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(MNIST, "mirrors", (server.url("builtin"),))
+    MNIST.download("test", tmp_path / "one")
+    assert server.count("builtin") == 2
+
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", f"{server.url('env1')},{server.url('env2')}")
+    server.behave("env1", IMAGES, "404")
+    MNIST.download("test", tmp_path / "two")
+    assert server.count("builtin") == 2  # not asked again
+    assert (server.count("env1"), server.count("env2", IMAGES), server.count("env2", LABELS)) == (
+        2,
+        1,
+        0,
+    )
+
+
+# --------------------------------------------------------------------------- load_mnist
+
+
+def test_load_mnist_downloads_into_an_empty_folder_then_stays_offline(
+    tmp_path: Path, server: MirrorServer, dead_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", f"{dead_url},{server.url()}")
+    data_dir = tmp_path / "data"
+
+    dataset = load_mnist("test", data_dir)
+
+    assert len(dataset) == 10000
+    assert np.bincount(dataset.labels).tolist() == MNIST_TEST_COUNTS
+    assert listing(data_dir) == sorted([IMAGES, LABELS])
+    for name in (IMAGES, LABELS):
+        assert sha256_of(data_dir / name) == SHA256[name]
+    assert server.count() == 2
+
+    again = load_mnist("test", data_dir)  # files present: no request at all
+    assert server.count() == 2
+    np.testing.assert_array_equal(again.images, dataset.images)
+    assert MNIST.download("test", data_dir) == [data_dir / IMAGES, data_dir / LABELS]
+    assert server.count() == 2
+
+
+def test_load_mnist_downloads_into_the_env_folder(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    monkeypatch.setenv("NUMBER_GENERATOR_DATA_DIR", str(tmp_path / "from-env"))
+
+    assert len(load_mnist()) == 10000  # split "test" from NUMBER_GENERATOR_SPLIT
+
+    assert listing(tmp_path / "from-env") == sorted([IMAGES, LABELS])
+
+
+def test_load_mnist_fetches_only_what_is_missing(
+    tmp_path: Path,
+    server: MirrorServer,
+    mnist_bytes: dict[str, bytes],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    (tmp_path / IMAGES).write_bytes(mnist_bytes[IMAGES])
+
+    load_mnist("test", tmp_path)
+
+    assert server.requests == [f"/a/{LABELS}"]
+
+
+def test_failed_load_leaves_no_file_and_a_later_run_recovers(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data_dir = tmp_path / "data"
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url("a"))
+    server.behave("a", IMAGES, "truncate")
+
+    with pytest.raises(
+        DownloadError, match=re.escape(f"could not download {IMAGES} into {data_dir}")
+    ):
+        load_mnist("test", data_dir)
+    assert listing(data_dir) == []
+
+    server.behave("a", IMAGES, "wrong-hash")
+    with pytest.raises(DownloadError, match="does not match the known hash"):
+        load_mnist("test", data_dir)
+    assert listing(data_dir) == []
+
+    server.behave("a", IMAGES, "ok")
+    assert len(load_mnist("test", data_dir)) == 10000
+
+
+def test_unwritable_data_folder_is_reported_before_any_request(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    blocker = tmp_path / "a-file"
+    blocker.write_text("in the way")
+
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("test", blocker / "mnist")
+
+    message = str(info.value)
+    assert message.startswith(
+        f"{IMAGES} is missing from {blocker / 'mnist'} and that folder is not writable"
+    )
+    assert "set NUMBER_GENERATOR_DATA_DIR or pass data_dir= to a writable folder" in message
+    assert server.count() == 0
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores file permissions"
+)
+def test_read_only_data_folder_is_reported_before_any_request(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    folder = tmp_path / "read-only"
+    folder.mkdir()
+    folder.chmod(0o555)
+    try:
+        with pytest.raises(DatasetNotFoundError, match="that folder is not writable"):
+            load_mnist("test", folder)
+    finally:
+        folder.chmod(0o755)
+    assert server.count() == 0
+
+
+def test_permission_denied_is_reported_before_any_request(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same as above wherever the tests run as root: pooch's own check refuses the folder."""
+    import pooch.core
+
+    def denied(path: object, env: object = None) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(pooch.core, "make_local_storage", denied)
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+
+    with pytest.raises(DatasetNotFoundError, match="Permission denied") as info:
+        load_mnist("test", tmp_path)
+
+    assert "NUMBER_GENERATOR_DATA_DIR" in str(info.value)
+    assert server.count() == 0

@@ -18,7 +18,6 @@ from .datasets import (
     SPLIT_ENV,
     DigitDataset,
     data_dir_for,
-    default_split,
 )
 from .errors import InvalidParameterError
 from .export import prepare_output_dir, write_manifest, write_png
@@ -46,12 +45,17 @@ def default_generator(
     key = (dataset, split, data_dir, os.environ.get(DATA_DIR_ENV), os.environ.get(SPLIT_ENV))
     generator = _DEFAULT_GENERATORS.get(key)
     if generator is None:
-        name = str(dataset) if dataset is not None else "mnist"
-        resolved: tuple[str, str | None, str | None] = (name, split, None)
-        if name.lower() in DATASETS:
-            folder = str(data_dir_for(name.lower(), data_dir))
-            resolved = (name.lower(), split or default_split(), folder)
-        generator = _DEFAULT_GENERATORS[key] = _cached_generator(*resolved)
+        source = "mnist" if dataset is None else dataset
+        if isinstance(source, str) and source.lower() in DATASETS:
+            registered = DATASETS[source.lower()]
+            generator = _cached_generator(
+                registered.name,
+                registered.resolve_split(split),
+                str(data_dir_for(registered.name, data_dir)),
+            )
+        else:
+            generator = _cached_generator(source, split, None)
+        _DEFAULT_GENERATORS[key] = generator
     return generator
 
 
@@ -59,7 +63,9 @@ _DEFAULT_GENERATORS: dict[tuple[Any, ...], SequenceGenerator] = {}
 
 
 @lru_cache(maxsize=8)
-def _cached_generator(name: str, split: str | None, data_dir: str | None) -> SequenceGenerator:
+def _cached_generator(
+    name: str | Path, split: str | None, data_dir: str | None
+) -> SequenceGenerator:
     return SequenceGenerator(name, split=split, data_dir=data_dir)
 
 

@@ -261,9 +261,9 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 
 
 def _run_download(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .datasets import MNIST, default_split
+    from .datasets import MNIST
 
-    for path in MNIST.download(args.split or default_split(), args.data_dir):
+    for path in MNIST.download(MNIST.resolve_split(args.split), args.data_dir):
         print(f"{path}  (sha256 verified)")
     return 0
 

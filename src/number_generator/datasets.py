@@ -409,11 +409,6 @@ def data_dir_for(name: str, data_dir: str | Path | None = None) -> Path:
     return Path(platformdirs.user_cache_dir("number_generator")) / name
 
 
-def default_split() -> str:
-    """``$NUMBER_GENERATOR_SPLIT`` if set, else ``"train"``."""
-    return os.environ.get(SPLIT_ENV) or "train"
-
-
 def load_mnist(
     split: str | None = None, data_dir: str | Path | None = None, *, progress: bool | None = None
 ) -> DigitDataset:

@@ -33,11 +33,22 @@ def main() -> None:
     for caption, digits, spacing, options in ROWS:
         paper = generator.render(digits, spacing, WIDTH, **options).paper
         if paper.shape[0] != 28:
-            paper = cv2.resize(paper, (WIDTH * 28 // paper.shape[0], 28), interpolation=cv2.INTER_AREA)
+            paper = cv2.resize(
+                paper, (WIDTH * 28 // paper.shape[0], 28), interpolation=cv2.INTER_AREA
+            )
             paper = np.pad(paper, ((0, 0), (0, WIDTH - paper.shape[1])), constant_values=255)
         image = cv2.resize(paper, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_NEAREST)
         label = np.full((image.shape[0], LABEL_WIDTH), 255, np.uint8)
-        cv2.putText(label, caption, (6, image.shape[0] // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.42, 0, 1, cv2.LINE_AA)
+        cv2.putText(
+            label,
+            caption,
+            (6, image.shape[0] // 2 + 5),
+            cv2.FONT_HERSHEY_SIMPLEX,
+            0.42,
+            0,
+            1,
+            cv2.LINE_AA,
+        )
         row = np.hstack([label, np.full((image.shape[0], 2), 200, np.uint8), image])
         rows.append(np.vstack([row, np.full((2, row.shape[1]), 200, np.uint8)]))
     OUT.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,6 @@ from number_generator import (
     generate_numbers_sequence,
     get_mnist_data,
 )
-from number_generator.augment import AugmentationUnavailableError
 
 
 def test_public_names_are_exported() -> None:
@@ -80,8 +79,9 @@ def test_seed_004_augment_flag() -> None:
         digits=[4, 2], spacing_range=(5, 10), image_width=56, augment_flag="false"
     )
     assert image.shape == (28, 56)
-    with pytest.raises(AugmentationUnavailableError):
-        generate_numbers_sequence([4, 2], (5, 10), 56, augment_flag="true")
+    flagged = generate_numbers_sequence([4, 2], (5, 10), 56, augment_flag="true", seed=3)
+    preset = generate_numbers_sequence([4, 2], (5, 10), 56, augment=True, seed=3)
+    assert flagged.shape == (28, 56) and flagged.tobytes() == preset.tobytes()
     with pytest.raises(InvalidParameterError, match="augment_flag='maybe'"):
         generate_numbers_sequence([4, 2], (5, 10), 56, augment_flag="maybe")
 

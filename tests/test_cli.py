@@ -180,7 +180,7 @@ BAD = [
     (["sequence", "12", "--fit", "squash"], "invalid choice: 'squash'"),
     (["sequence", "12", "--split", "dev"], "invalid choice: 'dev'"),
     (["sequence", "12", "--seed", "-4"], "-4 is not in the range"),
-    (["sequence", "12", "--augment", "1"], "augmentation is not available"),
+    (["sequence", "12", "--augment", "wobbly"], "augment='wobbly': unknown preset"),
     (["phone"], "the following arguments are required: --num-images"),
     (["phone", "--num-images", "0"], "0 is not in the range"),
     (

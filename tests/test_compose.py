@@ -14,7 +14,6 @@ from number_generator import (
     NumberGeneratorError,
     SequenceGenerator,
 )
-from number_generator.augment import AugmentationUnavailableError
 
 TEN = "0123456789"
 
@@ -225,10 +224,9 @@ def test_missing_class_is_a_clear_error(mnist_test: DigitDataset) -> None:
 @pytest.mark.parametrize(
     "augment", [True, "medium", lambda img, rng: img], ids=["true", "preset", "callable"]
 )
-def test_augmentation_is_refused_until_it_exists(
-    generator: SequenceGenerator, augment: object
-) -> None:
-    with pytest.raises(AugmentationUnavailableError, match="not available") as caught:
-        generator.generate("12", augment=augment)
-    assert isinstance(caught.value, NotImplementedError)
-    assert generator.generate("12", (2, 2), 60, augment=None).shape == (28, 60)
+def test_augment_values_are_accepted(generator: SequenceGenerator, augment: object) -> None:
+    image = generator.generate("12", (2, 2), 60, augment=augment)
+    assert image.shape == (28, 60) and image.dtype == np.float32
+    assert image.min() >= 0.0 and image.max() <= 1.0
+    with pytest.raises(InvalidParameterError, match="augment='wobbly': unknown preset"):
+        generator.generate("12", augment="wobbly")

@@ -10,6 +10,17 @@ from __future__ import annotations
 from ._api import default_generator, generate_numbers_sequence, generate_phone_numbers
 from ._params import DEFAULT_SPACING_RANGE, MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH
 from ._version import __version__
+from .augment import (
+    DEFAULT_PRESET,
+    PRESETS,
+    TRANSFORM_NAMES,
+    Lambda,
+    Pipeline,
+    Transform,
+    contact_sheet,
+    preset,
+)
+from .batches import ALPHABET, BLANK, Batch, batches
 from .compose import SequenceGenerator, SequenceImage
 from .datasets import (
     DATASETS,
@@ -30,29 +41,44 @@ from .errors import (
     InvalidTypeError,
     NumberGeneratorError,
 )
-from .export import write_png
+from .export import ExportSummary, export_dataset, write_png
 from .phone import PHONE_FORMATS
+from .templates import Template, parse_template
 
 __all__ = [
+    "ALPHABET",
+    "BLANK",
     "DATASETS",
+    "DEFAULT_PRESET",
     "DEFAULT_SPACING_RANGE",
     "MAX_DIGITS",
     "MAX_IMAGE_HEIGHT",
     "MAX_IMAGE_WIDTH",
     "MNIST",
     "PHONE_FORMATS",
+    "PRESETS",
+    "TRANSFORM_NAMES",
+    "Batch",
     "ChecksumError",
     "CorruptDatasetError",
     "DatasetNotFoundError",
     "DigitDataset",
     "DownloadError",
+    "ExportSummary",
     "InvalidParameterError",
     "InvalidTypeError",
+    "Lambda",
     "NumberGeneratorError",
+    "Pipeline",
     "SequenceGenerator",
     "SequenceImage",
+    "Template",
+    "Transform",
     "__version__",
+    "batches",
+    "contact_sheet",
     "default_generator",
+    "export_dataset",
     "generate_numbers_sequence",
     "generate_phone_numbers",
     "get_mnist_data",
@@ -60,5 +86,7 @@ __all__ = [
     "load_mnist",
     "load_npz",
     "load_png_folder",
+    "parse_template",
+    "preset",
     "write_png",
 ]

@@ -30,7 +30,10 @@ __all__ = ["generate_numbers_sequence_main", "generate_phone_numbers_main", "mai
 
 EXIT_USAGE = 2
 #: Library parameter names in messages, shown as the CLI's flags (``--image-width=``).
-_FLAG_NAMES = re.compile(r"\b(num_images|image_width|image_height|output_path|format|fit|seed)=")
+_FLAG_NAMES = re.compile(
+    r"\b(num_images|image_width|image_height|output_path|format|fit|seed"
+    r"|count|template|shard_size|out|workers|executor|scheduler)="
+)
 EXIT_INTERRUPTED = 130
 
 
@@ -203,6 +206,207 @@ def _build_download_parser(parser: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_run_download)
 
 
+def _build_serve_parser(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=_int_range(1, 65535), default=8000, help="TCP port (default 8000)"
+    )
+    parser.add_argument(
+        "--workers",
+        type=_int_range(1, 64),
+        default=1,
+        metavar="N",
+        help="worker processes (default 1); they share the memory-mapped dataset",
+    )
+    _add_data_options(parser)
+    parser.set_defaults(handler=_run_serve)
+
+
+def _build_preview_parser(parser: argparse.ArgumentParser) -> None:
+    low, high = DEFAULT_SPACING_RANGE
+    parser.add_argument(
+        "--rows",
+        default="presets",
+        metavar="ROWS",
+        help="'presets' (none, light, medium, heavy; default), 'transforms' (each transform "
+        "alone), 'all', or a comma-separated list of presets/transforms, e.g. light,elastic",
+    )
+    parser.add_argument("--digits", default="0123456789", help="digits drawn in every cell")
+    parser.add_argument(
+        "--samples",
+        type=_int_range(1, 16),
+        default=4,
+        metavar="N",
+        help="samples per row (default 4); column j uses seed SEED+j",
+    )
+    parser.add_argument(
+        "--image-width",
+        dest="image_width",
+        type=_int_range(1, 2048),
+        default=280,
+        metavar="PX",
+        help="width of each sample (default 280)",
+    )
+    parser.add_argument(
+        "--min-spacing",
+        dest="min_spacing",
+        type=int,
+        default=low,
+        metavar="PX",
+        help=f"minimum gap between digits' ink (default {low})",
+    )
+    parser.add_argument(
+        "--max-spacing",
+        dest="max_spacing",
+        type=int,
+        default=high,
+        metavar="PX",
+        help=f"maximum gap between digits' ink (default {high})",
+    )
+    parser.add_argument(
+        "--zoom",
+        type=_int_range(1, 8),
+        default=2,
+        help="pixel magnification of the sheet (default 2)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_int_range(0, 2**63 - 1),
+        default=0,
+        help="seed of the first column (default 0)",
+    )
+    parser.add_argument(
+        "--output-path",
+        "-o",
+        dest="output_path",
+        type=Path,
+        default=Path("augment_preview.png"),
+        metavar="PATH",
+        help="PNG file, or a folder for augment_preview.png (default ./augment_preview.png)",
+    )
+    _add_data_options(parser)
+    parser.set_defaults(handler=_run_preview)
+
+
+def _build_dataset_parser(parser: argparse.ArgumentParser) -> None:
+    from .export import EXECUTORS, FORMATS, MAX_SHARD_SIZE, MAX_WORKERS
+
+    parser.add_argument(
+        "--out",
+        "--output-path",
+        "-o",
+        dest="out",
+        type=Path,
+        required=True,
+        metavar="DIR",
+        help="output folder (created; must be empty unless --resume)",
+    )
+    parser.add_argument(
+        "--count",
+        type=_int_range(1, 10**12),
+        required=True,
+        metavar="N",
+        help="number of images",
+    )
+    parser.add_argument(
+        "--template",
+        "-t",
+        default="phone",
+        metavar="TEMPLATE",
+        help="what to draw: phone, phone:FORMAT, random:MIN-MAX, a pattern such as "
+        "'0##-####-####' (# = random digit; - / and space are drawn), or file:PATH "
+        "(one string per line); default phone",
+    )
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="png",
+        help="png: images + labels.csv + metadata.jsonl (default); webdataset: tar shards "
+        "of KEY.png + KEY.json; npz: one dataset.npz for small sets",
+    )
+    parser.add_argument(
+        "--workers",
+        "-j",
+        type=_int_range(1, MAX_WORKERS),
+        default=None,
+        metavar="N",
+        help="local worker processes (default: all cores); the output does not depend on it",
+    )
+    parser.add_argument(
+        "--shard-size",
+        type=_int_range(1, MAX_SHARD_SIZE),
+        default=1000,
+        metavar="N",
+        help="images per shard, the unit of work and of --resume (default 1000)",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted export in --out: keep complete shards, redo the rest",
+    )
+    parser.add_argument(
+        "--unique", action="store_true", help="every label distinct (checked up front)"
+    )
+    parser.add_argument(
+        "--keep-separators",
+        action="store_true",
+        help="keep the template's - / and spaces in the labels (they are drawn either way)",
+    )
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="processes",
+        help="processes (default) or dask (needs --scheduler and the 'distributed' extra)",
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786",
+    )
+    _add_render_options(parser)
+    parser.set_defaults(handler=_run_dataset)
+
+
+def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .export import export_dataset
+
+    _check_spacing(parser, args)
+    if args.scheduler is not None and args.executor != "dask":
+        parser.error("--scheduler is only used with --executor dask")
+    try:
+        summary = export_dataset(
+            args.out,
+            args.count,
+            args.template,
+            format=args.format,
+            workers=args.workers,
+            seed=args.seed,
+            shard_size=args.shard_size,
+            resume=args.resume,
+            unique=args.unique,
+            keep_separators=args.keep_separators,
+            spacing_range=(args.min_spacing, args.max_spacing),
+            image_width=args.image_width,
+            image_height=args.image_height,
+            fit=args.fit,
+            augment=args.augment,
+            split=args.split,
+            data_dir=args.data_dir,
+            executor=args.executor,
+            scheduler=args.scheduler,
+        )
+    except KeyboardInterrupt:
+        print(f"{parser.prog}: run the same command with --resume to continue", file=sys.stderr)
+        raise
+    except OSError as exc:  # e.g. the disk filled up
+        raise NumberGeneratorError(f"--out={str(args.out)!r}: cannot write ({exc})") from None
+    print(summary)
+    return 0
+
+
 def _check_spacing(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if args.min_spacing > args.max_spacing:
         parser.error(
@@ -260,11 +464,56 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     return 0
 
 
+def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from ._api import default_generator
+    from ._preview import ROW_SETS, contact_sheet
+    from .export import prepare_output_dir, write_png
+
+    _check_spacing(parser, args)
+    parse_digits(args.digits, "--digits")
+    rows = args.rows if args.rows in ROW_SETS else [r for r in args.rows.split(",") if r.strip()]
+    target = args.output_path
+    if target.suffix.lower() != ".png":
+        target = prepare_output_dir(target, "--output-path") / "augment_preview.png"
+    else:
+        prepare_output_dir(target.parent, "--output-path")
+    sheet = contact_sheet(
+        rows,
+        digits=args.digits,
+        samples=args.samples,
+        seed=args.seed,
+        image_width=args.image_width,
+        spacing_range=(args.min_spacing, args.max_spacing),
+        zoom=args.zoom,
+        dataset=default_generator(split=args.split, data_dir=args.data_dir).dataset,
+    )
+    print(write_png(target, sheet))
+    return 0
+
+
 def _run_download(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from .datasets import MNIST
 
     for path in MNIST.download(MNIST.resolve_split(args.split), args.data_dir):
         print(f"{path}  (sha256 verified)")
+    return 0
+
+
+def _run_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    try:
+        from .service import server
+    except ImportError as exc:
+        raise NumberGeneratorError(
+            f"serve needs the 'service' extra ({exc.name} is not installed): "
+            "pip install 'number-generator[service]'"
+        ) from None
+    dataset = server.prepare(split=args.split, data_dir=args.data_dir)
+    print(
+        f"serving {dataset!r} on http://{args.host}:{args.port} with {args.workers} worker(s): "
+        "playground at /, API docs at /docs",
+        flush=True,
+    )
+    server.serve(args.host, args.port, args.workers)
     return 0
 
 
@@ -308,6 +557,15 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "sequence": ("write an image of a digit sequence", _build_sequence_parser),
     "phone": ("write images of distinct phone numbers", _build_phone_parser),
     "download": ("fetch and verify an MNIST split ahead of time", _build_download_parser),
+    "dataset": (
+        "export a training set (png, webdataset, npz) in parallel, resumable shards",
+        _build_dataset_parser,
+    ),
+    "serve": ("run the web service and playground (uvicorn)", _build_serve_parser),
+    "preview": (
+        "write a labelled contact sheet of augmentation presets or transforms",
+        _build_preview_parser,
+    ),
 }
 
 

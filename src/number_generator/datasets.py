@@ -172,6 +172,61 @@ class DigitDataset:
             ink_extents=self.ink_extents[idx],
         )
 
+    def partition(
+        self, fraction: float = 0.5, *, seed: int | np.random.Generator = 0
+    ) -> tuple[DigitDataset, DigitDataset]:
+        """Split into two disjoint datasets, e.g. glyphs to train on and held-out glyphs.
+
+        Each class is shuffled with ``seed`` and its first
+        ``round(fraction * count)`` glyphs go to the first part, the rest to
+        the second, so both parts keep the class balance and together hold
+        every glyph exactly once. (Named ``partition`` because
+        :attr:`split` already names the source split, e.g. ``"test"``.)
+
+        Parameters
+        ----------
+        fraction:
+            Share of each class that goes to the first part, ``0 < fraction < 1``.
+        seed:
+            Int or ``numpy.random.Generator``; the same seed gives the same parts.
+
+        Returns
+        -------
+        tuple of DigitDataset
+            ``(first, second)``, each built with :meth:`subset` (glyphs in
+            dataset order).
+
+        Raises
+        ------
+        InvalidParameterError
+            If ``fraction`` is not strictly between 0 and 1, or ``seed`` is negative.
+        InvalidTypeError
+            If ``fraction`` is not a real number or ``seed`` not an int or Generator.
+
+        Examples
+        --------
+        >>> images = np.zeros((10, 28, 28), np.uint8)
+        >>> images[:, 5:9, 5:9] = 255
+        >>> train, held_out = DigitDataset(images, [0, 1] * 5).partition(0.6, seed=0)
+        >>> len(train), len(held_out), sorted(train.labels.tolist())
+        (6, 4, [0, 0, 0, 1, 1, 1])
+        """
+        if isinstance(fraction, (bool, np.bool_)) or not isinstance(
+            fraction, (int, float, np.integer, np.floating)
+        ):
+            raise InvalidTypeError(f"fraction={fraction!r}: expected a number between 0 and 1")
+        if not 0.0 < float(fraction) < 1.0:
+            raise InvalidParameterError(f"fraction={fraction!r}: must be strictly between 0 and 1")
+        from ._params import as_generator
+
+        rng = as_generator(seed)
+        first = np.zeros(len(self), np.bool_)
+        for digit in range(10):
+            members = np.flatnonzero(self.labels == digit)
+            take = round(float(fraction) * members.size)
+            first[rng.permutation(members)[:take]] = True
+        return self.subset(first), self.subset(~first)
+
 
 def compute_ink_extents(images: U8Array) -> npt.NDArray[np.int16]:
     """Left, right, top, bottom ink bounds of every glyph (right/bottom exclusive).

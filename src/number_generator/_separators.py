@@ -1,0 +1,186 @@
+"""Separator characters inside digit strings: ``-`` and ``/`` as pen strokes, space as a gap.
+
+Templates such as ``0##-####-####`` put separators between digits. They are
+drawn, not skipped, so a recognizer learns to see past them:
+
+* ``-`` and ``/`` become **synthetic glyphs**: an antialiased pen stroke of
+  MNIST-like thickness, length, height and slant, one of a fixed bank of
+  variants per character and image height (the bank is generated from a
+  constant seed, so output stays reproducible). They sit between the digits
+  like any glyph, with a gap drawn from the spacing range (at least 1 px, so a
+  stroke never merges into a digit).
+* a space becomes a **wider gap**: the usual gap plus 1/3 to 2/3 of the image
+  height. Leading and trailing spaces draw nothing.
+
+Whether the separators also appear in a label is the caller's choice
+(``keep_separators`` in the export and batch APIs).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import InvalidParameterError
+
+__all__ = [
+    "GLYPH_SEPARATORS",
+    "SEPARATORS",
+    "digits_of",
+    "has_separators",
+    "layout_separators",
+    "separator_bank",
+    "separator_glyph",
+]
+
+#: Characters allowed between digits.
+SEPARATORS = "-/ "
+#: Separators drawn as glyphs (the space is a gap).
+GLYPH_SEPARATORS = "-/"
+
+_SEPARATOR_SET = frozenset(SEPARATORS)
+_DROP_SEPARATORS = str.maketrans("", "", SEPARATORS)
+_BANK_SIZE = 64
+_BANK_SEED = 0x5E9A
+_SUPERSAMPLE = 4
+
+U8Array = npt.NDArray[np.uint8]
+
+
+def has_separators(text: str) -> bool:
+    """Whether ``text`` holds any separator character."""
+    return not _SEPARATOR_SET.isdisjoint(text)
+
+
+def digits_of(text: str, name: str = "digits") -> str:
+    """The digits of ``text``, separators removed; any other character is an error.
+
+    Examples
+    --------
+    >>> digits_of("090-1234 5678")
+    '09012345678'
+    """
+    digits = text.translate(_DROP_SEPARATORS)
+    bad = next((ch for ch in digits if not "0" <= ch <= "9"), None)
+    if bad is not None:
+        raise InvalidParameterError(
+            f"{name}={text!r}: {bad!r} is neither a digit nor a separator; "
+            "allowed: 0-9 and the separators '-', '/' and ' '"
+        )
+    if not digits:
+        raise InvalidParameterError(f"{name}={text!r}: holds no digit; give at least one digit")
+    return digits
+
+
+@lru_cache(maxsize=64)
+def separator_bank(char: str, height: int) -> tuple[tuple[U8Array, tuple[int, int]], ...]:
+    """The fixed variants of separator ``char`` at ``height``: (glyph cropped to ink, rows)."""
+    rng = np.random.default_rng([_BANK_SEED, ord(char), height])
+    return tuple(_draw(char, height, rng) for _ in range(_BANK_SIZE))
+
+
+def _draw(char: str, height: int, rng: np.random.Generator) -> tuple[U8Array, tuple[int, int]]:
+    """One pen stroke for ``char``, proportioned like an MNIST digit of the same height."""
+    import cv2
+
+    size = height * _SUPERSAMPLE
+    canvas = np.zeros((size, size), np.uint8)
+    thickness = max(1, round(rng.uniform(0.08, 0.13) * size))
+    if char == "-":
+        length = rng.uniform(0.28, 0.5) * size
+        y = rng.uniform(0.46, 0.6) * size
+        rise = rng.uniform(-0.08, 0.04) * size
+        start = ((size - length) / 2, y - rise / 2)
+        end = ((size + length) / 2, y + rise / 2)
+    else:  # "/"
+        run = rng.uniform(0.3, 0.5) * size
+        bottom, top = rng.uniform(0.76, 0.86) * size, rng.uniform(0.14, 0.24) * size
+        start, end = ((size - run) / 2, bottom), ((size + run) / 2, top)
+    cv2.line(
+        canvas,
+        (round(start[0]), round(start[1])),
+        (round(end[0]), round(end[1])),
+        255,
+        thickness,
+        cv2.LINE_AA,
+    )
+    glyph = np.asarray(cv2.resize(canvas, (height, height), interpolation=cv2.INTER_AREA), np.uint8)
+    cols = np.flatnonzero(glyph.max(axis=0))
+    rows = np.flatnonzero(glyph.max(axis=1))
+    cropped = np.ascontiguousarray(glyph[:, cols[0] : cols[-1] + 1])
+    return cropped, (int(rows[0]), int(rows[-1]) + 1)
+
+
+def separator_glyph(
+    char: str, height: int, rng: np.random.Generator
+) -> tuple[U8Array, tuple[int, int]]:
+    """A variant of separator ``char`` (``-`` or ``/``) at ``height``, and its ink rows."""
+    bank = separator_bank(char, height)
+    return bank[int(rng.integers(len(bank)))]
+
+
+def space_width(height: int, rng: np.random.Generator) -> int:
+    """Extra gap a space adds, 1/3 to 2/3 of ``height``."""
+    return int(rng.integers(height // 3, (2 * height) // 3 + 1))
+
+
+def layout_separators(
+    text: str,
+    glyphs: list[U8Array],
+    rows: npt.NDArray[np.integer[Any]],
+    gaps: npt.NDArray[np.intp],
+    height: int,
+    spacing: tuple[int, int],
+    rng: np.random.Generator,
+) -> tuple[
+    list[U8Array], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], list[int]
+]:
+    """Insert separator glyphs and space gaps among the digit glyphs of ``text``.
+
+    ``glyphs``, ``rows`` and ``gaps`` describe the digits alone, in order.
+    Returns the glyphs to place, their widths, ink rows, the gaps between
+    them, and the position of each digit among the placed glyphs.
+    """
+    low, high = max(spacing[0], 1), max(spacing[1], 1)
+    placed: list[U8Array] = []
+    placed_rows: list[tuple[int, int]] = []
+    placed_gaps: list[int] = []
+    digit_slots: list[int] = []
+    digit = 0
+    extra = 0
+    previous_is_digit = False
+    for char in text:
+        if char == " ":
+            if placed:
+                extra += space_width(height, rng)
+            continue
+        is_digit = "0" <= char <= "9"
+        if placed:
+            if is_digit and previous_is_digit:
+                gap = int(gaps[digit - 1])
+                gap = max(gap, 0) + extra if extra else gap
+            else:
+                gap = int(rng.integers(low, high + 1)) + extra
+            placed_gaps.append(gap)
+        if is_digit:
+            digit_slots.append(len(placed))
+            placed.append(glyphs[digit])
+            placed_rows.append((int(rows[digit][0]), int(rows[digit][1])))
+            digit += 1
+        else:
+            glyph, glyph_rows = separator_glyph(char, height, rng)
+            placed.append(glyph)
+            placed_rows.append(glyph_rows)
+        previous_is_digit = is_digit
+        extra = 0
+    widths = np.array([g.shape[1] for g in placed], np.intp)
+    return (
+        placed,
+        widths,
+        np.array(placed_rows, np.intp).reshape(-1, 2),
+        np.array(placed_gaps, np.intp),
+        digit_slots,
+    )

@@ -1,0 +1,212 @@
+"""The FastAPI application factory.
+
+``create_app()`` builds the app from :func:`get_settings` (environment
+variables); the dataset is loaded in the background when the app starts, and
+``/health`` answers 503 until it is ready. Run it with
+``number-generator serve`` or gunicorn (``deploy/gunicorn.conf.py``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from .._version import __version__
+from ..compose import SequenceGenerator
+from ..errors import NumberGeneratorError
+from . import generate, health, playground
+from .body_limit import BodyLimitMiddleware
+from .settings import Settings, get_settings
+from .state import ServiceState
+
+__all__ = ["create_app"]
+
+#: Library parameter names in error messages -> the request field to blame.
+_FIELD_OF = {
+    "digits": "digits",
+    "number": "number",
+    "spacing_range": "spacing_min",
+    "image_width": "image_width",
+    "image_height": "image_height",
+    "fit": "fit",
+    "augment": "augment",
+    "seed": "seed",
+}
+_PARAMETER = re.compile(r"^(\w+)\s*[=:]")
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    generator: SequenceGenerator | None = None,
+    loader: Callable[[], SequenceGenerator] | None = None,
+) -> FastAPI:
+    """Build the web service.
+
+    Parameters
+    ----------
+    settings:
+        Default: :func:`get_settings`, read from ``NUMBER_GENERATOR_*``
+        environment variables.
+    generator:
+        A ready generator to serve (the app is ready at once; for tests and
+        embedding).
+    loader:
+        Builds the generator in a background thread when the app starts;
+        default: load ``settings.dataset``.
+
+    Examples
+    --------
+    >>> from fastapi.testclient import TestClient
+    >>> from number_generator import SequenceGenerator
+    >>> app = create_app(generator=SequenceGenerator(split="test"))
+    >>> TestClient(app).get("/health").json()["status"]
+    'ok'
+    """
+    settings = settings or get_settings()
+    state = ServiceState(settings, loader)
+    if generator is not None:
+        state.generator = generator
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.start_loading()
+        yield
+
+    app = FastAPI(
+        title="number_generator",
+        version=__version__,
+        summary="Images of handwritten digit sequences drawn from real MNIST digits.",
+        description=_description(settings),
+        lifespan=lifespan,
+    )
+    app.state.service = state
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_exception_handler(NumberGeneratorError, _library_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.include_router(health.router)
+    app.include_router(generate.router)
+    app.include_router(playground.router)
+    _document_limits(app, settings)
+    return app
+
+
+async def _library_error(request: Request, exc: Exception) -> JSONResponse:
+    """Any library error left unchecked by the service is the client's input: 422."""
+    where = "body" if request.method == "POST" else "query"
+    match = _PARAMETER.match(str(exc))
+    field = _FIELD_OF.get(match.group(1)) if match else None
+    loc = [where, field] if field else [where]
+    return JSONResponse(
+        {"detail": [{"type": "value_error", "loc": loc, "msg": str(exc)}]}, status_code=422
+    )
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with non-finite floats (``NaN`` sent as a body value) spelled as strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_safe(item) for item in value]
+    return value
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422 answer, safe for any input (``NaN`` is not valid JSON output)."""
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's answer, except that a body it could not parse is a 422 like any bad input.
+
+    (FastAPI answers 400 when decoding fails other than as malformed JSON,
+    e.g. an integer of more than 4,300 digits.)
+    """
+    if isinstance(exc, StarletteHTTPException) and exc.status_code == 400:
+        cause = exc.__cause__
+        message = f"the body could not be parsed as JSON: {cause}" if cause else str(exc.detail)
+        return JSONResponse(
+            {"detail": [{"type": "json_invalid", "loc": ["body"], "msg": message}]},
+            status_code=422,
+        )
+    return await http_exception_handler(request, exc)  # type: ignore[arg-type]
+
+
+def _description(settings: Settings) -> str:
+    return f"""\
+Draws images of digit strings (numbers, phone numbers, any sequence) from real
+handwritten MNIST digits. `POST /generate` takes the original service's JSON
+payload and answers JSON, or PNG bytes with `Accept: image/png`;
+`GET /generate.png?digits=…` answers a PNG for `<img>` tags and curl. The
+playground page is at [`/`](/).
+
+Limits of this server (checked before any work; over a limit → 422 naming the
+field, an oversized body → 413):
+
+| limit | value |
+| --- | --- |
+| digits per image | {settings.max_digits} |
+| `image_width` | {settings.max_image_width} px |
+| `image_height` | {settings.max_image_height} px |
+| composed digits before fitting | {settings.max_pixels} px |
+| request body | {settings.max_body_bytes} bytes |
+"""
+
+
+_BOUND_BY_TYPE = {"integer": "maximum", "string": "maxLength", "array": "maxItems"}
+
+
+def _set_bound(schema: dict[str, Any], value: int) -> None:
+    """Set the upper bound of each typed branch of ``schema`` (``anyOf`` included)."""
+    key = _BOUND_BY_TYPE.get(schema.get("type", ""))
+    if key is not None:
+        schema[key] = value
+    for branch in schema.get("anyOf", ()):
+        _set_bound(branch, value)
+
+
+def _document_limits(app: FastAPI, settings: Settings) -> None:
+    """Write this server's limits into the OpenAPI document of the request fields."""
+    bounds = {
+        "number": settings.max_digits,
+        "digits": settings.max_digits,
+        "image_width": settings.max_image_width,
+        "image_height": settings.max_image_height,
+        "spacing_min": settings.max_image_width,
+        "spacing_max": settings.max_image_width,
+    }
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = build()
+            request = schema["components"]["schemas"]["GenerateRequest"]["properties"]
+            query = schema["paths"]["/generate.png"]["get"]["parameters"]
+            for name, value in bounds.items():
+                targets = [request[name], *(p["schema"] for p in query if p["name"] == name)]
+                for target in targets:
+                    if name == "number":  # an int of at most max_digits digits
+                        for branch in target.get("anyOf", ()):
+                            if branch.get("type") == "integer":
+                                branch.update(minimum=0, maximum=10**value - 1)
+                            elif branch.get("type") == "string":
+                                branch["maxLength"] = value
+                    else:
+                        _set_bound(target, value)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -1,0 +1,296 @@
+"""From a validated request to an image: the server's limits, then the library.
+
+Every check happens here, before any pixel is drawn, and every problem is
+reported against the request field that caused it (``["body", "image_width"]``
+or ``["query", "digits"]``) in FastAPI's usual 422 shape.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from fastapi.exceptions import RequestValidationError
+
+from .._params import check_spacing, parse_digits
+from ..augment import resolve_augment
+from ..compose import SequenceGenerator, SequenceImage
+from ..errors import NumberGeneratorError
+from ..export import encode_png, write_atomic
+from .settings import Settings
+
+__all__ = ["Job", "Rendered", "build_job", "render"]
+
+logger = logging.getLogger("number_generator")
+
+_TRUE = frozenset({"true", "1", "yes", "on"})
+_FALSE = frozenset({"false", "0", "no", "off", "none", ""})
+#: Longest digit string put into a saved file's name.
+_NAME_DIGITS = 128
+
+
+@dataclass(frozen=True)
+class Job:
+    """One image to draw, every value checked."""
+
+    digits: str
+    spacing: tuple[int, int]
+    image_width: int | None
+    image_height: int
+    fit: str
+    augment: Any
+    seed: int
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A drawn image and the identifiers reported with it."""
+
+    job: Job
+    image: SequenceImage
+    task_id: str
+
+    @property
+    def width(self) -> int:
+        return int(self.image.ink.shape[1])
+
+    def png(self) -> bytes:
+        return encode_png(self.image.paper)
+
+
+class _Errors:
+    """Collects problems, one per field, to be raised together."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, field: str, message: str, value: Any, kind: str = "value_error") -> None:
+        if not any(item["loc"][-1] == field for item in self.items):
+            self.items.append(
+                {"type": kind, "loc": (self.where, field), "msg": message, "input": value}
+            )
+
+
+def augment_value(augment: Any) -> Any:
+    """The library's ``augment`` for a request's value: flags become ``True``/``None``."""
+    if isinstance(augment, bool):
+        return True if augment else None
+    if isinstance(augment, int):
+        return True if augment == 1 else None
+    lowered = str(augment).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return None
+    return str(augment)
+
+
+def build_job(
+    settings: Settings,
+    *,
+    where: str,
+    number: Any = None,
+    digits: Any = None,
+    spacing_min: int,
+    spacing_max: int,
+    image_width: int | None,
+    image_height: int,
+    fit: str,
+    augment: Any,
+    seed: int | None,
+) -> Job:
+    """Check a request against the library's rules and the server's limits.
+
+    Parameters
+    ----------
+    where:
+        ``"body"`` or ``"query"``: the first element of every error's ``loc``.
+
+    Raises
+    ------
+    fastapi.exceptions.RequestValidationError
+        Listing every field with a problem.
+    """
+    errors = _Errors(where)
+    label = _digits(settings, errors, number, digits)
+
+    if image_width is not None and image_width > settings.max_image_width:
+        errors.add(
+            "image_width",
+            f"image_width={image_width!r}: must be at most {settings.max_image_width} "
+            "(this server's limit)",
+            image_width,
+            "less_than_equal",
+        )
+    if image_height > settings.max_image_height:
+        errors.add(
+            "image_height",
+            f"image_height={image_height!r}: must be at most {settings.max_image_height} "
+            "(this server's limit)",
+            image_height,
+            "less_than_equal",
+        )
+    if spacing_min > spacing_max:
+        errors.add(
+            "spacing_min",
+            f"spacing_min={spacing_min!r} is greater than spacing_max={spacing_max!r}",
+            spacing_min,
+        )
+    elif spacing_max > settings.max_image_width:
+        errors.add(
+            "spacing_max",
+            f"spacing_max={spacing_max!r}: must be at most {settings.max_image_width} "
+            "(this server's limit)",
+            spacing_max,
+            "less_than_equal",
+        )
+    else:
+        try:
+            check_spacing((spacing_min, spacing_max), image_height)
+        except NumberGeneratorError as exc:
+            errors.add("spacing_min", str(exc), spacing_min)
+
+    library_augment = augment_value(augment)
+    try:
+        resolve_augment(library_augment)
+    except NumberGeneratorError as exc:
+        errors.add("augment", str(exc), augment)
+
+    if label is not None and not errors.items:
+        _check_area(settings, errors, len(label), spacing_max, image_width, image_height)
+    if label is None or errors.items:  # label is None only with an error reported
+        raise RequestValidationError(errors.items)
+    return Job(
+        digits=label,
+        spacing=(spacing_min, spacing_max),
+        image_width=image_width,
+        image_height=image_height,
+        fit=fit,
+        augment=library_augment,
+        seed=secrets.randbits(63) if seed is None else seed,
+    )
+
+
+def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> str | None:
+    """The digit string of ``number`` or ``digits``, or ``None`` after reporting why not."""
+    if number is not None and digits is not None:
+        errors.add("digits", "give either number or digits, not both", digits)
+        return None
+    if number is None and digits is None:
+        errors.add("number", "number (or digits) is required", None, "missing")
+        return None
+    field, value = ("number", number) if number is not None else ("digits", digits)
+    if isinstance(value, int):
+        if value < 0:
+            errors.add(field, f"{field}={value!r}: must be a non-negative integer", value)
+            return None
+        value = str(value)
+    size = len(value)
+    if size > settings.max_digits:
+        errors.add(
+            field,
+            f"{field}: {size} digits is more than this server's limit of {settings.max_digits}",
+            value if size <= 2 * settings.max_digits else f"<{size} digits>",
+            "too_long",
+        )
+        return None
+    try:
+        parsed = parse_digits(value, field)
+    except NumberGeneratorError as exc:
+        errors.add(field, str(exc), value)
+        return None
+    return "".join(map(str, parsed.tolist()))
+
+
+def _check_area(
+    settings: Settings,
+    errors: _Errors,
+    count: int,
+    spacing_max: int,
+    image_width: int | None,
+    image_height: int,
+) -> None:
+    """Refuse work whose composed strip could exceed the server's pixel budget.
+
+    A glyph is at most ``image_height`` wide once scaled, so the strip is at
+    most ``count * image_height + (count - 1) * spacing_max`` columns.
+    """
+    columns = count * image_height + (count - 1) * max(spacing_max, 0)
+    if columns * image_height > settings.max_pixels:
+        field = "spacing_max" if (count - 1) * spacing_max > count * image_height else "digits"
+        errors.add(
+            field,
+            f"{count} digits at image_height {image_height} with spacing_max {spacing_max} "
+            f"could compose {columns}x{image_height} pixels, more than this server's limit of "
+            f"{settings.max_pixels}; use fewer digits, a smaller height or spacing",
+            spacing_max if field == "spacing_max" else count,
+        )
+    elif image_width is None and columns > settings.max_image_width:
+        errors.add(
+            "image_width",
+            f"image_width is required here: the natural width of {count} digits could reach "
+            f"{columns} px, more than this server's limit of {settings.max_image_width}",
+            None,
+            "missing",
+        )
+
+
+def render(generator: SequenceGenerator, job: Job) -> Rendered:
+    """Draw the image of ``job`` (library errors propagate as :class:`NumberGeneratorError`)."""
+    image = generator.render(
+        job.digits,
+        job.spacing,
+        job.image_width,
+        seed=job.seed,
+        image_height=job.image_height,
+        fit=job.fit,
+        augment=job.augment,
+    )
+    return Rendered(job, image, uuid.uuid4().hex)
+
+
+def save(rendered: Rendered, folder: Path, png: bytes | None = None) -> Path | None:
+    """Write the image atomically as ``{taskId}_{digits}.png`` in ``folder``.
+
+    The name is built only from server-side values: the hex task id and the
+    parsed digits. A failure is logged, not raised: the client still gets its
+    image.
+    """
+    digits = rendered.job.digits
+    if len(digits) > _NAME_DIGITS:
+        digits = f"{digits[:_NAME_DIGITS]}-{len(digits)}digits"
+    path = folder / f"{rendered.task_id}_{digits}.png"
+    try:
+        return write_atomic(path, rendered.png() if png is None else png)
+    except OSError:
+        logger.exception("could not save %s", path)
+        return None
+
+
+def _float_texts() -> npt.NDArray[np.str_]:
+    """JSON text of each float32 value ``k / 255``: the shortest that round-trips."""
+    values = np.arange(256, dtype=np.float32) / np.float32(255)
+    return np.array([np.format_float_positional(v, unique=True, trim="0") for v in values])
+
+
+_FLOAT_TEXT = _float_texts()
+_FLOAT_VALUE = np.arange(256, dtype=np.float32) / np.float32(255)
+
+
+def image_json(rendered: Rendered) -> str:
+    """``generatedImage`` as JSON text: rows of float32 values in [0, 1]."""
+    paper = rendered.image.paper
+    image = rendered.image.image
+    if image.dtype == np.float32 and np.array_equal(_FLOAT_VALUE[paper], image):
+        texts = _FLOAT_TEXT[paper]
+        return "[" + ",".join("[" + ",".join(row) + "]" for row in texts.tolist()) + "]"
+    import json
+
+    return json.dumps(np.clip(image, 0.0, 1.0).astype(np.float64).tolist())

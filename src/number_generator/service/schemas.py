@@ -1,0 +1,159 @@
+"""Request and response bodies of the web service (pydantic models, shown in /docs).
+
+Types are strict (``56.0`` or ``"56"`` is not an ``image_width``) so that a
+client's mistake is answered with 422 rather than guessed at. Upper bounds
+are the server's configurable limits: they are checked by
+:func:`~number_generator.service.jobs.build_job`, with a message that names
+the limit, and written into the served OpenAPI document by the app factory.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+from .._params import DEFAULT_SPACING_RANGE, MAX_IMAGE_HEIGHT, MIN_IMAGE_HEIGHT
+
+__all__ = [
+    "MAX_SEED",
+    "ErrorDetail",
+    "ErrorResponse",
+    "GenerateRequest",
+    "GenerateResponse",
+    "HealthDataset",
+    "HealthResponse",
+    "NotReadyResponse",
+]
+
+#: Largest accepted ``seed``.
+MAX_SEED = 2**63 - 1
+#: Most negative spacing any height allows (half of the largest glyph height).
+MIN_SPACING = -(MAX_IMAGE_HEIGHT // 2)
+
+_SPACING_MIN, _SPACING_MAX = DEFAULT_SPACING_RANGE
+
+AugmentValue = StrictBool | Literal[0, 1] | StrictStr
+
+
+class GenerateRequest(BaseModel):
+    """What to draw. The keys of the original service (seed 004) work unchanged."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "augment": "false",
+                    "number": 42,
+                    "spacing_min": 5,
+                    "spacing_max": 10,
+                    "image_width": 56,
+                },
+                {"digits": "0901234567", "image_width": 280, "seed": 7, "fit": "pad"},
+            ]
+        },
+    )
+
+    number: StrictInt | StrictStr | None = Field(
+        default=None,
+        description="The number to draw: a non-negative integer, or a string of digits. "
+        "Give `number` or `digits`, not both.",
+    )
+    digits: StrictStr | list[StrictInt] | None = Field(
+        default=None,
+        description='The digits to draw as a string ("0901234567": leading zeros survive) '
+        "or a list of ints 0-9.",
+    )
+    spacing_min: StrictInt = Field(
+        _SPACING_MIN,
+        ge=MIN_SPACING,
+        description="Fewest pixels of paper between neighbouring digits' ink; negative "
+        "overlaps digits (at most half the image height).",
+    )
+    spacing_max: StrictInt = Field(
+        _SPACING_MAX,
+        ge=MIN_SPACING,
+        description="Most pixels between neighbouring digits' ink; each gap is drawn "
+        "uniformly from [spacing_min, spacing_max].",
+    )
+    image_width: StrictInt | None = Field(
+        None,
+        ge=1,
+        description="Output width in pixels; omitted or null: the digits' natural width.",
+    )
+    image_height: StrictInt = Field(28, ge=MIN_IMAGE_HEIGHT, description="Output height in pixels.")
+    fit: Literal["pad", "stretch"] = Field(
+        "pad",
+        description='"pad": centre on white paper, exact spacing, scale down uniformly only '
+        'if too wide; "stretch": resize to exactly image_width x image_height.',
+    )
+    augment: AugmentValue = Field(
+        False,
+        description='Augmentation: "true"/"false" (or booleans, 1/0) as in the original '
+        'service, or a preset name ("light", "medium", "heavy").',
+    )
+    seed: StrictInt | None = Field(
+        None,
+        ge=0,
+        le=MAX_SEED,
+        description="Random seed: the same seed and options give the same image. "
+        "Omitted: the server draws one and reports it.",
+    )
+
+
+class GenerateResponse(BaseModel):
+    """The image and the request that made it (seed 004's keys, plus a few)."""
+
+    augment: AugmentValue = Field(description="`augment` as sent.")
+    # camelCase keys: the names seed 004's clients read.
+    generatedImage: list[list[float]] = Field(
+        description="The image, `image_height` rows of `image_width` floats; "
+        "0.0 = black ink, 1.0 = white paper (float32 values)."
+    )
+    number: StrictInt | StrictStr = Field(description="`number` as sent, else `digits`.")
+    spacing_min: int
+    spacing_max: int
+    image_width: int = Field(description="Width of the image (the natural width if not sent).")
+    taskId: str = Field(description="Identifier of this request.")
+    digits: str = Field(description="The digits drawn, as a string.")
+    image_height: int
+    fit: str
+    seed: int = Field(description="The seed used; send it back to get the same image.")
+
+
+class HealthDataset(BaseModel):
+    """The dataset the digits are drawn from."""
+
+    name: str
+    split: str | None
+    size: int = Field(description="Number of glyphs.")
+
+
+class HealthResponse(BaseModel):
+    """``status`` is ``"ok"`` once the data is loaded (HTTP 200), else 503."""
+
+    status: Literal["ok", "loading", "error"]
+    version: str
+    dataset: HealthDataset | None = None
+    detail: str | None = Field(default=None, description="Why the service is not ready.")
+
+
+class ErrorDetail(BaseModel):
+    """One problem with the request."""
+
+    type: str
+    loc: list[str | int] = Field(description='Where: e.g. ["body", "image_width"].')
+    msg: str
+
+
+class ErrorResponse(BaseModel):
+    """Body of every 413/422 answer."""
+
+    detail: list[ErrorDetail]
+
+
+class NotReadyResponse(BaseModel):
+    """Body of a 503 answer: the data is still loading, or failed to load."""
+
+    detail: str

@@ -1,0 +1,49 @@
+"""Running the service with uvicorn: what ``number-generator serve`` calls."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ..compose import SequenceGenerator
+from ..datasets import DATA_DIR_ENV, SPLIT_ENV, DigitDataset
+from .settings import get_settings
+
+__all__ = ["prepare", "serve"]
+
+
+def prepare(split: str | None = None, data_dir: str | Path | None = None) -> DigitDataset:
+    """Load the served dataset once, before any worker starts.
+
+    A missing or corrupt dataset is then an error before the server starts,
+    and the decoded-array cache is filled, so that every worker memory-maps
+    it instead of parsing the gzip files. ``split`` and ``data_dir`` are
+    passed to the workers through their environment variables.
+
+    Raises
+    ------
+    NumberGeneratorError
+        The settings or the dataset are not usable.
+    """
+    if split is not None:
+        os.environ[SPLIT_ENV] = split
+    if data_dir is not None:
+        os.environ[DATA_DIR_ENV] = str(Path(data_dir).expanduser().resolve())
+    get_settings.cache_clear()
+    return SequenceGenerator(get_settings().dataset).dataset
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve :func:`~number_generator.service.create_app` with uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(
+        "number_generator.service:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        timeout_keep_alive=5,
+        timeout_graceful_shutdown=10,
+    )

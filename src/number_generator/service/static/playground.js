@@ -1,0 +1,92 @@
+// number_generator playground: asks GET generate.png for the form's values and shows the PNG.
+"use strict";
+
+(() => {
+  const FIELDS = ["digits", "spacing_min", "spacing_max", "image_width", "image_height", "fit",
+    "augment", "seed"];
+  const form = document.getElementById("form");
+  const button = document.getElementById("generate");
+  const statusLine = document.getElementById("status");
+  const errorBox = document.getElementById("error");
+  const figure = document.getElementById("figure");
+  const image = document.getElementById("image");
+  const caption = document.getElementById("caption");
+  const download = document.getElementById("download");
+  const direct = document.getElementById("direct");
+  let objectUrl = null;
+
+  function query() {
+    const params = new URLSearchParams();
+    for (const name of FIELDS) {
+      const value = form.elements[name].value.trim();
+      if (value !== "") params.set(name, value);
+    }
+    return params;
+  }
+
+  function describe(detail) {
+    if (!Array.isArray(detail)) return String(detail);
+    return detail.map((item) => {
+      const where = Array.isArray(item.loc) ? item.loc.slice(1).join(".") : "";
+      return where ? `${where}: ${item.msg}` : item.msg;
+    }).join("\n");
+  }
+
+  function showError(message) {
+    errorBox.textContent = message;
+    errorBox.hidden = false;
+    statusLine.textContent = "";
+  }
+
+  function applyZoom() {
+    const zoom = Number(form.elements.zoom.value) || 1;
+    if (image.naturalWidth) {
+      image.style.width = `${image.naturalWidth * zoom}px`;
+      image.style.height = `${image.naturalHeight * zoom}px`;
+    }
+  }
+
+  async function generate(event) {
+    if (event) event.preventDefault();
+    const params = query();
+    button.disabled = true;
+    statusLine.textContent = "Generating…";
+    try {
+      const response = await fetch(`generate.png?${params}`, { headers: { Accept: "image/png" } });
+      if (!response.ok) {
+        let message = `The server answered ${response.status} ${response.statusText}`;
+        try {
+          message = describe((await response.json()).detail);
+        } catch (_) { /* not JSON: keep the status line */ }
+        showError(message);
+        return;
+      }
+      const blob = await response.blob();
+      const seed = response.headers.get("X-Seed");
+      const digits = params.get("digits") || "";
+      if (objectUrl) URL.revokeObjectURL(objectUrl);
+      objectUrl = URL.createObjectURL(blob);
+      image.src = objectUrl;
+      await image.decode();
+      applyZoom();
+      caption.textContent =
+        `${digits}: ${image.naturalWidth} × ${image.naturalHeight} px, seed ${seed}`;
+      download.href = objectUrl;
+      download.download = `${digits}.png`;
+      if (seed) params.set("seed", seed);
+      direct.href = `generate.png?${params}`;
+      image.dataset.digits = digits;
+      errorBox.hidden = true;
+      figure.hidden = false;
+      statusLine.textContent = "";
+    } catch (error) {
+      showError(`The request failed: ${error}`);
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  form.addEventListener("submit", generate);
+  form.elements.zoom.addEventListener("change", applyZoom);
+  generate();
+})();

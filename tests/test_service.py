@@ -1,0 +1,571 @@
+"""The web service through FastAPI's TestClient: seed 004's API, PNG answers, limits, errors."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from number_generator import (
+    DatasetNotFoundError,
+    DigitDataset,
+    InvalidParameterError,
+    NumberGeneratorError,
+    SequenceGenerator,
+    __version__,
+)
+from number_generator.augment import resolve_augment
+from number_generator.service import Settings, create_app, get_settings
+from number_generator.service.generate import wants_png
+from number_generator.service.jobs import augment_value
+
+SEED_004_PAYLOAD = {
+    "augment": "false",
+    "number": 42,
+    "spacing_min": 5,
+    "spacing_max": 10,
+    "image_width": 56,
+}
+SEED_004_KEYS = {
+    "augment",
+    "generatedImage",
+    "number",
+    "spacing_min",
+    "spacing_max",
+    "image_width",
+    "taskId",
+}
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def client(mnist_test: DigitDataset) -> Iterator[TestClient]:
+    app = create_app(Settings(), generator=SequenceGenerator(mnist_test))
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def decode_png(data: bytes) -> np.ndarray[Any, np.dtype[np.uint8]]:
+    assert data.startswith(PNG_SIGNATURE)
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    assert image is not None and image.dtype == np.uint8
+    return np.asarray(image)
+
+
+def library_image(mnist_test: DigitDataset, digits: str, **options: Any) -> Any:
+    """What the library draws for the same request (the service must match it exactly)."""
+    spacing = (options.pop("spacing_min", 2), options.pop("spacing_max", 8))
+    width = options.pop("image_width", None)
+    return SequenceGenerator(mnist_test).render(digits, spacing, width, **options)
+
+
+def augmentation_available(value: Any) -> bool:
+    """Whether the library (in its current state) accepts this ``augment`` value."""
+    try:
+        resolve_augment(augment_value(value))
+    except NumberGeneratorError:
+        return False
+    return True
+
+
+# --- seed 004's API ----------------------------------------------------------------------
+
+
+def test_seed_004_payload_answers_seed_004_keys(
+    client: TestClient, mnist_test: DigitDataset
+) -> None:
+    response = client.post("/generate", json=SEED_004_PAYLOAD)
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/json"
+    body = response.json()
+    assert body.keys() >= SEED_004_KEYS
+    assert {key: body[key] for key in SEED_004_PAYLOAD} == SEED_004_PAYLOAD
+    image = np.asarray(body["generatedImage"], dtype=np.float32)
+    assert image.shape == (28, 56)
+    assert 0.0 <= image.min() < 0.5 and image.max() == 1.0
+    assert isinstance(body["taskId"], str) and body["taskId"].isalnum()
+    # The floats are the library's float32 values, exactly.
+    expected = library_image(
+        mnist_test, "42", spacing_min=5, spacing_max=10, image_width=56, seed=body["seed"]
+    )
+    np.testing.assert_array_equal(image, expected.image)
+
+
+def test_same_seed_same_image_and_task_ids_differ(client: TestClient) -> None:
+    payload = {**SEED_004_PAYLOAD, "seed": 123}
+    first, second = (client.post("/generate", json=payload).json() for _ in range(2))
+    assert first["generatedImage"] == second["generatedImage"]
+    assert first["seed"] == second["seed"] == 123
+    assert first["taskId"] != second["taskId"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "number", "digits"),
+    [
+        ({"digits": "0901234567"}, "0901234567", "0901234567"),
+        ({"digits": [0, 4, 2]}, "042", "042"),
+        ({"number": "0042"}, "0042", "0042"),
+        ({"number": 1234560}, 1234560, "1234560"),
+    ],
+    ids=["digits-string-keeps-leading-zero", "digits-list", "number-string", "number-int"],
+)
+def test_digits_forms(client: TestClient, sent: dict[str, Any], number: Any, digits: str) -> None:
+    response = client.post("/generate", json={**sent, "image_width": 280, "seed": 1})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["number"], body["digits"]) == (number, digits)
+    assert np.asarray(body["generatedImage"]).shape == (28, 280)
+
+
+def test_options_fit_height_and_natural_width(client: TestClient, mnist_test: DigitDataset) -> None:
+    options = {"image_height": 40, "fit": "stretch", "seed": 5}
+    body = client.post("/generate", json={"digits": "314", "image_width": 90, **options}).json()
+    image = np.asarray(body["generatedImage"], dtype=np.float32)
+    assert image.shape == (40, 90)
+    np.testing.assert_array_equal(
+        image, library_image(mnist_test, "314", image_width=90, **options).image
+    )
+    natural = client.post("/generate", json={"digits": "314", "seed": 5}).json()
+    expected = library_image(mnist_test, "314", seed=5).image
+    assert natural["image_width"] == expected.shape[1]
+    assert np.asarray(natural["generatedImage"]).shape == expected.shape
+
+
+@pytest.mark.parametrize(
+    "augment",
+    ["true", "TRUE", True, 1, "light", "medium", "heavy"],
+    ids=["string-true", "string-TRUE", "bool-true", "int-1", "light", "medium", "heavy"],
+)
+def test_augmentation_follows_the_library(client: TestClient, augment: Any) -> None:
+    """Accepted exactly when the library accepts it: 200 once augmentation exists, else 422."""
+    payload = {**SEED_004_PAYLOAD, "augment": augment, "seed": 3}
+    response = client.post("/generate", json=payload)
+    if augmentation_available(augment):
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["augment"] == augment
+        image = np.asarray(body["generatedImage"], dtype=np.float32)
+        assert image.shape == (28, 56) and image.min() >= 0.0 and image.max() <= 1.0
+        again = client.post("/generate", json=payload).json()
+        assert again["generatedImage"] == body["generatedImage"]
+    else:
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "augment"]
+
+
+@pytest.mark.parametrize(
+    "augment",
+    ["false", "FALSE", False, 0, "0", "none"],
+    ids=["str", "upper", "bool", "int", "zero", "none"],
+)
+def test_augmentation_off(client: TestClient, augment: Any) -> None:
+    plain = client.post("/generate", json={**SEED_004_PAYLOAD, "seed": 9}).json()
+    response = client.post("/generate", json={**SEED_004_PAYLOAD, "augment": augment, "seed": 9})
+    assert response.status_code == 200
+    assert response.json()["generatedImage"] == plain["generatedImage"]
+
+
+# --- PNG answers ---------------------------------------------------------------------------
+
+
+def test_accept_png_answers_png(client: TestClient, mnist_test: DigitDataset) -> None:
+    payload = {"digits": "0901234567", "image_width": 280, "seed": 11}
+    response = client.post("/generate", json=payload, headers={"Accept": "image/png"})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["x-seed"] == "11"
+    assert response.headers["x-digits"] == "0901234567"
+    image = decode_png(response.content)
+    assert image.shape == (28, 280)
+    expected = library_image(mnist_test, "0901234567", image_width=280, seed=11)
+    np.testing.assert_array_equal(image, expected.paper)
+
+
+def test_get_generate_png(client: TestClient, mnist_test: DigitDataset) -> None:
+    params = {"digits": "0123456789", "image_width": 280, "spacing_min": 1, "spacing_max": 4}
+    response = client.get("/generate.png", params={**params, "seed": 4})
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/png"
+    assert 'filename="0123456789.png"' in response.headers["content-disposition"]
+    image = decode_png(response.content)
+    expected = library_image(
+        mnist_test, "0123456789", image_width=280, spacing_min=1, spacing_max=4, seed=4
+    )
+    np.testing.assert_array_equal(image, expected.paper)
+    unseeded = client.get("/generate.png", params=params)
+    assert int(unseeded.headers["x-seed"]) >= 0
+
+
+@pytest.mark.parametrize(
+    ("accept", "png"),
+    [
+        (None, False),
+        ("*/*", False),
+        ("application/json", False),
+        ("image/png", True),
+        ("image/*", True),
+        ("image/png, application/json", False),
+        ("application/json;q=0.5, image/png", True),
+        ("image/png;q=0", False),
+        ("text/html", False),
+        ("image/png;q=bad", False),
+    ],
+    ids=lambda value: str(value),
+)
+def test_accept_negotiation(accept: str | None, png: bool) -> None:
+    assert wants_png(accept) is png
+
+
+# --- validation: 422 naming the field ------------------------------------------------------
+
+BAD_BODIES = [
+    ({"number": "4a2"}, "number", "not a digit"),
+    ({"number": -42}, "number", "non-negative"),
+    ({"number": 4.2}, "number", ""),
+    ({"number": True}, "number", ""),
+    ({"number": None}, "number", "required"),
+    ({"digits": "12 3"}, "digits", "not a digit"),
+    ({"digits": [1, 12]}, "digits", "not a digit"),
+    ({"digits": ""}, "digits", "empty"),
+    ({"number": 42, "digits": "42"}, "digits", "not both"),
+    ({"number": 42, "image_width": -5}, "image_width", "greater than or equal to 1"),
+    ({"number": 42, "image_width": 0}, "image_width", "greater than or equal to 1"),
+    ({"number": 42, "image_width": "56"}, "image_width", "valid integer"),
+    ({"number": 42, "image_width": 56.5}, "image_width", "valid integer"),
+    ({"number": 42, "image_width": 56.0}, "image_width", "valid integer"),
+    ({"number": 42, "image_width": 4097}, "image_width", "at most 4096"),
+    ({"number": 42, "image_width": 10**30}, "image_width", "at most 4096"),
+    ({"number": 42, "image_height": 257}, "image_height", "at most 256"),
+    ({"number": 42, "image_height": 4}, "image_height", "greater than or equal to 8"),
+    ({"number": 42, "spacing_min": 10, "spacing_max": 5}, "spacing_min", "greater than"),
+    ({"number": 42, "spacing_min": -20, "spacing_max": 5}, "spacing_min", "hide whole digits"),
+    ({"number": 42, "spacing_min": "5"}, "spacing_min", "valid integer"),
+    ({"number": 42, "spacing_max": 5000}, "spacing_max", "at most 4096"),
+    ({"number": 42, "spacing_max": None}, "spacing_max", "valid integer"),
+    ({"number": 42, "fit": "crop"}, "fit", "'pad' or 'stretch'"),
+    ({"number": 42, "seed": -1}, "seed", "greater than or equal to 0"),
+    ({"number": 42, "seed": "7"}, "seed", ""),
+    ({"number": 42, "augment": "no-such-preset"}, "augment", ""),
+    ({"number": 42, "augment": 2}, "augment", ""),
+    ({"number": 42, "augment": None}, "augment", ""),
+    ({"number": 42, "imagewidth": 56}, "imagewidth", "Extra inputs are not permitted"),
+    ({"number": int("9" * 65)}, "number", "limit of 64"),
+    ({"digits": "1" * 65, "image_width": 100}, "digits", "limit of 64"),
+    ({"digits": [1] * 65, "image_width": 100}, "digits", "limit of 64"),
+    ({"digits": "1" * 64, "image_height": 256, "image_width": 100}, "digits", "more than"),
+    ({"digits": "12", "spacing_max": 4096, "image_height": 256}, "spacing_max", "more than"),
+    ({"digits": "1" * 64, "spacing_max": 100}, "image_width", "image_width is required"),
+]
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    BAD_BODIES,
+    ids=[f"{field}-{i}" for i, (_, field, _) in enumerate(BAD_BODIES)],
+)
+def test_bad_body_is_422_naming_the_field(
+    client: TestClient, payload: dict[str, Any], field: str, message: str
+) -> None:
+    response = client.post("/generate", json=payload)
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    located = [item for item in detail if item["loc"][:2] == ["body", field]]
+    assert located, detail
+    assert message in located[0]["msg"]
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"number": 42,', "application/json"),
+        (b"", "application/json"),
+        (b"[1, 2]", "application/json"),
+        (b'"42"', "application/json"),
+        (b"number=42", "application/x-www-form-urlencoded"),
+        (b'{"number": ' + b"9" * 5000 + b"}", "application/json"),
+        (b'{"number": NaN}', "application/json"),
+        (b"\xff\xfe{}", "application/json"),
+    ],
+    ids=["truncated", "empty", "array", "string", "form", "int-over-4300-digits", "nan", "utf16"],
+)
+def test_malformed_body_is_422(client: TestClient, content: bytes, content_type: str) -> None:
+    response = client.post("/generate", content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_body_over_the_limit_is_refused_before_parsing(client: TestClient) -> None:
+    payload = {"digits": "1" * 20_000}
+    response = client.post("/generate", json=payload)
+    assert response.status_code == 413
+    assert response.json()["detail"][0]["loc"] == ["body"]
+    assert "16384 bytes" in response.json()["detail"][0]["msg"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: counted while streaming
+        yield b'{"digits": "'
+        for _ in range(40):
+            yield b"1" * 1000
+        yield b'"}'
+
+    streamed = client.post(
+        "/generate", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert streamed.status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"digits": "12a"}, "digits"),
+        ({"digits": ""}, "digits"),
+        ({}, "digits"),
+        ({"digits": "1" * 65, "image_width": 100}, "digits"),
+        ({"digits": "42", "image_width": "0"}, "image_width"),
+        ({"digits": "42", "image_width": "wide"}, "image_width"),
+        ({"digits": "42", "image_width": "5000"}, "image_width"),
+        ({"digits": "42", "image_height": "300"}, "image_height"),
+        ({"digits": "42", "spacing_min": "9", "spacing_max": "3"}, "spacing_min"),
+        ({"digits": "42", "fit": "zoom"}, "fit"),
+        ({"digits": "42", "augment": "no-such-preset"}, "augment"),
+        ({"digits": "42", "seed": "-3"}, "seed"),
+    ],
+    ids=[
+        "non-digit",
+        "empty",
+        "missing",
+        "too-many",
+        "zero-width",
+        "width-type",
+        "width-limit",
+        "height-limit",
+        "min-over-max",
+        "fit",
+        "preset",
+        "seed",
+    ],
+)
+def test_bad_query_is_422_naming_the_field(
+    client: TestClient, params: dict[str, str], field: str
+) -> None:
+    response = client.get("/generate.png", params=params)
+    assert response.status_code == 422, response.text
+    assert ["query", field] in [item["loc"][:2] for item in response.json()["detail"]]
+
+
+def test_library_errors_left_unchecked_become_422(
+    mnist_test: DigitDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    generator = SequenceGenerator(mnist_test)
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise InvalidParameterError("image_width=56: refused by the library")
+
+    monkeypatch.setattr(generator, "render", refuse)
+    with TestClient(create_app(Settings(), generator=generator)) as client:
+        response = client.post("/generate", json=SEED_004_PAYLOAD)
+        assert response.status_code == 422
+        assert response.json()["detail"] == [
+            {
+                "type": "value_error",
+                "loc": ["body", "image_width"],
+                "msg": "image_width=56: refused by the library",
+            }
+        ]
+        assert client.get("/generate.png?digits=1").json()["detail"][0]["loc"][0] == "query"
+
+
+# --- health and readiness ------------------------------------------------------------------
+
+
+def test_health_reports_version_and_dataset(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "ok",
+        "version": __version__,
+        "dataset": {"name": "mnist", "split": "test", "size": 10_000},
+    }
+
+
+def test_503_until_the_data_is_loaded(mnist_test: DigitDataset) -> None:
+    release = threading.Event()
+
+    def slow_loader() -> SequenceGenerator:
+        release.wait(timeout=60)
+        return SequenceGenerator(mnist_test)
+
+    app = create_app(Settings(), loader=slow_loader)
+    with TestClient(app) as client:
+        loading = client.get("/health")
+        assert loading.status_code == 503
+        assert loading.json()["status"] == "loading"
+        assert loading.headers["retry-after"] == "1"
+        busy = client.post("/generate", json=SEED_004_PAYLOAD)
+        assert busy.status_code == 503
+        assert "loading" in busy.json()["detail"]
+        assert client.get("/generate.png?digits=1").status_code == 503
+        release.set()
+        assert app.state.service.wait(timeout=60)
+        assert client.get("/health").status_code == 200
+        assert client.post("/generate", json=SEED_004_PAYLOAD).status_code == 200
+
+
+def test_503_with_the_reason_when_loading_fails() -> None:
+    def broken_loader() -> SequenceGenerator:
+        raise DatasetNotFoundError("t10k-images-idx3-ubyte.gz is missing from /nowhere")
+
+    app = create_app(Settings(), loader=broken_loader)
+    with TestClient(app) as client:
+        app.state.service.wait(timeout=60)
+        health = client.get("/health")
+        assert health.status_code == 503
+        assert health.json()["status"] == "error"
+        assert "t10k-images-idx3-ubyte.gz is missing" in health.json()["detail"]
+        failed = client.post("/generate", json=SEED_004_PAYLOAD)
+        assert failed.status_code == 503
+        assert "failed to load" in failed.json()["detail"]
+
+
+def test_default_app_loads_the_configured_dataset() -> None:
+    """No generator given: the app loads ``settings.dataset`` (MNIST test split here)."""
+    app = create_app(Settings())
+    with TestClient(app) as client:
+        assert app.state.service.wait(timeout=60)
+        assert client.get("/health").json()["dataset"]["size"] == 10_000
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+
+def test_saving_is_off_by_default(client: TestClient) -> None:
+    assert Settings().save_dir is None
+    assert client.app.state.service.save_dir is None  # type: ignore[attr-defined]
+
+
+def test_saving_writes_task_id_and_digits(mnist_test: DigitDataset, tmp_path: Path) -> None:
+    folder = tmp_path / "processed"
+    app = create_app(Settings(save_dir=folder), generator=SequenceGenerator(mnist_test))
+    with TestClient(app) as client:
+        body = client.post("/generate", json=SEED_004_PAYLOAD).json()
+        png = client.get("/generate.png", params={"digits": "007", "seed": 2})
+    saved = folder / f"{body['taskId']}_42.png"
+    assert decode_png(saved.read_bytes()).shape == (28, 56)
+    np.testing.assert_array_equal(
+        decode_png(saved.read_bytes()),
+        np.rint(np.asarray(body["generatedImage"]) * 255).astype(np.uint8),
+    )
+    assert (folder / f"{png.headers['x-task-id']}_007.png").read_bytes() == png.content
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [saved.name, f"{png.headers['x-task-id']}_007.png"]
+    )  # no temporary files left behind
+
+
+def test_save_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(InvalidParameterError, match="NUMBER_GENERATOR_SAVE_DIR"):
+        create_app(Settings(save_dir=blocker))
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def test_settings_from_environment(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {
+            "NUMBER_GENERATOR_MAX_DIGITS": "20",
+            "NUMBER_GENERATOR_MAX_IMAGE_WIDTH": "1024",
+            "NUMBER_GENERATOR_MAX_IMAGE_HEIGHT": "64",
+            "NUMBER_GENERATOR_MAX_BODY_BYTES": "4096",
+            "NUMBER_GENERATOR_SAVE_DIR": str(tmp_path),
+            "NUMBER_GENERATOR_DATASET": "mnist",
+        }
+    )
+    assert settings == Settings(
+        dataset="mnist",
+        save_dir=tmp_path,
+        max_digits=20,
+        max_image_width=1024,
+        max_image_height=64,
+        max_body_bytes=4096,
+    )
+    assert Settings.from_env({}) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NUMBER_GENERATOR_MAX_DIGITS", "many", "expected an integer"),
+        ("NUMBER_GENERATOR_MAX_DIGITS", "0", "must be an integer 1..1024"),
+        ("NUMBER_GENERATOR_MAX_IMAGE_WIDTH", "100000", "must be an integer 1..16384"),
+        ("NUMBER_GENERATOR_MAX_IMAGE_HEIGHT", "4", "must be an integer 8..1024"),
+        ("NUMBER_GENERATOR_MAX_BODY_BYTES", "10", "must be an integer 256.."),
+    ],
+    ids=["not-int", "digits", "width", "height", "body"],
+)
+def test_bad_settings_name_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(InvalidParameterError, match=f"{variable}=.*{message}"):
+        Settings.from_env({variable: value})
+
+
+def test_get_settings_is_cached_and_read_by_create_app(
+    mnist_test: DigitDataset, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_MAX_IMAGE_WIDTH", "300")
+    get_settings.cache_clear()
+    try:
+        assert get_settings() is get_settings()
+        assert get_settings().max_image_width == 300
+        with TestClient(create_app(generator=SequenceGenerator(mnist_test))) as client:
+            ok = client.post("/generate", json={"number": 1, "image_width": 300})
+            over = client.post("/generate", json={"number": 1, "image_width": 301})
+            schema = client.get("/openapi.json").json()
+        assert (ok.status_code, over.status_code) == (200, 422)
+        width = schema["components"]["schemas"]["GenerateRequest"]["properties"]["image_width"]
+        assert width["anyOf"][0]["maximum"] == 300
+    finally:
+        get_settings.cache_clear()
+
+
+# --- documentation and playground ---------------------------------------------------------------
+
+
+def test_openapi_documents_json_png_and_limits(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    post = schema["paths"]["/generate"]["post"]
+    assert {"application/json", "image/png"} <= post["responses"]["200"]["content"].keys()
+    assert {"413", "422", "503"} <= post["responses"].keys()
+    get_png = schema["paths"]["/generate.png"]["get"]
+    assert get_png["responses"]["200"]["content"]["image/png"]["schema"]["format"] == "binary"
+    assert "/health" in schema["paths"]
+    request = schema["components"]["schemas"]["GenerateRequest"]
+    assert request["properties"]["image_width"]["anyOf"][0]["maximum"] == 4096
+    assert request["properties"]["image_height"]["maximum"] == 256
+    digits = request["properties"]["digits"]["anyOf"]
+    assert {"maxLength": 64}.items() <= digits[0].items()
+    assert {"maxItems": 64}.items() <= digits[1].items()
+    parameters = {p["name"]: p for p in get_png["parameters"]}
+    assert parameters["digits"]["schema"]["maxLength"] == 64
+    assert "| request body | 16384 bytes |" in schema["info"]["description"]
+    docs = client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+def test_playground_page_and_assets(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in page.headers["content-security-policy"]
+    for element in ('id="digits"', 'id="generate"', 'id="image"', 'id="download"', 'id="seed"'):
+        assert element in page.text
+    assert "http" not in page.text.replace('href="docs"', "")  # nothing from elsewhere
+    script = client.get("/playground.js")
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert "generate.png" in script.text
+    assert client.get("/playground.css").headers["content-type"].startswith("text/css")

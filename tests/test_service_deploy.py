@@ -1,0 +1,178 @@
+"""Running the service for real: gunicorn with uvicorn workers, and `number-generator serve`.
+
+Each test starts a server on a free port of 127.0.0.1, waits for /health, calls
+/generate, and stops it. Timeouts are generous: CI machines are small and busy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+GUNICORN_CONF = REPO_ROOT / "deploy" / "gunicorn.conf.py"
+BIN = Path(sys.executable).parent
+STARTUP_TIMEOUT = 90.0
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def request(url: str, data: dict[str, Any] | None = None, **headers: str) -> tuple[int, Any, bytes]:
+    body = None if data is None else json.dumps(data).encode()
+    if body is not None:
+        headers.setdefault("Content-Type", "application/json")
+    req = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+@contextmanager
+def running(command: list[str], port: int, log: Path) -> Iterator[str]:
+    """Start ``command``, wait until /health answers 200, stop it (SIGTERM) afterwards."""
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as output:
+        process = subprocess.Popen(
+            command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ)
+        )
+        try:
+            deadline = time.monotonic() + STARTUP_TIMEOUT
+            while True:
+                if process.poll() is not None:
+                    pytest.fail(f"server exited with {process.returncode}:\n{log.read_text()}")
+                try:
+                    if request(url + "/health")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline:
+                    pytest.fail(f"/health never answered 200:\n{log.read_text()}")
+                time.sleep(0.25)
+            yield url
+        finally:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    # gunicorn exits 0; uvicorn re-raises the SIGTERM it handled, after a clean shutdown.
+    assert process.returncode in (0, -signal.SIGTERM), log.read_text()
+
+
+def check_service(url: str) -> None:
+    status, _, body = request(url + "/health")
+    health = json.loads(body)
+    assert (status, health["status"], health["dataset"]["size"]) == (200, "ok", 10_000)
+    payload = {"augment": "false", "number": 42, "spacing_min": 5, "spacing_max": 10,
+               "image_width": 56}  # fmt: skip
+    status, headers, body = request(url + "/generate", payload)
+    assert status == 200
+    answer = json.loads(body)
+    assert len(answer["generatedImage"]) == 28
+    assert {len(row) for row in answer["generatedImage"]} == {56}
+    status, headers, body = request(url + "/generate", payload, Accept="image/png")
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    assert body.startswith(b"\x89PNG")
+    status, headers, body = request(url + "/generate.png?digits=0901234567&image_width=280")
+    assert (status, headers["Content-Type"]) == (200, "image/png")
+    status, _, body = request(url + "/generate", {"number": "4a2"})
+    assert status == 422
+    assert json.loads(body)["detail"][0]["loc"] == ["body", "number"]
+
+
+def test_gunicorn_with_uvicorn_workers(tmp_path: Path) -> None:
+    port = free_port()
+    command = [
+        str(BIN / "gunicorn"),
+        "-c",
+        str(GUNICORN_CONF),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+    ]
+    log = tmp_path / "gunicorn.log"
+    with running(command, port, log) as url:
+        check_service(url)
+    text = log.read_text()
+    assert "uvicorn_worker.UvicornWorker" in text
+    assert text.count("Booting worker") >= 2
+    assert "dataset ready" in text  # loaded once in the master, before the workers
+
+
+def test_number_generator_serve(tmp_path: Path) -> None:
+    port = free_port()
+    command = [
+        str(BIN / "number-generator"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
+    log = tmp_path / "serve.log"
+    with running(command, port, log) as url:
+        check_service(url)
+    text = log.read_text()
+    assert f"on http://127.0.0.1:{port} with 2 worker(s)" in text
+    assert "Application shutdown complete" in text
+
+
+def test_serve_help_and_bad_arguments() -> None:
+    help_text = subprocess.run(
+        [str(BIN / "number-generator"), "serve", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for option in ("--host", "--port", "--workers", "--data-dir", "--split"):
+        assert option in help_text
+    bad = subprocess.run(
+        [str(BIN / "number-generator"), "serve", "--workers", "0"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert bad.returncode == 2
+    assert "--workers: 0 is not in the range 1..64" in bad.stderr
+
+
+def test_serve_refuses_bad_settings_before_starting() -> None:
+    env = {**os.environ, "NUMBER_GENERATOR_MAX_IMAGE_WIDTH": "wide"}
+    result = subprocess.run(
+        [str(BIN / "number-generator"), "serve", "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "number-generator: error: NUMBER_GENERATOR_MAX_IMAGE_WIDTH='wide': expected an integer"
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import cv2
@@ -99,3 +100,12 @@ def test_get_mnist_data() -> None:
     images, labels = get_mnist_data()
     assert images.shape == (10_000, 28, 28) and images.dtype == np.uint8
     assert labels.shape == (10_000,) and set(np.unique(labels).tolist()) == set(range(10))
+
+
+def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
+    """Atomic writes must not leave owner-only (0600) files behind."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    generate_numbers_sequence("12", (2, 8), 60, output_path=tmp_path)
+    assert (tmp_path / "12.png").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in tmp_path.iterdir()] == ["12.png"], "no temporary file left"

@@ -14,8 +14,8 @@ import json
 import logging
 import math
 import os
+import secrets
 import sys
-import tempfile
 import time
 import uuid
 from array import array
@@ -59,7 +59,9 @@ def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> 
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp_name = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    # Mode 0o666 minus the umask, like any ordinary file (mkstemp would make it 0o600).
+    fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)

@@ -462,7 +462,7 @@ def batches(
     --------
     >>> batch = next(batches(8, "0##-####", seed=0, n=1))
     >>> batch.images.shape, batch.targets.shape, batch.labels[0]
-    ((8, 28, 245), (8, 7), '0351788')
+    ((8, 28, ...), (8, 7), '0357889')
     """
     count = None if n is None else check_int(n, "n", 0, 2**63 - 1)
     stream = BatchStream(

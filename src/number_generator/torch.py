@@ -44,8 +44,8 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from ._params import check_int
-from .batches import ALPHABET, BLANK, Batch, BatchStream
+from ._params import DEFAULT_SPACING_RANGE, check_int
+from .batches import ALPHABET, BLANK, MAX_BATCH_SIZE, Batch, BatchStream
 from .datasets import DigitDataset
 
 __all__ = ["ALPHABET", "BLANK", "DigitSequenceDataset"]
@@ -88,7 +88,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         length: int | None = None,
         batch_size: int | None = None,
         seed: int | None = None,
-        spacing_range: tuple[int, int] = (2, 8),
+        spacing_range: tuple[int, int] = DEFAULT_SPACING_RANGE,
         image_width: int | None = None,
         image_height: int = 28,
         fit: str = "pad",
@@ -102,7 +102,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         super().__init__()
         self.length = None if length is None else check_int(length, "length", 0, 2**63 - 1)
         self.batch_size = (
-            None if batch_size is None else check_int(batch_size, "batch_size", 1, 65536)
+            None if batch_size is None else check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         )
         self.seed = None if seed is None else check_int(seed, "seed", 0, 2**128 - 1)
         self.epoch = 0

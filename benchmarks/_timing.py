@@ -41,3 +41,22 @@ def throughput(work: Callable[[], Any], items: int, *, repeats: int = 7) -> dict
         "max_per_s": round(max(rates), 1),
         "repeats": repeats,
     }
+
+
+def interleaved_ratio(
+    baseline: Callable[[], Any], candidate: Callable[[], Any], *, repeats: int = 7
+) -> float:
+    """Median over ``repeats`` of time(candidate) / time(baseline), run alternately.
+
+    Alternating the two makes the ratio robust to load that drifts during the run.
+    """
+    baseline()
+    candidate()
+    ratios = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        baseline()
+        middle = time.perf_counter()
+        candidate()
+        ratios.append((time.perf_counter() - middle) / (middle - start))
+    return round(statistics.median(ratios), 3)

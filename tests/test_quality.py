@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.parametrize(
     "command",
     [
-        ["ruff", "check", "src", "tests", "benchmarks", "docs"],
-        ["ruff", "format", "--check", "src", "tests", "benchmarks", "docs"],
+        ["ruff", "check", "src", "tests", "benchmarks", "docs", "examples"],
+        ["ruff", "format", "--check", "src", "tests", "benchmarks", "docs", "examples"],
         ["mypy"],
     ],
     ids=["ruff-check", "ruff-format", "mypy"],

@@ -1,12 +1,30 @@
-"""Small fake-data writers shared by the data-layer tests."""
+"""Helpers shared by the tests: optional dependencies, small fake-data writers."""
 
 from __future__ import annotations
 
 import gzip
+import importlib
+import os
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import numpy.typing as npt
+
+
+def require(module: str) -> ModuleType:
+    """Import an optional dependency the tests need.
+
+    Missing on a developer's machine: the calling module is skipped. Missing in CI
+    (``CI`` set; ``.ci/run`` installs everything): an ImportError, so a test cannot
+    silently stop running there.
+    """
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    import pytest
+
+    return pytest.importorskip(module)
+
 
 _TYPE_CODES = {"u1": 0x08, "i1": 0x09, "i2": 0x0B, "i4": 0x0C, "f4": 0x0D, "f8": 0x0E}
 

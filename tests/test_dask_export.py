@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from _helpers import require
 from number_generator import DigitDataset, InvalidParameterError, export_dataset
 
-distributed = pytest.importorskip("distributed")
+distributed = require("distributed")
 
 OPTIONS: dict[str, Any] = {"seed": 5, "shard_size": 30, "progress": False}
 

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import uvicorn
 
+from _helpers import require
 from number_generator import DigitDataset, SequenceGenerator
 from number_generator.service import Settings, create_app
 
@@ -44,7 +45,7 @@ if not CHROMIUM.exists():
         raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
 
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
+from _helpers import require
 from number_generator import BLANK, InvalidParameterError, InvalidTypeError
 
-torch = pytest.importorskip("torch")
+torch = require("torch")
 from torch.utils.data import DataLoader  # noqa: E402
 
 from number_generator.torch import DigitSequenceDataset  # noqa: E402

@@ -16,9 +16,10 @@ from types import ModuleType
 import numpy as np
 import pytest
 
+from _helpers import require
 from number_generator import DigitDataset
 
-pytest.importorskip("torch")
+require("torch")
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "train_ctc.py"
 

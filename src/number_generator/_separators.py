@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._glyphs import crop_to_ink
 from .errors import InvalidParameterError
 
 __all__ = [
@@ -108,10 +109,8 @@ def _draw(char: str, height: int, rng: np.random.Generator) -> tuple[U8Array, tu
         cv2.LINE_AA,
     )
     glyph = np.asarray(cv2.resize(canvas, (height, height), interpolation=cv2.INTER_AREA), np.uint8)
-    cols = np.flatnonzero(glyph.max(axis=0))
-    rows = np.flatnonzero(glyph.max(axis=1))
-    cropped = np.ascontiguousarray(glyph[:, cols[0] : cols[-1] + 1])
-    return cropped, (int(rows[0]), int(rows[-1]) + 1)
+    cropped, rows = crop_to_ink(glyph)
+    return np.ascontiguousarray(cropped), rows
 
 
 def separator_glyph(

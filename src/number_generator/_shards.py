@@ -45,6 +45,7 @@ import numpy.typing as npt
 from .compose import SequenceGenerator, SequenceImage
 from .datasets import DATASETS, DigitDataset, data_dir_for, load_dataset
 from .errors import NumberGeneratorError
+from .export import encode_png
 from .templates import Template, UniqueStrings
 
 logger = logging.getLogger("number_generator")
@@ -282,15 +283,6 @@ def _samples(
         yield f"{index:0{task.key_width}d}", image, label
 
 
-def _encode_png(image: SequenceImage) -> bytes:
-    import cv2
-
-    ok, encoded = cv2.imencode(".png", image.paper)
-    if not ok:  # pragma: no cover - OpenCV fails only on invalid arrays
-        raise ShardError(f"cannot encode an image of shape {image.ink.shape} as PNG")
-    return bytes(encoded)
-
-
 def write_shard(task: ShardTask, job: ExportJob | None = None) -> ShardResult:
     """Write one shard under a temporary name, then rename it into place.
 
@@ -334,7 +326,7 @@ def _write_png_shard(task: ShardTask, generator: SequenceGenerator, temp: Path) 
     keep = task.options.keep_separators
     for key, image, label in _samples(task, generator):
         file_name = f"{task.name}/{key}.png"
-        _write_file(temp / f"{key}.png", _encode_png(image))
+        _write_file(temp / f"{key}.png", encode_png(image.paper))
         record = {"file_name": file_name, "label": label, "boxes": label_boxes(image, keep)}
         records.write(json.dumps(record, separators=(",", ":")) + "\n")
         rows.writerow((file_name, label))
@@ -391,7 +383,7 @@ def _write_tar_shard(task: ShardTask, generator: SequenceGenerator, temp: Path) 
     with open(temp, "wb") as handle:
         tar = _TarWriter(handle)
         for key, image, label in _samples(task, generator):
-            tar.add(f"{key}.png", _encode_png(image))
+            tar.add(f"{key}.png", encode_png(image.paper))
             meta = {"label": label, "boxes": label_boxes(image, keep)}
             tar.add(f"{key}.json", json.dumps(meta, separators=(",", ":")).encode("utf-8"))
         tar.close()

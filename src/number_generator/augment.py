@@ -37,11 +37,12 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from ._glyphs import crop_to_ink, scale_to_height
 from ._transforms import STAGES, AugmentFn, Lambda, Params, Transform, U8Array, _check_image
 from .errors import InvalidParameterError, InvalidTypeError
 
@@ -544,29 +545,16 @@ def augmented_glyphs(
     Returns the glyphs cropped to their ink columns (height ``height``) and
     the ``(top, bottom)`` ink rows of each, as the composer needs them.
     """
-    import cv2
-
-    from ._geometric import ink_box
-
     n, glyph_height, glyph_width = len(indices), images.shape[1], images.shape[2]
     canvas = np.zeros((n, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
     canvas[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices]
     transformed = pipeline.transform_glyphs(canvas, rng)
-    scale = height / glyph_height
-    if scale != 1:  # crop to the ink columns, then resize, as the fast path does
-        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
-        resized = []
-        for glyph in transformed:
-            x, _, w, _ = ink_box(glyph)
-            crop = glyph[:, x : x + w] if w else glyph
-            size = (max(1, round(crop.shape[1] * scale)), height)
-            resized.append(cast(U8Array, cv2.resize(crop, size, interpolation=interpolation)))
-        transformed = resized
-    boxes = [ink_box(glyph) for glyph in transformed]
+    if height != glyph_height:  # crop to the ink columns, then resize, as the fast path does
+        transformed = [scale_to_height(crop_to_ink(g)[0], height) for g in transformed]
     # A glyph whose ink is all gone (a user callable may do that) keeps one blank column.
-    glyphs = [g[:, x : x + w] if w else g[:, :1] for g, (x, _, w, _) in zip(transformed, boxes)]
-    rows = np.array([(y, y + h) if w else (0, height) for _, y, w, h in boxes], np.intp)
-    return glyphs, rows.reshape(n, 2)
+    cropped = [crop_to_ink(glyph) for glyph in transformed]
+    rows = np.array([ink_rows for _, ink_rows in cropped], np.intp)
+    return [glyph for glyph, _ in cropped], rows.reshape(n, 2)
 
 
 # --------------------------------------------------------------------------- preview

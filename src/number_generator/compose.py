@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ._glyphs import crop_to_ink, scale_to_height
 from ._params import (
     DEFAULT_SPACING_RANGE,
     FITS,
@@ -352,22 +353,11 @@ def _scaled_glyphs(
     height: int,
 ) -> tuple[list[U8Array], npt.NDArray[np.intp]]:
     """Glyphs resized to ``height`` (aspect kept), re-cropped to their ink columns."""
-    import cv2
-
-    scale = height / dataset.glyph_shape[0]
-    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
     glyphs: list[U8Array] = []
     rows = np.zeros((indices.size, 2), np.intp)
     for k, (i, left, right) in enumerate(zip(indices.tolist(), extents[:, 0], extents[:, 1])):
-        crop = dataset.images[i, :, left:right]
-        new_width = max(1, round(crop.shape[1] * scale))
-        glyph = cv2.resize(crop, (new_width, height), interpolation=interpolation)
-        cols = np.flatnonzero(glyph.max(axis=0))
-        if cols.size:
-            glyph = glyph[:, cols[0] : cols[-1] + 1]
-        ink_rows = np.flatnonzero(glyph.max(axis=1))
-        rows[k] = (ink_rows[0], ink_rows[-1] + 1) if ink_rows.size else (0, height)
-        glyphs.append(np.ascontiguousarray(glyph))
+        glyph, rows[k] = crop_to_ink(scale_to_height(dataset.images[i, :, left:right], height))
+        glyphs.append(glyph)
     return glyphs, rows
 
 

@@ -18,8 +18,9 @@ from number_generator import (
     SequenceGenerator,
 )
 from number_generator import augment as aug
-from number_generator._geometric import fit_frame
-from number_generator.augment import GLYPH_MARGIN, TRANSFORM_NAMES, TRANSFORMS, Pipeline
+from number_generator.augment import TRANSFORM_NAMES, TRANSFORMS, Pipeline
+from number_generator.augment.geometric import fit_frame
+from number_generator.compose.glyphs import GLYPH_MARGIN
 
 U8 = npt.NDArray[np.uint8]
 SEED_004 = (
@@ -473,7 +474,7 @@ def test_distortions_never_clip(
 ) -> None:
     """Distortions draw on a canvas larger than the frame that the moved ink never reaches
     the edge of, and the frame cut from it holds all of that ink (or all of it, shrunk)."""
-    from number_generator import _geometric
+    from number_generator.augment import geometric as _geometric
 
     calls: list[tuple[U8, U8]] = []
     real_fit = _geometric.fit_frame

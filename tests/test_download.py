@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import number_generator._download as download_module
+import number_generator.datasets.download as download_module
 from _http_server import Behaviour, MirrorServer
 from number_generator import (
     MNIST,
@@ -22,7 +22,7 @@ from number_generator import (
     NumberGeneratorError,
     load_mnist,
 )
-from number_generator._download import fetch_file, mirrors_from_env
+from number_generator.datasets.download import fetch_file, mirrors_from_env
 
 pytestmark = pytest.mark.network
 

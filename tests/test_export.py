@@ -22,11 +22,11 @@ from number_generator import (
     InvalidParameterError,
     InvalidTypeError,
     NumberGeneratorError,
-    _shards,
     export_dataset,
 )
 from number_generator.cli import main
 from number_generator.export import PLAN_FILE
+from number_generator.export import shards as _shards
 
 OPTIONS: dict[str, Any] = {"seed": 11, "shard_size": 40, "workers": 1, "progress": False}
 

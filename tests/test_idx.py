@@ -11,7 +11,7 @@ import pytest
 
 from _helpers import idx_bytes, write_idx
 from number_generator import CorruptDatasetError, NumberGeneratorError
-from number_generator._idx import read_idx, read_idx_bytes
+from number_generator.datasets.idx import read_idx, read_idx_bytes
 
 ARRAYS = {
     "u1-images": np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4),

@@ -16,7 +16,7 @@ from number_generator import (
     NumberGeneratorError,
     generate_phone_numbers,
 )
-from number_generator.phone import PHONE_FORMATS, PhoneFormat, sample_unique_numbers
+from number_generator.templates.phone import PHONE_FORMATS, PhoneFormat, sample_unique_numbers
 
 PATTERNS = {
     "mobile": r"0[789]0\d{8}",

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from ._api import default_generator, generate_numbers_sequence, generate_phone_numbers
-from ._params import DEFAULT_SPACING_RANGE, MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH
+from ._util.params import DEFAULT_SPACING_RANGE, MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH
 from ._version import __version__
 from .augment import (
     DEFAULT_PRESET,
@@ -17,7 +17,6 @@ from .augment import (
     Lambda,
     Pipeline,
     Transform,
-    contact_sheet,
     preset,
 )
 from .batches import ALPHABET, BLANK, Batch, batches
@@ -42,8 +41,9 @@ from .errors import (
     NumberGeneratorError,
 )
 from .export import ExportSummary, export_dataset, write_png
-from .phone import PHONE_FORMATS
+from .preview import contact_sheet
 from .templates import Template, parse_template
+from .templates.phone import PHONE_FORMATS
 
 __all__ = [
     "ALPHABET",

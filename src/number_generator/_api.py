@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._params import DEFAULT_SPACING_RANGE, as_generator
+from ._util.files import prepare_output_dir, write_manifest, write_png
+from ._util.params import DEFAULT_SPACING_RANGE, as_generator
 from .compose import SequenceGenerator
 from .datasets import (
     DATA_DIR_ENV,
@@ -20,8 +21,7 @@ from .datasets import (
     data_dir_for,
 )
 from .errors import InvalidParameterError
-from .export import prepare_output_dir, write_manifest, write_png
-from .phone import sample_unique_numbers
+from .templates.phone import sample_unique_numbers
 
 __all__ = ["default_generator", "generate_numbers_sequence", "generate_phone_numbers"]
 

@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ._api import default_generator
-from ._params import (
+from ._util.params import (
     DEFAULT_SPACING_RANGE,
     FITS,
     check_choice,
@@ -40,9 +40,9 @@ from ._params import (
     check_spacing,
     check_width,
 )
-from ._separators import GLYPH_SEPARATORS, has_separators, separator_bank
 from .augment import resolve_augment
 from .compose import SequenceGenerator
+from .compose.separators import GLYPH_SEPARATORS, has_separators, separator_bank
 from .datasets import DigitDataset
 from .errors import InvalidParameterError, InvalidTypeError
 from .templates import Template, parse_template
@@ -401,7 +401,7 @@ def _encode(labels: list[str], length: int, pad_value: int) -> tuple[I64Array, I
 def _as_rng(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.SeedSequence):
         return np.random.default_rng(seed)
-    from ._params import as_generator
+    from ._util.params import as_generator
 
     return as_generator(seed)
 

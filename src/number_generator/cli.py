@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from ._params import (
+from ._util.params import (
     DEFAULT_SPACING_RANGE,
     FITS,
     MAX_IMAGE_HEIGHT,
@@ -179,7 +179,7 @@ def _build_sequence_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _build_phone_parser(parser: argparse.ArgumentParser) -> None:
-    from .phone import PHONE_FORMATS
+    from .templates.phone import PHONE_FORMATS
 
     parser.add_argument(
         "--num-images",
@@ -442,8 +442,8 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from ._api import default_generator, generate_phone_numbers
-    from .export import prepare_output_dir
-    from .phone import check_capacity
+    from ._util.files import prepare_output_dir
+    from .templates.phone import check_capacity
 
     _check_spacing(parser, args)
     check_capacity(args.num_images, args.format)  # fail fast, before any data is loaded
@@ -466,8 +466,8 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 
 def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from ._api import default_generator
-    from ._preview import ROW_SETS, contact_sheet
-    from .export import prepare_output_dir, write_png
+    from ._util.files import prepare_output_dir, write_png
+    from .preview import ROW_SETS, contact_sheet
 
     _check_spacing(parser, args)
     parse_digits(args.digits, "--digits")

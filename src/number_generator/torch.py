@@ -44,7 +44,7 @@ import numpy as np
 import torch
 from torch.utils.data import IterableDataset, get_worker_info
 
-from ._params import DEFAULT_SPACING_RANGE, check_int
+from ._util.params import DEFAULT_SPACING_RANGE, check_int
 from .batches import ALPHABET, BLANK, MAX_BATCH_SIZE, Batch, BatchStream
 from .datasets import DigitDataset
 

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from .._params import DEFAULT_SPACING_RANGE, MIN_IMAGE_HEIGHT
+from .._util.params import DEFAULT_SPACING_RANGE, MIN_IMAGE_HEIGHT
 from ..compose import SequenceGenerator
 from .deps import ReadyGenerator, State
 from .jobs import Job, Rendered, build_job, image_json, render, save

@@ -18,11 +18,11 @@ import numpy as np
 import numpy.typing as npt
 from fastapi.exceptions import RequestValidationError
 
-from .._params import check_spacing, parse_digits
+from .._util.files import encode_png, write_atomic
+from .._util.params import check_spacing, parse_digits
 from ..augment import resolve_augment
 from ..compose import SequenceGenerator, SequenceImage
 from ..errors import NumberGeneratorError
-from ..export import encode_png, write_atomic
 from .settings import Settings
 
 __all__ = ["Job", "Rendered", "build_job", "render"]

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
 
-from .._params import DEFAULT_SPACING_RANGE, MAX_IMAGE_HEIGHT, MIN_IMAGE_HEIGHT
+from .._util.params import DEFAULT_SPACING_RANGE, MAX_IMAGE_HEIGHT, MIN_IMAGE_HEIGHT
 
 __all__ = [
     "MAX_SEED",

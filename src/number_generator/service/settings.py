@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
-from .._params import MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH, MIN_IMAGE_HEIGHT
+from .._util.params import MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH, MIN_IMAGE_HEIGHT
 from ..errors import InvalidParameterError
 
 __all__ = ["ENV_PREFIX", "Settings", "get_settings"]

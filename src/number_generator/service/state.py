@@ -7,8 +7,8 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from .._util.files import prepare_output_dir
 from ..compose import SequenceGenerator
-from ..export import prepare_output_dir
 from .settings import Settings
 
 __all__ = ["ServiceState"]

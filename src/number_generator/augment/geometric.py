@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ._transforms import (
+from .base import (
     F32Array,
     Params,
     Transform,

@@ -44,9 +44,9 @@ from typing import Any
 
 import numpy as np
 
-from ._params import MAX_DIGITS
-from ._separators import SEPARATORS, digits_of
-from .errors import InvalidParameterError, InvalidTypeError
+from .._util.params import MAX_DIGITS
+from ..compose.separators import SEPARATORS, digits_of
+from ..errors import InvalidParameterError, InvalidTypeError
 from .phone import PHONE_FORMATS, PhoneFormat
 
 __all__ = [

@@ -42,11 +42,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .compose import SequenceGenerator, SequenceImage
-from .datasets import DATASETS, DigitDataset, data_dir_for, load_dataset
-from .errors import NumberGeneratorError
-from .export import encode_png
-from .templates import Template, UniqueStrings
+from .._util.files import encode_png
+from ..compose import SequenceGenerator, SequenceImage
+from ..datasets import DATASETS, DigitDataset, data_dir_for, load_dataset
+from ..errors import NumberGeneratorError
+from ..templates import Template, UniqueStrings
 
 logger = logging.getLogger("number_generator")
 

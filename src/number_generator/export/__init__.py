@@ -7,27 +7,24 @@ tar shards, or one ``.npz``; the shard mechanics live in :mod:`._shards`.
 
 from __future__ import annotations
 
-import csv
 import importlib
-import io
 import json
 import logging
 import math
 import os
-import secrets
 import sys
 import time
 import uuid
 from array import array
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, overload
 
 import numpy as np
-import numpy.typing as npt
 
-from .errors import InvalidParameterError, InvalidTypeError
+from .._util.files import encode_png, prepare_output_dir, write_atomic, write_manifest, write_png
+from ..errors import InvalidParameterError, InvalidTypeError
 
 __all__ = [
     "EXECUTORS",
@@ -42,66 +39,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("number_generator")
-
-
-def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> bytes:
-    """PNG bytes of a grayscale image: ``uint8`` as is, ``float`` in [0, 1] scaled by 255."""
-    import cv2
-
-    if image.dtype != np.uint8:
-        image = np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
-    ok, encoded = cv2.imencode(".png", image)
-    if not ok:  # pragma: no cover - OpenCV only fails on invalid arrays
-        raise InvalidParameterError(f"image: cannot encode an array of shape {image.shape} as PNG")
-    return encoded.tobytes()
-
-
-def write_atomic(path: str | Path, data: bytes) -> Path:
-    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
-    tmp_name = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-    # Mode 0o666 minus the umask, like any ordinary file (mkstemp would make it 0o600).
-    fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_png(
-    path: str | Path, image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]
-) -> Path:
-    """Encode ``image`` and write it atomically to ``path``."""
-    return write_atomic(path, encode_png(image))
-
-
-def write_manifest(path: str | Path, rows: Iterable[tuple[str, str]]) -> Path:
-    """Write a ``file_name,label`` CSV atomically; labels stay strings."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["file_name", "label"])
-    writer.writerows(rows)
-    return write_atomic(path, buffer.getvalue().encode("utf-8"))
-
-
-def prepare_output_dir(output_path: str | os.PathLike[str], name: str = "output_path") -> Path:
-    """Create ``output_path`` as a folder if needed and check it can be written."""
-    folder = Path(output_path).expanduser()
-    if folder.exists() and not folder.is_dir():
-        raise InvalidParameterError(f"{name}={str(folder)!r}: exists and is not a folder")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise InvalidParameterError(
-            f"{name}={str(folder)!r}: cannot create the folder ({exc.strerror or exc})"
-        ) from exc
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise InvalidParameterError(f"{name}={str(folder)!r}: the folder is not writable")
-    return folder
 
 
 # --------------------------------------------------------------------------- dataset export
@@ -229,7 +166,7 @@ def _run_processes(
     at most ``2 * (workers - 1)`` shards are in flight (bounded memory for any
     number of shards).
     """
-    from ._shards import write_shard
+    from .shards import write_shard
 
     if workers == 1:
         for task in tasks:
@@ -275,7 +212,7 @@ def _init_helper(job: Any) -> None:
     """Set up a helper process: Ctrl-C is the parent's to handle; load the digit data."""
     import signal
 
-    from ._shards import install
+    from .shards import install
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     install(job)
@@ -296,7 +233,7 @@ def _run_dask(
             "executor='dask': needs Dask; install the 'distributed' extra: "
             "pip install 'number-generator[distributed]'"
         ) from None
-    from ._shards import write_shard
+    from .shards import write_shard
 
     own = client is None
     if own:
@@ -443,8 +380,12 @@ def export_dataset(
     """
     from tqdm import tqdm
 
-    from ._params import check_choice, check_height, check_int, check_spacing, check_width
-    from ._shards import (
+    from .._util.params import check_choice, check_height, check_int, check_spacing, check_width
+    from .._version import __version__
+    from ..augment import resolve_augment
+    from ..compose import SequenceGenerator
+    from ..templates import parse_template
+    from .shards import (
         _GENERATORS,
         TEMP_PREFIX,
         DatasetRef,
@@ -460,10 +401,6 @@ def export_dataset(
         shard_name,
         uninstall,
     )
-    from ._version import __version__
-    from .augment import resolve_augment
-    from .compose import SequenceGenerator
-    from .templates import parse_template
 
     started = time.perf_counter()
     check_choice(format, "format", FORMATS)
@@ -732,7 +669,7 @@ class _ShardNames(Sequence[str]):
     def __getitem__(self, index: slice) -> list[str]: ...
 
     def __getitem__(self, index: int | slice) -> str | list[str]:
-        from ._shards import shard_name
+        from .shards import shard_name
 
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(self.shards))]

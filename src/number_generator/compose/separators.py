@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._glyphs import crop_to_ink
-from .errors import InvalidParameterError
+from .._util.glyphs import crop_to_ink
+from ..errors import InvalidParameterError
 
 __all__ = [
     "GLYPH_SEPARATORS",

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ._params import DEFAULT_SPACING_RANGE, check_int
+from ._util.params import DEFAULT_SPACING_RANGE, check_int
 from .augment import PRESETS, TRANSFORMS, resolve_augment
 from .compose import SequenceGenerator
 from .datasets import DigitDataset

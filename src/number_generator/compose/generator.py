@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._glyphs import crop_to_ink, scale_to_height
-from ._params import (
+from .._util.glyphs import crop_to_ink, scale_to_height
+from .._util.params import (
     DEFAULT_SPACING_RANGE,
     FITS,
     as_generator,
@@ -24,10 +24,11 @@ from ._params import (
     check_width,
     parse_digits,
 )
-from ._separators import digits_of, has_separators, layout_separators
-from .augment import augmented_glyphs, resolve_augment
-from .datasets import DigitDataset, load_dataset
-from .errors import InvalidParameterError
+from ..augment import resolve_augment
+from ..datasets import DigitDataset, load_dataset
+from ..errors import InvalidParameterError
+from .glyphs import augmented_glyphs
+from .separators import digits_of, has_separators, layout_separators
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
 

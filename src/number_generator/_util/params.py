@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidParameterError, InvalidTypeError
+from ..errors import InvalidParameterError, InvalidTypeError
 
 #: Largest accepted ``image_width`` in pixels.
 MAX_IMAGE_WIDTH = 16384

@@ -13,10 +13,7 @@ from typing import ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from . import _decoded_cache
-from ._download import fetch_file, mirrors_from_env
-from ._idx import read_idx
-from .errors import (
+from ..errors import (
     ChecksumError,
     CorruptDatasetError,
     DatasetNotFoundError,
@@ -24,6 +21,9 @@ from .errors import (
     InvalidParameterError,
     InvalidTypeError,
 )
+from . import cache as _decoded_cache
+from .download import fetch_file, mirrors_from_env
+from .idx import read_idx
 
 __all__ = [
     "DATASETS",
@@ -217,7 +217,7 @@ class DigitDataset:
             raise InvalidTypeError(f"fraction={fraction!r}: expected a number between 0 and 1")
         if not 0.0 < float(fraction) < 1.0:
             raise InvalidParameterError(f"fraction={fraction!r}: must be strictly between 0 and 1")
-        from ._params import as_generator
+        from .._util.params import as_generator
 
         rng = as_generator(seed)
         first = np.zeros(len(self), np.bool_)

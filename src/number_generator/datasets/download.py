@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from .errors import DownloadError
+from ..errors import DownloadError
 
 logger = logging.getLogger("number_generator")
 

@@ -42,12 +42,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from ._glyphs import crop_to_ink, scale_to_height
-from ._transforms import STAGES, AugmentFn, Lambda, Params, Transform, U8Array, _check_image
-from .errors import InvalidParameterError, InvalidTypeError
+from ..errors import InvalidParameterError, InvalidTypeError
+from .base import STAGES, AugmentFn, Lambda, Params, Transform, U8Array, _check_image
 
 if TYPE_CHECKING:
-    from ._geometric import (
+    from .geometric import (
         AffineTransform,
         BaselineJitter,
         ElasticTransform,
@@ -60,7 +59,7 @@ if TYPE_CHECKING:
         SizeVariation,
         StrokeThickness,
     )
-    from ._photometric import (
+    from .photometric import (
         Blur,
         BrightnessContrast,
         Emboss,
@@ -101,7 +100,6 @@ __all__ = [
     "SizeVariation",
     "StrokeThickness",
     "Transform",
-    "contact_sheet",
     "preset",
     "resolve_augment",
 ]
@@ -123,7 +121,7 @@ _LAZY = {
             "SizeVariation",
             "StrokeThickness",
         ),
-        "._geometric",
+        ".geometric",
     ),
     **dict.fromkeys(
         (
@@ -135,7 +133,7 @@ _LAZY = {
             "PaperTone",
             "SaltAndPepper",
         ),
-        "._photometric",
+        ".photometric",
     ),
 }
 
@@ -161,10 +159,6 @@ TRANSFORM_NAMES: tuple[str, ...] = (
     "emboss",
     "paper_tone",
 )
-
-#: Empty columns added on each side of a glyph before the glyph stage, so that
-#: rotation, shear and distortion have room to widen it without shrinking.
-GLYPH_MARGIN = 6
 
 
 def __getattr__(name: str) -> Any:
@@ -330,7 +324,7 @@ def _run(
                 for image, item in zip(images, params[i])
             ]
             continue
-        from ._geometric import warp_fused
+        from .geometric import warp_fused
 
         anchors = [step.anchor for _, step in affine]
         columns = [params[i] for i, _ in affine]
@@ -346,8 +340,8 @@ def _run(
 
 
 def _light() -> list[Transform]:
-    from ._geometric import BaselineJitter, Rotate, Scale, Shear, SizeVariation
-    from ._photometric import Blur, GaussianNoise
+    from .geometric import BaselineJitter, Rotate, Scale, Shear, SizeVariation
+    from .photometric import Blur, GaussianNoise
 
     return [
         SizeVariation(0.05),
@@ -361,7 +355,7 @@ def _light() -> list[Transform]:
 
 
 def _medium() -> list[Transform]:
-    from ._geometric import (
+    from .geometric import (
         BaselineJitter,
         ElasticTransform,
         Rotate,
@@ -369,7 +363,7 @@ def _medium() -> list[Transform]:
         SizeVariation,
         StrokeThickness,
     )
-    from ._photometric import Blur, BrightnessContrast, GaussianNoise, PaperTone
+    from .photometric import Blur, BrightnessContrast, GaussianNoise, PaperTone
 
     return [
         StrokeThickness((-0.6, 0.8), p=0.3),
@@ -386,7 +380,7 @@ def _medium() -> list[Transform]:
 
 
 def _heavy() -> list[Transform]:
-    from ._geometric import (
+    from .geometric import (
         BaselineJitter,
         ElasticTransform,
         GridDistortion,
@@ -398,7 +392,7 @@ def _heavy() -> list[Transform]:
         SizeVariation,
         StrokeThickness,
     )
-    from ._photometric import (
+    from .photometric import (
         Blur,
         BrightnessContrast,
         Emboss,
@@ -528,46 +522,3 @@ def resolve_augment(augment: Any) -> Pipeline | None:
         f"({', '.join(map(repr, PRESETS))}), a Pipeline, or a callable "
         "fn(uint8 image, Generator) -> uint8 image"
     )
-
-
-# --------------------------------------------------------------------------- composition hook
-
-
-def augmented_glyphs(
-    pipeline: Pipeline,
-    images: U8Array,
-    indices: npt.NDArray[np.intp],
-    height: int,
-    rng: np.random.Generator,
-) -> tuple[list[U8Array], npt.NDArray[np.intp]]:
-    """Run the glyph stage on the full glyphs ``images[indices]``; crop to ink, scale to ``height``.
-
-    Returns the glyphs cropped to their ink columns (height ``height``) and
-    the ``(top, bottom)`` ink rows of each, as the composer needs them.
-    """
-    n, glyph_height, glyph_width = len(indices), images.shape[1], images.shape[2]
-    canvas = np.zeros((n, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
-    canvas[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices]
-    transformed = pipeline.transform_glyphs(canvas, rng)
-    if height != glyph_height:  # crop to the ink columns, then resize, as the fast path does
-        transformed = [scale_to_height(crop_to_ink(g)[0], height) for g in transformed]
-    # A glyph whose ink is all gone (a user callable may do that) keeps one blank column.
-    cropped = [crop_to_ink(glyph) for glyph in transformed]
-    rows = np.array([ink_rows for _, ink_rows in cropped], np.intp)
-    return [glyph for glyph, _ in cropped], rows.reshape(n, 2)
-
-
-# --------------------------------------------------------------------------- preview
-
-
-def contact_sheet(rows: Any = "presets", **options: Any) -> U8Array:
-    """A labelled grid of augmented samples, one row per setting (black ink on white).
-
-    See :func:`number_generator._preview.contact_sheet` for ``rows`` and the
-    options (``digits``, ``samples``, ``seed``, ``image_width``,
-    ``spacing_range``, ``zoom``, ``dataset``); ``number-generator preview``
-    writes one as a PNG.
-    """
-    from ._preview import contact_sheet as draw
-
-    return draw(rows, **options)

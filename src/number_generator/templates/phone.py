@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._params import check_choice
-from .errors import InvalidParameterError, InvalidTypeError
+from .._util.params import check_choice
+from ..errors import InvalidParameterError, InvalidTypeError
 
 __all__ = ["PHONE_FORMATS", "PhoneFormat", "check_capacity", "sample_unique_numbers"]
 

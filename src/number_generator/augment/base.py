@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from .errors import InvalidParameterError, InvalidTypeError
+from ..errors import InvalidParameterError, InvalidTypeError
 
 __all__ = ["STAGES", "AugmentFn", "Lambda", "Params", "Transform", "check_output"]
 

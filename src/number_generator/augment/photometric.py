@@ -15,7 +15,8 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from ._transforms import (
+from ..errors import InvalidParameterError
+from .base import (
     F32Array,
     Params,
     Transform,
@@ -25,7 +26,6 @@ from ._transforms import (
     _check_range,
     _uniform,
 )
-from .errors import InvalidParameterError
 
 __all__ = [
     "Blur",

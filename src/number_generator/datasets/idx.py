@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from .errors import CorruptDatasetError
+from ..errors import CorruptDatasetError
 
 # Third byte of the magic number -> element type. MNIST only uses 0x08 (uint8).
 _DTYPES: dict[int, str] = {

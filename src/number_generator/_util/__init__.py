@@ -1,0 +1,1 @@
+"""Leaves shared by every stage: parameter checks, glyph geometry, atomic files."""

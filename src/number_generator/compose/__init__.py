@@ -1,0 +1,11 @@
+"""Pixels: pick glyphs, place them with gaps, fit the width, run the image stage.
+
+:class:`SequenceGenerator` does the work for every entry point; :class:`SequenceImage`
+is one rendered string with its boxes.
+"""
+
+from __future__ import annotations
+
+from .generator import INHERIT, SequenceGenerator, SequenceImage
+
+__all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]

@@ -25,6 +25,7 @@ from number_generator import (
     export_dataset,
 )
 from number_generator.cli import main
+from number_generator.errors import ShardError
 from number_generator.export import PLAN_FILE
 from number_generator.export import shards as _shards
 
@@ -259,7 +260,7 @@ def test_spawned_workers_memory_map_the_decoded_cache(mnist_test: DigitDataset) 
 def test_a_worker_with_other_data_refuses(mnist_test: DigitDataset) -> None:
     ref = _shards.DatasetRef("mnist", "test", None, mnist_test)
     ref.fingerprint = "0" * 16
-    with pytest.raises(_shards.ShardError, match="differs from the data the export was planned"):
+    with pytest.raises(ShardError, match="differs from the data the export was planned"):
         ref.load()
 
 

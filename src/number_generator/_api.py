@@ -12,6 +12,7 @@ import numpy.typing as npt
 
 from ._util.files import prepare_output_dir, write_manifest, write_png
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator
+from ._util.text import switch_word
 from .compose import SequenceGenerator
 from .datasets import (
     DATA_DIR_ENV,
@@ -24,8 +25,6 @@ from .errors import InvalidParameterError
 from .templates.phone import sample_unique_numbers
 
 __all__ = ["default_generator", "generate_numbers_sequence", "generate_phone_numbers"]
-
-_FLAG_STRINGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
 
 def default_generator(
@@ -73,13 +72,14 @@ def _augment_from_flag(augment: Any, augment_flag: Any) -> Any:
     """Merge seed 004's ``augment_flag="true"/"false"`` into ``augment``."""
     if augment_flag is None:
         return augment
-    if isinstance(augment_flag, str) and augment_flag.strip().lower() in _FLAG_STRINGS:
-        flag = _FLAG_STRINGS[augment_flag.strip().lower()]
-    elif isinstance(augment_flag, (bool, np.bool_)):
+    flag = switch_word(augment_flag) if isinstance(augment_flag, str) else None
+    if isinstance(augment_flag, (bool, np.bool_)):
         flag = bool(augment_flag)
-    else:
+    if flag is None:
         raise InvalidParameterError(
-            f"augment_flag={augment_flag!r}: expected 'true' or 'false' (or a bool)"
+            f"augment_flag={augment_flag!r}: expected 'true' or 'false' (or a bool)",
+            param="augment_flag",
+            value=augment_flag,
         )
     unset = augment is None or augment is False
     if not unset and not flag:

@@ -40,9 +40,10 @@ from ._util.params import (
     check_spacing,
     check_width,
 )
+from ._util.text import ASCII_ZERO, has_separators
 from .augment import resolve_augment
 from .compose import SequenceGenerator
-from .compose.separators import GLYPH_SEPARATORS, has_separators, separator_bank
+from .compose.separators import GLYPH_SEPARATORS, separator_bank
 from .datasets import DigitDataset
 from .errors import InvalidParameterError, InvalidTypeError
 from .templates import Template, parse_template
@@ -59,7 +60,6 @@ MAX_BATCH_SIZE = 65536
 _CODES = np.full(256, -1, np.int64)
 for _index, _char in enumerate(ALPHABET):
     _CODES[ord(_char)] = _index
-_ASCII_ZERO = 48
 _SPACE = 32
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
@@ -184,7 +184,7 @@ def _compose_batch(
     space_total = np.cumsum(space_extra)
 
     glyph_at = np.flatnonzero(~is_space)
-    codes = chars[glyph_at].astype(np.intp) - _ASCII_ZERO  # digits 0-9; "-", "/" negative
+    codes = chars[glyph_at].astype(np.intp) - ASCII_ZERO  # digits 0-9; "-", "/" negative
     is_digit = (codes >= 0) & (codes <= 9)
     glyph_text = text_of_char[glyph_at]
     glyphs = glyph_at.size
@@ -211,7 +211,7 @@ def _compose_batch(
     rows[is_digit] = extents[:, 2:4]
     separator_at = np.flatnonzero(~is_digit)
     if separator_at.size:
-        which = (codes[separator_at] == ord("/") - _ASCII_ZERO).astype(np.intp)
+        which = (codes[separator_at] == ord("/") - ASCII_ZERO).astype(np.intp)
         variant = rng.integers(0, table.separators.shape[1], separator_at.size)
         chosen = table.separators[which, variant]
         source[separator_at] = chosen[:, 0]

@@ -23,6 +23,7 @@ from ._util.params import (
     MIN_IMAGE_HEIGHT,
     parse_digits,
 )
+from ._util.text import switch_word
 from ._version import __version__
 from .errors import NumberGeneratorError
 
@@ -59,12 +60,10 @@ def _int_range(low: int, high: int) -> Callable[[str], int]:
 
 def _augment_value(text: str) -> Any:
     """``--augment`` value: 0/1/true/false (seed 004's flag) or a preset name."""
-    lowered = text.strip().lower()
-    if lowered in {"0", "false", "no", "none", "off"}:
-        return None
-    if lowered in {"1", "true", "yes", "on"}:
-        return True
-    return text
+    switch = switch_word(text)
+    if switch is None:
+        return text
+    return True if switch else None
 
 
 def _add_render_options(parser: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
+from .text import ASCII_ZERO
 
 #: Largest accepted ``image_width`` in pixels.
 MAX_IMAGE_WIDTH = 16384
@@ -29,8 +30,6 @@ DEFAULT_SPACING_RANGE = (2, 8)
 #: How the composed strip is fitted to ``image_width``.
 FITS = ("pad", "stretch")
 
-_ASCII_ZERO = 48
-
 
 def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[Any]]:
     """Turn a string of digit characters or an iterable of ints 0-9 into an index array.
@@ -44,18 +43,22 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
     """
     if isinstance(digits, str):
         try:
-            values = np.frombuffer(digits.encode("ascii"), np.uint8) - np.uint8(_ASCII_ZERO)
+            values = np.frombuffer(digits.encode("ascii"), np.uint8) - np.uint8(ASCII_ZERO)
         except UnicodeEncodeError:
             values = np.full(1, 255, np.uint8)
         if values.size and values.max() > 9:  # below "0" wraps around to > 9 too
             bad = next(ch for ch in digits if not ("0" <= ch <= "9"))
             raise InvalidParameterError(
-                f"{name}={digits!r}: {bad!r} is not a digit; only the characters 0-9 are allowed"
+                f"{name}={digits!r}: {bad!r} is not a digit; only the characters 0-9 are allowed",
+                param=name,
+                value=digits,
             )
     elif isinstance(digits, (bytes, bytearray, numbers.Number)) or not isinstance(digits, Iterable):
         raise InvalidTypeError(
             f"{name}={digits!r}: expected an iterable of ints 0-9 or a string of digit "
-            "characters (a string keeps leading zeros)"
+            "characters (a string keeps leading zeros)",
+            param=name,
+            value=digits,
         )
     else:
         array = np.asarray(
@@ -70,15 +73,21 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
         if out_of_range.any():
             bad_value = values[out_of_range][0]
             raise InvalidParameterError(
-                f"{name}: {int(bad_value)!r} is not a digit; each element must be an int 0-9"
+                f"{name}: {int(bad_value)!r} is not a digit; each element must be an int 0-9",
+                param=name,
+                value=digits,
             )
     if values.size == 0:
         raise InvalidParameterError(
-            f"{name}={digits!r}: the sequence is empty; give at least one digit"
+            f"{name}={digits!r}: the sequence is empty; give at least one digit",
+            param=name,
+            value=digits,
         )
     if values.size > MAX_DIGITS:
         raise InvalidParameterError(
-            f"{name}: {values.size} digits is more than the maximum of {MAX_DIGITS}"
+            f"{name}: {values.size} digits is more than the maximum of {MAX_DIGITS}",
+            param=name,
+            value=digits,
         )
     result: npt.NDArray[np.integer[Any]] = values
     return result
@@ -87,24 +96,34 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
 def _raise_for_bad_element(array: npt.NDArray[Any], name: str) -> NoReturn:
     if array.ndim != 1:
         raise InvalidParameterError(
-            f"{name}: expected a flat sequence of digits, got an array of shape {array.shape}"
+            f"{name}: expected a flat sequence of digits, got an array of shape {array.shape}",
+            param=name,
+            value=array,
         )
     for element in array.tolist():
         if isinstance(element, bool) or not isinstance(element, int):
             raise InvalidTypeError(
-                f"{name}: {element!r} is not a digit; each element must be an int 0-9"
+                f"{name}: {element!r} is not a digit; each element must be an int 0-9",
+                param=name,
+                value=array,
             )
     bad = next(e for e in array.tolist() if not 0 <= e <= 9)
-    raise InvalidParameterError(f"{name}: {bad!r} is not a digit; each element must be an int 0-9")
+    raise InvalidParameterError(
+        f"{name}: {bad!r} is not a digit; each element must be an int 0-9", param=name, value=array
+    )
 
 
 def check_int(value: Any, name: str, low: int, high: int) -> int:
     """``value`` as an int within ``[low, high]``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidTypeError(f"{name}={value!r}: expected an integer {low}..{high}")
+        raise InvalidTypeError(
+            f"{name}={value!r}: expected an integer {low}..{high}", param=name, value=value
+        )
     result = int(value)
     if not low <= result <= high:
-        raise InvalidParameterError(f"{name}={result!r}: must be in the range {low}..{high}")
+        raise InvalidParameterError(
+            f"{name}={result!r}: must be in the range {low}..{high}", param=name, value=value
+        )
     return result
 
 
@@ -118,27 +137,37 @@ def check_spacing(spacing_range: Any, glyph_height: int = 28) -> tuple[int, int]
         low, high = spacing_range
     except (TypeError, ValueError):
         raise InvalidTypeError(
-            f"spacing_range={spacing_range!r}: expected a pair (min, max) of integers"
+            f"spacing_range={spacing_range!r}: expected a pair (min, max) of integers",
+            param="spacing_range",
+            value=spacing_range,
         ) from None
     floor = -(glyph_height // 2)
     for value in (low, high):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
             raise InvalidTypeError(
-                f"spacing_range={spacing_range!r}: {value!r} is not an integer number of pixels"
+                f"spacing_range={spacing_range!r}: {value!r} is not an integer number of pixels",
+                param="spacing_range",
+                value=spacing_range,
             )
     low, high = int(low), int(high)
     if low > high:
         raise InvalidParameterError(
-            f"spacing_range={(low, high)!r}: minimum must not exceed maximum"
+            f"spacing_range={(low, high)!r}: minimum must not exceed maximum",
+            param="spacing_range",
+            value=spacing_range,
         )
     if low < floor:
         raise InvalidParameterError(
             f"spacing_range={(low, high)!r}: minimum {low} would hide whole digits; "
-            f"overlap may be at most half a glyph ({floor} px at height {glyph_height})"
+            f"overlap may be at most half a glyph ({floor} px at height {glyph_height})",
+            param="spacing_range",
+            value=spacing_range,
         )
     if high > MAX_IMAGE_WIDTH:
         raise InvalidParameterError(
-            f"spacing_range={(low, high)!r}: maximum must be at most {MAX_IMAGE_WIDTH}"
+            f"spacing_range={(low, high)!r}: maximum must be at most {MAX_IMAGE_WIDTH}",
+            param="spacing_range",
+            value=spacing_range,
         )
     return low, high
 
@@ -160,8 +189,17 @@ def check_choice(value: Any, name: str, allowed: Iterable[str]) -> str:
     options = tuple(allowed)
     if value not in options:
         listed = ", ".join(repr(o) for o in options)
-        raise InvalidParameterError(f"{name}={value!r}: expected one of {listed}")
+        raise InvalidParameterError(
+            f"{name}={value!r}: expected one of {listed}", param=name, value=value
+        )
     return str(value)
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """``value`` if it is a bool (numpy's included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InvalidTypeError(f"{name}={value!r}: expected True or False", param=name, value=value)
+    return bool(value)
 
 
 def as_generator(seed: Any) -> np.random.Generator:
@@ -172,8 +210,12 @@ def as_generator(seed: Any) -> np.random.Generator:
         return np.random.default_rng()
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise InvalidTypeError(
-            f"seed={seed!r}: expected a non-negative int or a numpy.random.Generator"
+            f"seed={seed!r}: expected a non-negative int or a numpy.random.Generator",
+            param="seed",
+            value=seed,
         )
     if seed < 0:
-        raise InvalidParameterError(f"seed={seed!r}: must be a non-negative int")
+        raise InvalidParameterError(
+            f"seed={seed!r}: must be a non-negative int", param="seed", value=seed
+        )
     return np.random.default_rng(int(seed))

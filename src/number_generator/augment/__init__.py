@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from .._util.text import switch_word
 from ..errors import InvalidParameterError, InvalidTypeError
 from .base import STAGES, AugmentFn, Lambda, Params, Transform, U8Array, _check_image
 
@@ -433,9 +434,6 @@ PRESETS: tuple[str, ...] = tuple(_PRESET_FACTORIES)
 #: The preset ``augment=True`` means.
 DEFAULT_PRESET = "medium"
 
-_OFF = {"", "0", "false", "no", "off", "none"}
-_ON = {"1", "true", "yes", "on"}
-
 
 @cache
 def preset(name: str) -> Pipeline:
@@ -495,11 +493,10 @@ def resolve_augment(augment: Any) -> Pipeline | None:
     if isinstance(augment, Pipeline):
         return augment
     if isinstance(augment, str):
+        switch = switch_word(augment)
+        if switch is not None:
+            return preset(DEFAULT_PRESET) if switch else None
         key = augment.strip().lower()
-        if key in _OFF:
-            return None
-        if key in _ON:
-            return preset(DEFAULT_PRESET)
         if key in _PRESET_FACTORIES:
             return preset(key)
         if key in TRANSFORM_NAMES:

@@ -7,5 +7,6 @@ is one rendered string with its boxes.
 from __future__ import annotations
 
 from .generator import INHERIT, SequenceGenerator, SequenceImage
+from .options import RenderOptions
 
-__all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
+__all__ = ["INHERIT", "RenderOptions", "SequenceGenerator", "SequenceImage"]

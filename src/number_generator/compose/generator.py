@@ -24,11 +24,12 @@ from .._util.params import (
     check_width,
     parse_digits,
 )
+from .._util.text import digits_of, has_separators
 from ..augment import resolve_augment
 from ..datasets import DigitDataset, load_dataset
 from ..errors import InvalidParameterError
 from .glyphs import augmented_glyphs
-from .separators import digits_of, has_separators, layout_separators
+from .separators import layout_separators
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
 

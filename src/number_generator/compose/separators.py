@@ -25,55 +25,22 @@ import numpy as np
 import numpy.typing as npt
 
 from .._util.glyphs import crop_to_ink
-from ..errors import InvalidParameterError
 
 __all__ = [
     "GLYPH_SEPARATORS",
-    "SEPARATORS",
-    "digits_of",
-    "has_separators",
     "layout_separators",
     "separator_bank",
     "separator_glyph",
 ]
 
-#: Characters allowed between digits.
-SEPARATORS = "-/ "
 #: Separators drawn as glyphs (the space is a gap).
 GLYPH_SEPARATORS = "-/"
 
-_SEPARATOR_SET = frozenset(SEPARATORS)
-_DROP_SEPARATORS = str.maketrans("", "", SEPARATORS)
 _BANK_SIZE = 64
 _BANK_SEED = 0x5E9A
 _SUPERSAMPLE = 4
 
 U8Array = npt.NDArray[np.uint8]
-
-
-def has_separators(text: str) -> bool:
-    """Whether ``text`` holds any separator character."""
-    return not _SEPARATOR_SET.isdisjoint(text)
-
-
-def digits_of(text: str, name: str = "digits") -> str:
-    """The digits of ``text``, separators removed; any other character is an error.
-
-    Examples
-    --------
-    >>> digits_of("090-1234 5678")
-    '09012345678'
-    """
-    digits = text.translate(_DROP_SEPARATORS)
-    bad = next((ch for ch in digits if not "0" <= ch <= "9"), None)
-    if bad is not None:
-        raise InvalidParameterError(
-            f"{name}={text!r}: {bad!r} is neither a digit nor a separator; "
-            "allowed: 0-9 and the separators '-', '/' and ' '"
-        )
-    if not digits:
-        raise InvalidParameterError(f"{name}={text!r}: holds no digit; give at least one digit")
-    return digits
 
 
 @lru_cache(maxsize=64)

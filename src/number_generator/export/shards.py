@@ -45,7 +45,7 @@ import numpy.typing as npt
 from .._util.files import encode_png
 from ..compose import SequenceGenerator, SequenceImage
 from ..datasets import DATASETS, DigitDataset, data_dir_for, load_dataset
-from ..errors import NumberGeneratorError
+from ..errors import ShardError
 from ..templates import Template, UniqueStrings
 
 logger = logging.getLogger("number_generator")
@@ -57,10 +57,6 @@ LABELS = "_labels.csv"
 NPZ_NAME = "dataset.npz"
 
 _TAR_MTIME = 0  # fixed member metadata: identical bytes on every run
-
-
-class ShardError(NumberGeneratorError, RuntimeError):
-    """A shard could not be written as planned (e.g. a worker holds other digit data)."""
 
 
 # --------------------------------------------------------------------------- the digit data

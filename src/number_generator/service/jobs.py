@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 
 from .._util.files import encode_png, write_atomic
 from .._util.params import check_spacing, parse_digits
+from .._util.text import switch_word
 from ..augment import resolve_augment
 from ..compose import SequenceGenerator, SequenceImage
 from ..errors import NumberGeneratorError
@@ -29,8 +30,6 @@ __all__ = ["Job", "Rendered", "build_job", "render"]
 
 logger = logging.getLogger("number_generator")
 
-_TRUE = frozenset({"true", "1", "yes", "on"})
-_FALSE = frozenset({"false", "0", "no", "off", "none", ""})
 #: Longest digit string put into a saved file's name.
 _NAME_DIGITS = 128
 
@@ -84,12 +83,10 @@ def augment_value(augment: Any) -> Any:
         return True if augment else None
     if isinstance(augment, int):
         return True if augment == 1 else None
-    lowered = str(augment).strip().lower()
-    if lowered in _TRUE:
-        return True
-    if lowered in _FALSE:
-        return None
-    return str(augment)
+    switch = switch_word(str(augment))
+    if switch is None:
+        return str(augment)
+    return True if switch else None
 
 
 def build_job(

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._util.params import MAX_DIGITS
-from ..compose.separators import SEPARATORS, digits_of
+from .._util.text import ASCII_ZERO, SEPARATORS, digits_of
 from ..errors import InvalidParameterError, InvalidTypeError
 from .phone import PHONE_FORMATS, PhoneFormat
 
@@ -61,7 +61,6 @@ __all__ = [
 ]
 
 _PATTERN_CHARS = frozenset("0123456789#" + SEPARATORS)
-_ASCII_ZERO = 48
 _FORMS = (
     "'phone' or 'phone:FORMAT' (FORMAT one of {formats}), 'random:MIN-MAX', "
     "a pattern of digits, '#' (a random digit) and the separators '-', '/', ' ' "
@@ -118,7 +117,7 @@ class _PatternBlock(_Block):
         if not self.free:
             return [self.pattern] * n
         rows = np.tile(np.frombuffer(self.pattern.encode("ascii"), np.uint8), (n, 1))
-        rows[:, self.free] = rng.integers(0, 10, (n, len(self.free)), np.uint8) + _ASCII_ZERO
+        rows[:, self.free] = rng.integers(0, 10, (n, len(self.free)), np.uint8) + ASCII_ZERO
         text = rows.tobytes().decode("ascii")
         return [text[i : i + length] for i in range(0, n * length, length)]
 

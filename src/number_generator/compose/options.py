@@ -1,0 +1,81 @@
+"""How images are drawn: one :class:`RenderOptions`, checked once, used by every entry point."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from .._util.params import (
+    DEFAULT_SPACING_RANGE,
+    FITS,
+    check_choice,
+    check_flag,
+    check_height,
+    check_spacing,
+    check_width,
+)
+from ..augment import Pipeline, resolve_augment
+
+__all__ = ["RenderOptions"]
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """The drawing options every entry point shares, validated when the object is made.
+
+    Parameters
+    ----------
+    spacing_range:
+        ``(min, max)`` pixels of paper between neighbouring digits' ink.
+    image_width:
+        Output width in pixels; ``None`` keeps the strip's natural width.
+    image_height:
+        Output height in pixels.
+    fit:
+        ``"pad"`` or ``"stretch"`` (see :meth:`SequenceGenerator.render`).
+    augment:
+        Anything :func:`~number_generator.augment.resolve_augment` accepts;
+        kept as given (a preset name stays a name, so options pickle and print).
+    keep_separators:
+        Keep ``-``, ``/`` and spaces in labels (they are drawn either way).
+
+    Raises
+    ------
+    InvalidParameterError, InvalidTypeError
+        For any value outside what is allowed, naming the parameter.
+
+    Examples
+    --------
+    >>> options = RenderOptions((2, 8), 280, fit="pad", augment="light")
+    >>> options.spacing_range, options.pipeline.name
+    ((2, 8), 'light')
+    """
+
+    spacing_range: tuple[int, int] = DEFAULT_SPACING_RANGE
+    image_width: int | None = None
+    image_height: int = 28
+    fit: str = "pad"
+    augment: Any = None
+    keep_separators: bool = False
+
+    def __post_init__(self) -> None:
+        height = check_height(self.image_height)
+        checked = {
+            "image_height": height,
+            "spacing_range": check_spacing(self.spacing_range, height),
+            "image_width": check_width(self.image_width),
+            "fit": check_choice(self.fit, "fit", FITS),
+            "keep_separators": check_flag(self.keep_separators, "keep_separators"),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        resolve_augment(self.augment)
+
+    @property
+    def pipeline(self) -> Pipeline | None:
+        """The augmentation as a :class:`Pipeline`, or ``None`` for none."""
+        return resolve_augment(self.augment)
+
+    def replace(self, **changes: Any) -> RenderOptions:
+        """A copy with ``changes`` applied, checked again."""
+        return replace(self, **changes)

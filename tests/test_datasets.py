@@ -19,7 +19,8 @@ import numpy.typing as npt
 import platformdirs
 import pytest
 
-import number_generator.datasets as datasets_module
+import number_generator.datasets.idx as idx_module
+import number_generator.datasets.registry as registry_module
 from _helpers import tiny_glyphs, write_idx
 from number_generator import (
     MNIST,
@@ -56,7 +57,7 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(file_name: str, *args: object, **kwargs: object) -> Path:
         pytest.fail(f"unexpected download of {file_name}")
 
-    monkeypatch.setattr(datasets_module, "fetch_file", refuse)
+    monkeypatch.setattr(registry_module, "fetch_file", refuse)
 
 
 @pytest.fixture
@@ -80,13 +81,13 @@ def copy_mnist(mnist_dir: Path, dest: Path) -> Path:
 def count_idx_reads(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
     """Record every IDX file the dataset loader parses."""
     calls: list[Path] = []
-    real_read_idx = datasets_module.read_idx
+    real_read_idx = idx_module.read_idx
 
     def counting(path: str | Path) -> npt.NDArray[np.generic]:
         calls.append(Path(path))
         return real_read_idx(path)
 
-    monkeypatch.setattr(datasets_module, "read_idx", counting)
+    monkeypatch.setattr(idx_module, "read_idx", counting)
     return calls
 
 
@@ -412,7 +413,7 @@ def test_second_load_uses_the_decoded_cache(
     def no_parsing(path: str | Path) -> npt.NDArray[np.generic]:
         raise AssertionError(f"{path} parsed again despite the decoded cache")
 
-    monkeypatch.setattr(datasets_module, "read_idx", no_parsing)
+    monkeypatch.setattr(idx_module, "read_idx", no_parsing)
     second = load_mnist("test", folder)
 
     assert is_memory_mapped(second.images)

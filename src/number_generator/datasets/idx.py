@@ -12,6 +12,8 @@ import numpy.typing as npt
 
 from ..errors import CorruptDatasetError
 
+__all__ = ["read_idx", "read_idx_bytes", "read_idx_pair"]
+
 # Third byte of the magic number -> element type. MNIST only uses 0x08 (uint8).
 _DTYPES: dict[int, str] = {
     0x08: "u1",
@@ -103,3 +105,31 @@ def read_idx(path: str | Path) -> npt.NDArray[np.generic]:
             f"{path}: cannot be decompressed ({exc}); the file is truncated or not gzip"
         ) from exc
     return read_idx_bytes(data, source=str(path))
+
+
+def read_idx_pair(
+    image_path: Path, label_path: Path
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """Read an images / labels IDX pair and check they describe the same digits.
+
+    Raises
+    ------
+    CorruptDatasetError
+        A file is not valid IDX, the images are not uint8 ``(N, H, W)``, or the
+        labels are not ``N`` integers 0-9.
+    """
+    images = read_idx(image_path)
+    labels = read_idx(label_path)
+    if images.dtype != np.uint8 or images.ndim != 3:
+        raise CorruptDatasetError(
+            f"{image_path}: expected uint8 images of shape (N, H, W), "
+            f"got {images.dtype} {images.shape}"
+        )
+    if labels.ndim != 1 or labels.shape[0] != images.shape[0]:
+        raise CorruptDatasetError(
+            f"{label_path}: labels of shape {labels.shape} do not match "
+            f"the {images.shape[0]} images of {image_path.name}"
+        )
+    if labels.dtype.kind not in "iu" or (labels.size and (labels.min() < 0 or labels.max() > 9)):
+        raise CorruptDatasetError(f"{label_path}: labels must be integers 0-9")
+    return images.astype(np.uint8, copy=False), labels.astype(np.uint8, copy=False)

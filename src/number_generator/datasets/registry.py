@@ -1,0 +1,319 @@
+"""Registered datasets: published IDX files, downloaded, verified and cached (MNIST).
+
+A registered dataset is a subclass of :class:`RegisteredDataset` that sets
+only class attributes: its ``name``, ``mirrors``, ``resources`` (per split, the
+images and labels files with their SHA-256) and, if not ``"train"``, its
+``default_split``. Defining the subclass at module level registers it in
+:data:`DATASETS` under its ``name``; a face (CLI, service) lists the sets and
+their splits from there alone::
+
+    for name, dataset in DATASETS.items():
+        print(name, dataset.description(), dataset.splits(), dataset.default_split)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import ChecksumError, DatasetNotFoundError, DownloadError, InvalidParameterError
+from . import cache as _decoded_cache
+from .base import DigitDataset, LabelArray, U8Array, compute_ink_extents
+from .download import fetch_file, mirrors_from_env
+from .idx import read_idx_pair
+
+__all__ = [
+    "DATASETS",
+    "DATA_DIR_ENV",
+    "MNIST",
+    "SPLIT_ENV",
+    "RegisteredDataset",
+    "Resource",
+    "data_dir_for",
+    "get_mnist_data",
+    "load_mnist",
+]
+
+logger = logging.getLogger("number_generator")
+
+DATA_DIR_ENV = "NUMBER_GENERATOR_DATA_DIR"
+SPLIT_ENV = "NUMBER_GENERATOR_SPLIT"
+
+#: Registered dataset names -> class, filled by defining :class:`RegisteredDataset` subclasses.
+DATASETS: dict[str, type[RegisteredDataset]] = {}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One published file and its SHA-256 digest."""
+
+    file_name: str
+    sha256: str
+
+
+class RegisteredDataset:
+    """A downloadable MNIST-like dataset; subclasses change only class attributes.
+
+    Every subclass that sets ``name`` and is defined at module level is added
+    to :data:`DATASETS` under that name (a later class of the same name
+    replaces the earlier one). A class made inside a function (a test, a
+    one-off) is usable on its own but not registered, so it cannot outlive
+    the call in :data:`DATASETS`.
+    """
+
+    #: Registered name, lower case (``"mnist"``).
+    name: ClassVar[str]
+    #: Base URLs the files are fetched from, in order (``$NUMBER_GENERATOR_MIRRORS`` overrides).
+    mirrors: ClassVar[tuple[str, ...]]
+    #: split -> (images file, labels file)
+    resources: ClassVar[dict[str, tuple[Resource, Resource]]]
+    #: Split used when neither the caller nor ``$NUMBER_GENERATOR_SPLIT`` names one.
+    default_split: ClassVar[str] = "train"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "name" in cls.__dict__ and "<locals>" not in cls.__qualname__:
+            DATASETS[cls.name] = cls
+
+    @classmethod
+    def description(cls) -> str:
+        """One line about the dataset: the first line of the class docstring."""
+        return (cls.__doc__ or cls.name).strip().splitlines()[0]
+
+    @classmethod
+    def splits(cls) -> tuple[str, ...]:
+        """Split names accepted by :meth:`load`; ``"all"`` joins every split."""
+        return (*cls.resources, "all")
+
+    @classmethod
+    def check_split(cls, split: str) -> str:
+        """Return ``split`` if it is known, else raise ``InvalidParameterError``."""
+        if split not in cls.splits():
+            allowed = ", ".join(repr(s) for s in cls.splits())
+            raise InvalidParameterError(
+                f"split={split!r}: unknown split of {cls.name}; expected one of {allowed}",
+                param="split",
+                value=split,
+            )
+        return split
+
+    @classmethod
+    def resolve_split(cls, split: str | None) -> str:
+        """``split`` if given, else ``$NUMBER_GENERATOR_SPLIT``, else :attr:`default_split`.
+
+        Raises
+        ------
+        InvalidParameterError
+            If the split is unknown; the message names the environment
+            variable when the value came from there.
+        """
+        if split is not None:
+            return cls.check_split(split)
+        env = os.environ.get(SPLIT_ENV)
+        if not env:
+            return cls.default_split
+        try:
+            return cls.check_split(env)
+        except InvalidParameterError as exc:
+            raise InvalidParameterError(f"{SPLIT_ENV}: {exc}", param="split", value=env) from None
+
+    @classmethod
+    def download(
+        cls,
+        split: str | None = None,
+        data_dir: str | Path | None = None,
+        *,
+        progress: bool | None = None,
+    ) -> list[Path]:
+        """Make sure the files of ``split`` are present and verified; return their paths.
+
+        ``split`` defaults to :attr:`default_split`; ``"all"`` means every split.
+        """
+        parts = cls._parts(split)
+        folder = data_dir_for(cls.name, data_dir)
+        return [
+            cls._ensure_file(resource, folder, progress)
+            for part in parts
+            for resource in cls.resources[part]
+        ]
+
+    @classmethod
+    def load(
+        cls,
+        split: str | None = None,
+        data_dir: str | Path | None = None,
+        *,
+        progress: bool | None = None,
+    ) -> DigitDataset:
+        """Load ``split`` (default :attr:`default_split`; ``"all"`` joins the splits).
+
+        Missing files are downloaded first.
+        """
+        split = cls.default_split if split is None else split
+        names = cls._parts(split)
+        folder = data_dir_for(cls.name, data_dir)
+        parts = [cls._load_part(part, folder, progress) for part in names]
+        if len(parts) == 1:
+            images, labels, extents = parts[0]
+        else:
+            images = np.concatenate([p[0] for p in parts])
+            labels = np.concatenate([p[1] for p in parts])
+            extents = np.concatenate([p[2] for p in parts])
+        return DigitDataset(images, labels, name=cls.name, split=split, ink_extents=extents)
+
+    @classmethod
+    def _parts(cls, split: str | None) -> list[str]:
+        """The published splits ``split`` stands for (checked; ``None``: :attr:`default_split`)."""
+        split = cls.check_split(cls.default_split if split is None else split)
+        return list(cls.resources) if split == "all" else [split]
+
+    @classmethod
+    def _load_part(
+        cls, part: str, folder: Path, progress: bool | None
+    ) -> tuple[U8Array, LabelArray, npt.NDArray[np.int16]]:
+        image_res, label_res = cls.resources[part]
+        image_path, label_path = folder / image_res.file_name, folder / label_res.file_name
+        cached = _decoded_cache.load(image_path, label_path)
+        if cached is not None:
+            return cached
+        for resource in (image_res, label_res):
+            cls._ensure_file(resource, folder, progress)
+        images_u8, labels_u8 = read_idx_pair(image_path, label_path)
+        extents = compute_ink_extents(images_u8)
+        _decoded_cache.save(image_path, label_path, images_u8, labels_u8, extents)
+        return images_u8, labels_u8, extents
+
+    @classmethod
+    def _ensure_file(cls, resource: Resource, folder: Path, progress: bool | None) -> Path:
+        path = folder / resource.file_name
+        if path.is_file():
+            digest = _sha256(path)
+            if digest == resource.sha256:
+                return path
+            raise ChecksumError(
+                f"{path}: SHA-256 is {digest}, expected {resource.sha256} "
+                "(the file is corrupt or not the published one); delete it to download it again"
+            )
+        logger.info("%s not found in %s, downloading", resource.file_name, folder)
+        try:
+            return fetch_file(
+                resource.file_name,
+                resource.sha256,
+                folder,
+                mirrors_from_env(cls.mirrors),
+                progress=progress,
+            )
+        except DownloadError:
+            raise
+        except OSError as exc:  # the folder cannot be created or written
+            raise DatasetNotFoundError(
+                f"{resource.file_name} is missing from {folder} and that folder is not writable "
+                f"({exc}); set {DATA_DIR_ENV} or pass data_dir= to a writable folder"
+            ) from exc
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class MNIST(RegisteredDataset):
+    """The MNIST database of handwritten digits (LeCun, Cortes, Burges), 60k train + 10k test."""
+
+    name = "mnist"
+    mirrors = (
+        "https://ossci-datasets.s3.amazonaws.com/mnist/",
+        "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    )
+    resources = {  # noqa: RUF012 - class-level constant table
+        "train": (
+            Resource(
+                "train-images-idx3-ubyte.gz",
+                "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
+            ),
+            Resource(
+                "train-labels-idx1-ubyte.gz",
+                "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
+            ),
+        ),
+        "test": (
+            Resource(
+                "t10k-images-idx3-ubyte.gz",
+                "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
+            ),
+            Resource(
+                "t10k-labels-idx1-ubyte.gz",
+                "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
+            ),
+        ),
+    }
+
+
+def data_dir_for(name: str, data_dir: str | Path | None = None) -> Path:
+    """Folder holding a registered dataset's files.
+
+    ``data_dir`` if given, else ``$NUMBER_GENERATOR_DATA_DIR``, else
+    ``<user cache dir>/number_generator/<name>``.
+    """
+    if data_dir is not None:
+        return Path(data_dir).expanduser()
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("number_generator")) / name
+
+
+def load_mnist(
+    split: str | None = None, data_dir: str | Path | None = None, *, progress: bool | None = None
+) -> DigitDataset:
+    """Load MNIST, downloading and verifying the files if they are missing.
+
+    Parameters
+    ----------
+    split:
+        ``"train"`` (60,000 glyphs), ``"test"`` (10,000) or ``"all"``.
+        Default: ``$NUMBER_GENERATOR_SPLIT``, else ``"train"``.
+    data_dir:
+        Folder with the ``*-idx?-ubyte.gz`` files. Default:
+        ``$NUMBER_GENERATOR_DATA_DIR``, else the user cache folder.
+    progress:
+        Progress bar while downloading; default: only on a terminal.
+
+    Raises
+    ------
+    InvalidParameterError
+        Unknown ``split``.
+    DownloadError, ChecksumError, CorruptDatasetError
+        The files could not be had, or are not the published ones.
+
+    Examples
+    --------
+    >>> ds = load_mnist("test")
+    >>> len(ds), ds.glyph_shape
+    (10000, (28, 28))
+    """
+    return MNIST.load(MNIST.resolve_split(split), data_dir, progress=progress)
+
+
+def get_mnist_data(
+    split: str | None = None, data_dir: str | Path | None = None
+) -> tuple[U8Array, LabelArray]:
+    """``(images, labels)`` of MNIST, the call seed 004's users know.
+
+    Both arrays are read-only (the images are usually memory-mapped from the
+    decoded-array cache); ``images.copy()`` gives an array you may modify.
+    """
+    dataset = load_mnist(split, data_dir)
+    return dataset.images, dataset.labels

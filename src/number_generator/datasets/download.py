@@ -8,9 +8,13 @@ import sys
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import DownloadError
+
+__all__ = ["MIRRORS_ENV", "RETRIES", "TIMEOUT", "fetch_file", "mirrors_from_env"]
 
 logger = logging.getLogger("number_generator")
 
@@ -69,49 +73,19 @@ def fetch_file(
         If ``dest_dir`` cannot be created or written (nothing is downloaded).
     """
     import pooch
-    import requests
 
     if progress is None:
         progress = sys.stderr is not None and sys.stderr.isatty()
     # Local problems (a file in the way, no permission) are not the mirrors'
     # fault: raise them as they are, before any request is made.
     dest_dir.mkdir(parents=True, exist_ok=True)
-    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT)
+    download = _Download(
+        file_name, sha256, dest_dir, pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT)
+    )
     failures: list[str] = []
     for mirror in mirrors:
-        url = f"{mirror.rstrip('/')}/{file_name}"
-        for attempt in range(retries + 1):
-            logger.info("downloading %s into %s", url, dest_dir)
-            try:
-                with _quiet_pooch():
-                    pooch.retrieve(
-                        url,
-                        known_hash=f"sha256:{sha256}",
-                        fname=file_name,
-                        path=dest_dir,
-                        downloader=downloader,
-                    )
-            except PermissionError:
-                raise
-            except requests.RequestException as exc:
-                # Checked before ValueError: InvalidURL, MissingSchema … are both.
-                failures.append(f"{url} (attempt {attempt + 1}): {_describe(exc)}")
-                logger.warning("download of %s failed: %s", url, _describe(exc))
-                if not _is_transient(exc):
-                    break
-                if attempt < retries:
-                    time.sleep(min(0.5 * 2**attempt, 4.0))
-            except ValueError as exc:  # pooch's hash mismatch
-                failures.append(f"{url}: {_first_line(exc).split('. Deleted')[0]}")
-                logger.warning("checksum mismatch for %s, trying the next mirror", url)
-                break
-            except OSError as exc:  # a socket error requests did not wrap
-                failures.append(f"{url} (attempt {attempt + 1}): {_first_line(exc)}")
-                logger.warning("download of %s failed: %s", url, _first_line(exc))
-                if attempt < retries:
-                    time.sleep(min(0.5 * 2**attempt, 4.0))
-            else:
-                return dest_dir / file_name
+        if download.from_mirror(f"{mirror.rstrip('/')}/{file_name}", retries, failures):
+            return dest_dir / file_name
     tried = "\n  ".join(failures) or "(no mirrors configured)"
     raise DownloadError(
         f"could not download {file_name} into {dest_dir}; every mirror failed:\n  {tried}\n"
@@ -119,6 +93,69 @@ def fetch_file(
         "(comma-separated base URLs), or fetch the file by other means into a folder "
         "and set NUMBER_GENERATOR_DATA_DIR (or pass data_dir=) to that folder."
     )
+
+
+@dataclass(frozen=True)
+class _Download:
+    """One file to fetch into ``dest_dir``, verified against ``sha256``."""
+
+    file_name: str
+    sha256: str
+    dest_dir: Path
+    downloader: Any  # pooch.HTTPDownloader, imported lazily
+
+    def from_mirror(self, url: str, retries: int, failures: list[str]) -> bool:
+        """Try ``url`` up to ``retries + 1`` times; ``True`` once the file is in place.
+
+        Each failed attempt adds a line to ``failures``. Transient errors are
+        retried after a short back-off; others move on to the next mirror.
+        """
+        for attempt in range(retries + 1):
+            failure = self.attempt(url, attempt)
+            if failure is None:
+                return True
+            reason, may_retry = failure
+            failures.append(reason)
+            if not may_retry:
+                return False
+            if attempt < retries:
+                time.sleep(min(0.5 * 2**attempt, 4.0))
+        return False
+
+    def attempt(self, url: str, attempt: int) -> tuple[str, bool] | None:
+        """Download ``url`` once: ``None`` on success, else ``(failure line, worth retrying)``.
+
+        Raises
+        ------
+        PermissionError
+            If the file cannot be written (not the mirror's fault).
+        """
+        import pooch
+        import requests
+
+        logger.info("downloading %s into %s", url, self.dest_dir)
+        try:
+            with _quiet_pooch():
+                pooch.retrieve(
+                    url,
+                    known_hash=f"sha256:{self.sha256}",
+                    fname=self.file_name,
+                    path=self.dest_dir,
+                    downloader=self.downloader,
+                )
+        except PermissionError:
+            raise
+        except requests.RequestException as exc:
+            # Checked before ValueError: InvalidURL, MissingSchema … are both.
+            logger.warning("download of %s failed: %s", url, _describe(exc))
+            return f"{url} (attempt {attempt + 1}): {_describe(exc)}", _is_transient(exc)
+        except ValueError as exc:  # pooch's hash mismatch
+            logger.warning("checksum mismatch for %s, trying the next mirror", url)
+            return f"{url}: {_first_line(exc).split('. Deleted')[0]}", False
+        except OSError as exc:  # a socket error requests did not wrap
+            logger.warning("download of %s failed: %s", url, _first_line(exc))
+            return f"{url} (attempt {attempt + 1}): {_first_line(exc)}", True
+        return None
 
 
 @contextmanager

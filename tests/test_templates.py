@@ -22,10 +22,9 @@ from number_generator.templates import (
     PatternTemplate,
     PhoneTemplate,
     RandomTemplate,
-    _allocate,
-    _Permutation,
     label_of,
 )
+from number_generator.templates.unique import _allocate, _Permutation
 
 
 def rng(seed: int = 0) -> np.random.Generator:

@@ -79,13 +79,21 @@ def check_capacity(num_images: int, format: str) -> PhoneFormat:
     """
     spec = PHONE_FORMATS[check_choice(format, "format", PHONE_FORMATS)]
     if isinstance(num_images, bool) or not isinstance(num_images, (int, np.integer)):
-        raise InvalidTypeError(f"num_images={num_images!r}: expected a positive integer")
+        raise InvalidTypeError(
+            f"num_images={num_images!r}: expected a positive integer",
+            param="num_images",
+            value=num_images,
+        )
     if num_images <= 0:
-        raise InvalidParameterError(f"num_images={num_images!r}: must be at least 1")
+        raise InvalidParameterError(
+            f"num_images={num_images!r}: must be at least 1", param="num_images", value=num_images
+        )
     if num_images > spec.capacity:
         raise InvalidParameterError(
             f"num_images={num_images!r}: the {format!r} format has only {spec.capacity:,} "
-            "distinct numbers; ask for fewer or choose another format"
+            "distinct numbers; ask for fewer or choose another format",
+            param="num_images",
+            value=num_images,
         )
     return spec
 

@@ -11,7 +11,7 @@ import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import cv2
 import numpy as np
@@ -23,6 +23,7 @@ import number_generator.datasets.idx as idx_module
 import number_generator.datasets.registry as registry_module
 from _helpers import tiny_glyphs, write_idx
 from number_generator import (
+    DATASETS,
     MNIST,
     ChecksumError,
     CorruptDatasetError,
@@ -518,7 +519,7 @@ def test_registered_subclass_changes_only_class_attributes(
         for name, array in files.items()
     }
 
-    class Tiny(RegisteredDataset):
+    class Tiny(RegisteredDataset, register=False):
         name = "tiny"
         mirrors = ("http://127.0.0.1:9/",)
         resources = {  # noqa: RUF012
@@ -550,7 +551,7 @@ def test_mismatched_idx_pair_in_registered_set(tmp_path: Path, fresh_cache: Path
     image_file = write_idx(tmp_path / "x-images-idx3-ubyte.gz", images)
     label_file = write_idx(tmp_path / "x-labels-idx1-ubyte.gz", labels[:5])
 
-    class Broken(RegisteredDataset):
+    class Broken(RegisteredDataset, register=False):
         name = "broken"
         mirrors = ()
         resources = {  # noqa: RUF012
@@ -984,3 +985,24 @@ def test_load_dataset_rejects_bad_arguments(
     with pytest.raises(error, match=re.escape(message)) as info:
         load_dataset(dataset)
     assert isinstance(info.value, NumberGeneratorError)
+
+
+def test_a_subclass_that_sets_a_name_is_registered_unless_told_not_to() -> None:
+    class Extra(RegisteredDataset):
+        """Extra digits, registered for this test only."""
+
+        name = "extra-test"
+        mirrors = ("http://127.0.0.1:9/",)
+        resources: ClassVar[dict[str, tuple[Resource, Resource]]] = {}
+
+    try:
+        assert DATASETS["extra-test"] is Extra
+        assert Extra.description() == "Extra digits, registered for this test only."
+    finally:
+        del DATASETS["extra-test"]
+
+    class Hidden(RegisteredDataset, register=False):
+        name = "hidden-test"
+
+    assert "hidden-test" not in DATASETS
+    assert Hidden.name == "hidden-test"

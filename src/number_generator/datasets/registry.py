@@ -61,11 +61,10 @@ class Resource:
 class RegisteredDataset:
     """A downloadable MNIST-like dataset; subclasses change only class attributes.
 
-    Every subclass that sets ``name`` and is defined at module level is added
-    to :data:`DATASETS` under that name (a later class of the same name
-    replaces the earlier one). A class made inside a function (a test, a
-    one-off) is usable on its own but not registered, so it cannot outlive
-    the call in :data:`DATASETS`.
+    Every subclass that sets ``name`` is added to :data:`DATASETS` under that
+    name (a later class of the same name replaces the earlier one), so a new
+    set is one subclass; ``class Mine(RegisteredDataset, register=False)``
+    keeps a one-off class out of the registry.
     """
 
     #: Registered name, lower case (``"mnist"``).
@@ -77,9 +76,11 @@ class RegisteredDataset:
     #: Split used when neither the caller nor ``$NUMBER_GENERATOR_SPLIT`` names one.
     default_split: ClassVar[str] = "train"
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, register: bool = True, **kwargs: Any) -> None:
+        """Register a subclass that sets ``name``; ``register=False`` keeps it out of
+        :data:`DATASETS` (a one-off set, e.g. in a test)."""
         super().__init_subclass__(**kwargs)
-        if "name" in cls.__dict__ and "<locals>" not in cls.__qualname__:
+        if register and "name" in cls.__dict__:
             DATASETS[cls.name] = cls
 
     @classmethod

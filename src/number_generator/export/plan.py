@@ -113,8 +113,10 @@ def resolve_seed(seed: int | None, old_plan: dict[str, Any] | None) -> int:
     """``seed`` if given, else the one the resumed export recorded, else a fresh one."""
     if seed is not None:
         return seed
-    fresh: Any = np.random.SeedSequence().entropy
-    return int(old_plan["seed"]) if old_plan else int(fresh)
+    if old_plan:
+        return int(old_plan["seed"])
+    fresh: Any = np.random.SeedSequence().entropy  # an int when none is given
+    return int(fresh)
 
 
 def build_plan(

@@ -1,0 +1,247 @@
+"""Where shards are written: here and in local worker processes, or on a Dask cluster.
+
+Every runner maps :func:`write_shard` over the tasks it is given and reports
+each :class:`~.shards.ShardResult` to ``on_done`` in this process, in the
+order shards finish; the bytes of a shard never depend on which runner wrote it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import pickle
+import signal
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidParameterError
+from .formats import writer_for
+from .options import ExportOptions
+from .shards import (
+    ExportJob,
+    ShardResult,
+    ShardTask,
+    generator_for,
+    install,
+    is_installed,
+    remove,
+    samples,
+    temp_path,
+    uninstall,
+)
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+OnDone = Callable[[ShardResult], None]
+
+
+def run_shards(
+    job: ExportJob, todo: Sequence[int], kept_images: int, options: ExportOptions, template: Any
+) -> tuple[int, int, int]:
+    """Write the shards ``todo`` as ``options`` say, with a progress bar if asked.
+
+    Returns the shards and images written and the workers (processes or Dask
+    threads) that wrote them. ``job`` is known in this process only meanwhile.
+    """
+    from tqdm import tqdm  # loaded only when an export runs
+
+    workers = options.workers
+    if options.executor == "processes":
+        workers = local_workers(workers, len(todo))
+        if workers > 1:
+            check_picklable(job, template)
+    written = [0, 0]
+    bar = tqdm(
+        total=options.count,
+        initial=kept_images,
+        unit="img",
+        desc=f"dataset ({options.format})",
+        disable=not options.show_progress,
+        dynamic_ncols=True,
+    )
+
+    def on_done(result: ShardResult) -> None:
+        written[0] += 1
+        written[1] += result.images
+        bar.update(result.images)
+
+    install(job)
+    try:
+        with bar:
+            tasks = (job.task(i) for i in todo)
+            if options.executor == "dask":
+                workers = run_dask(tasks, job, options.client, options.scheduler, on_done)
+            else:
+                run_processes(tasks, workers or 1, job, on_done)
+    finally:
+        uninstall(job)
+    return written[0], written[1], workers or 1
+
+
+def write_shard(task: ShardTask, job: ExportJob | None = None) -> ShardResult:
+    """Write one shard under a temporary name, then rename it into place.
+
+    ``job`` is installed in this process first (Dask workers); a process-pool
+    helper has it installed by its initializer.
+    """
+    started = time.perf_counter()
+    if job is not None and not is_installed(job):
+        install(job)
+    generator = generator_for(task.job.ref)
+    writer = writer_for(task.format)
+    temp = temp_path(task, writer.suffix)
+    try:
+        writer.write(task, samples(task, generator), temp)
+        os.replace(temp, writer.final_path(task.out, task.name))
+    except BaseException:
+        remove(temp)
+        raise
+    return ShardResult(task.index, task.size, time.perf_counter() - started)
+
+
+# --------------------------------------------------------------------------- local processes
+
+
+def local_workers(requested: int | None, shards: int) -> int:
+    """Processes to use: as asked, else every available core; never more than the shards."""
+    return min(requested or _available_cores(), max(1, shards))
+
+
+def _available_cores() -> int:
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return max(1, os.cpu_count() or 1)
+
+
+def check_picklable(job: ExportJob, template: Any) -> None:
+    """Worker processes receive the job pickled: say so up front if it cannot be."""
+    try:
+        pickle.dumps(job)
+    except Exception as exc:
+        augment = job.options.augment
+        param, value = ("augment", augment) if augment is not None else ("template", template)
+        culprit = f"augment={augment!r}" if param == "augment" else "template"
+        raise InvalidParameterError(
+            f"{culprit}: cannot be sent to worker processes ({exc}); use workers=1, or "
+            "something that pickles (a preset name, a Pipeline of built-in transforms, "
+            "a module-level function)",
+            param=param,
+            value=value,
+        ) from None
+
+
+def run_processes(
+    tasks: Iterator[ShardTask], workers: int, job: ExportJob, on_done: OnDone
+) -> None:
+    """Write shards here and, for ``workers > 1``, in ``workers - 1`` spawned processes.
+
+    This process works too: it starts at once, while the others are still
+    importing, and takes a shard whenever every helper already has two (one
+    running, one waiting, so a helper never idles while this process is busy);
+    at most ``2 * (workers - 1)`` shards are in flight (bounded memory for any
+    number of shards).
+    """
+    if workers == 1:
+        for task in tasks:
+            on_done(write_shard(task))
+        return
+    # Loaded only here: a pool costs import time (multiprocessing) one worker never needs.
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    # "spawn": no fork of a possibly multi-threaded parent; each helper loads the
+    # digits once, memory-mapped from the decoded-array cache (see _init_helper).
+    pool = ProcessPoolExecutor(
+        workers - 1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_helper,
+        initargs=(job,),
+    )
+    pending: set[Future[ShardResult]] = set()
+
+    def collect(block: bool) -> None:
+        nonlocal pending
+        if not pending:
+            return
+        done, pending = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
+        for future in done:
+            on_done(future.result())
+
+    try:
+        for task in tasks:
+            collect(block=False)
+            if len(pending) < 2 * (workers - 1):  # a helper finishing finds its next shard
+                pending.add(pool.submit(write_shard, task))
+            else:
+                on_done(write_shard(task))
+        while pending:
+            collect(block=True)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _init_helper(job: ExportJob) -> None:
+    """Set up a helper process: Ctrl-C is the parent's to handle; load the digit data."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    install(job)
+
+
+# --------------------------------------------------------------------------- Dask
+
+
+def run_dask(
+    tasks: Iterator[ShardTask],
+    job: ExportJob,
+    client: Any,
+    scheduler: str | None,
+    on_done: OnDone,
+) -> int:
+    """Map the shards over a Dask cluster; returns the number of worker threads."""
+    try:
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        raise InvalidParameterError(
+            "executor='dask': needs Dask; install the 'distributed' extra: "
+            "pip install 'number-generator[distributed]'",
+            param="executor",
+            value="dask",
+        ) from None
+    own = client is None
+    if own:
+        try:
+            client = distributed.Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise InvalidParameterError(
+                f"scheduler={scheduler!r}: cannot connect to a Dask scheduler there ({exc})",
+                param="scheduler",
+                value=scheduler,
+            ) from None
+    try:
+        # The job (template, options, a dataset object if one was given) travels once
+        # per worker; a dataset name or path is loaded there, memory-mapped.
+        shipped = client.scatter(job, broadcast=True)
+        threads = max(1, sum(client.nthreads().values()))
+        futures = distributed.as_completed()
+        for task in _take(tasks, 2 * threads):
+            futures.add(client.submit(write_shard, task, shipped, pure=False))
+        for future in futures:
+            on_done(future.result())
+            for task in _take(tasks, 1):
+                futures.add(client.submit(write_shard, task, shipped, pure=False))
+        return int(threads)
+    finally:
+        if own:
+            client.close()
+
+
+def _take(iterator: Iterator[ShardTask], n: int) -> list[ShardTask]:
+    out = []
+    for item in iterator:
+        out.append(item)
+        if len(out) >= n:
+            break
+    return out

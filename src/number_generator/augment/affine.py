@@ -15,7 +15,7 @@ import numpy as np
 
 from .base import Params, Transform, U8Array, uniform
 from .checks import check_number, check_range
-from .frame import IDENTITY, Matrix, ink_box, warp_fit
+from .frame import IDENTITY, Matrix, compose, ink_box, warp_fit
 
 __all__ = [
     "AffineTransform",
@@ -63,7 +63,7 @@ def fuse(items: list[tuple[str | None, Params]], box: tuple[int, int, int, int])
     """Compose affine parameters ``(anchor, params)`` in order into one map about ``box``."""
     x, y, w, h = box
     cx, cy, base = x + (w - 1) / 2, y + (h - 1) / 2, y + h - 1
-    a, b, c, d, e, f = IDENTITY
+    matrix = IDENTITY
     for anchor, params in items:
         la, lb, ld, le = params["linear"]
         tx, ty = params["offset"]
@@ -71,15 +71,8 @@ def fuse(items: list[tuple[str | None, Params]], box: tuple[int, int, int, int])
         # this step: p -> L (p - anchor) + anchor + offset; then compose after the map so far
         tx += cx - la * cx - lb * ay
         ty += ay - ld * cx - le * ay
-        a, b, c, d, e, f = (
-            la * a + lb * d,
-            la * b + lb * e,
-            la * c + lb * f + tx,
-            ld * a + le * d,
-            ld * b + le * e,
-            ld * c + le * f + ty,
-        )
-    return a, b, c, d, e, f
+        matrix = compose((la, lb, tx, ld, le, ty), matrix)
+    return matrix
 
 
 _NO_MOVE = (0.0, 0.0)

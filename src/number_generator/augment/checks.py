@@ -137,25 +137,18 @@ def check_output(result: Any, image: U8Array, owner: str) -> U8Array:
 
     ``owner`` names the ``augment=`` callable that returned it (``param="augment"``).
     """
+    error: type[InvalidTypeError | InvalidParameterError]
     if not isinstance(result, np.ndarray):
-        raise InvalidTypeError(
-            f"{owner} returned {type(result).__name__}; expected a uint8 numpy array of shape "
-            f"{image.shape}",
-            param="augment",
-            value=result,
+        error = InvalidTypeError
+        got = f"{type(result).__name__}; expected a uint8 numpy array of shape {image.shape}"
+    elif result.dtype != np.uint8:
+        error = InvalidTypeError
+        got = (
+            f"a {result.dtype} array; expected uint8 (0 = paper, 255 = ink) of shape {image.shape}"
         )
-    if result.dtype != np.uint8:
-        raise InvalidTypeError(
-            f"{owner} returned a {result.dtype} array; expected uint8 (0 = paper, 255 = ink) "
-            f"of shape {image.shape}",
-            param="augment",
-            value=result,
-        )
-    if result.shape != image.shape:
-        raise InvalidParameterError(
-            f"{owner} returned an array of shape {result.shape}; expected the input's shape "
-            f"{image.shape}",
-            param="augment",
-            value=result,
-        )
-    return result
+    elif result.shape != image.shape:
+        error = InvalidParameterError
+        got = f"an array of shape {result.shape}; expected the input's shape {image.shape}"
+    else:
+        return result
+    raise error(f"{owner} returned {got}", param="augment", value=result)

@@ -19,6 +19,7 @@ from .base import F32Array, U8Array
 __all__ = [
     "IDENTITY",
     "Matrix",
+    "compose",
     "fit_frame",
     "ink_box",
     "pad_image",
@@ -34,7 +35,7 @@ Matrix = tuple[float, float, float, float, float, float]
 IDENTITY: Matrix = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
-def _compose(second: Matrix, first: Matrix) -> Matrix:
+def compose(second: Matrix, first: Matrix) -> Matrix:
     """The affine map ``second(first(x))``."""
     a2, b2, c2, d2, e2, f2 = second
     a1, b1, c1, d1, e1, f1 = first
@@ -115,7 +116,7 @@ def _fit_matrix(image: U8Array, matrix: Matrix) -> Matrix:
         shrink = min(shrink, (height - 1) / span_y)
     if shrink < 1.0:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        a, b, c, d, e, f = _compose(_about((shrink, 0.0, 0.0, shrink), cx, cy), matrix)
+        a, b, c, d, e, f = compose(_about((shrink, 0.0, 0.0, shrink), cx, cy), matrix)
         x0, x1 = cx + (x0 - cx) * shrink, cx + (x1 - cx) * shrink
         y0, y1 = cy + (y0 - cy) * shrink, cy + (y1 - cy) * shrink
     c += -x0 if x0 < 0 else min(0.0, width - 1 - x1)
@@ -131,8 +132,6 @@ def fit_frame(canvas: U8Array, top: int, left: int, shape: tuple[int, int]) -> U
     the frame stays where it is; ink that sticks out is moved back in, and
     ink larger than the frame is shrunk (aspect kept) to fit. Nothing is cut.
     """
-    import cv2
-
     height, width = shape
     x, y, w, h = ink_box(canvas)
     out = np.zeros(shape, np.uint8)
@@ -143,6 +142,8 @@ def fit_frame(canvas: U8Array, top: int, left: int, shape: tuple[int, int]) -> U
         col = min(max(x + left, 0), width - w)
         out[row : row + h, col : col + w] = canvas[y : y + h, x : x + w]
         return out
+    import cv2  # only ink too big for the frame needs it
+
     scale = min(width / w, height / h)
     new_w, new_h = max(1, int(w * scale)), max(1, int(h * scale))
     small = cv2.resize(canvas[y : y + h, x : x + w], (new_w, new_h), interpolation=cv2.INTER_AREA)

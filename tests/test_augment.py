@@ -19,7 +19,7 @@ from number_generator import (
 )
 from number_generator import augment as aug
 from number_generator.augment import TRANSFORM_NAMES, TRANSFORMS, Pipeline
-from number_generator.augment.geometric import fit_frame
+from number_generator.augment.frame import fit_frame
 from number_generator.compose.glyphs import GLYPH_MARGIN
 
 U8 = npt.NDArray[np.uint8]
@@ -474,17 +474,18 @@ def test_distortions_never_clip(
 ) -> None:
     """Distortions draw on a canvas larger than the frame that the moved ink never reaches
     the edge of, and the frame cut from it holds all of that ink (or all of it, shrunk)."""
-    from number_generator.augment import geometric as _geometric
+    from number_generator.augment import distortion, morphology
 
     calls: list[tuple[U8, U8]] = []
-    real_fit = _geometric.fit_frame
+    real_fit = fit_frame
 
     def spy(canvas: U8, top: int, left: int, shape: tuple[int, int]) -> U8:
         out = real_fit(canvas, top, left, shape)
         calls.append((canvas, out))
         return out
 
-    monkeypatch.setattr(_geometric, "fit_frame", spy)
+    monkeypatch.setattr(distortion, "fit_frame", spy)
+    monkeypatch.setattr(morphology, "fit_frame", spy)
     for k, glyph in enumerate(glyphs[::2]):
         x, y, w, h = _box(glyph)
         tight = np.ascontiguousarray(glyph[y : y + h, x : x + w])  # ink touches every edge

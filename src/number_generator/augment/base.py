@@ -1,4 +1,4 @@
-"""Transform base class, parameter validation, and user callables.
+"""Transform base class, the registry of built-in transforms, and user callables.
 
 Every transform works on a ``uint8`` image in the *ink* convention that MNIST
 itself uses and that :attr:`SequenceImage.ink` exposes: 0 = paper, 255 = full
@@ -12,14 +12,14 @@ given (a ``None`` entry means the probability ``p`` said "skip"), and
 :meth:`Transform.apply` applies one item's parameters with no randomness left.
 Calling a transform, ``transform(image, rng)``, does both for one image.
 
-The transforms themselves live in :mod:`._geometric` (they move ink; never
-out of the frame) and :mod:`._photometric` (they change grey levels).
+The transforms themselves live in :mod:`.affine`, :mod:`.distortion` and
+:mod:`.morphology` (they move or reshape ink; never out of the frame) and
+:mod:`.photometric` (they change grey levels); :mod:`.registry` lists them.
 """
 
 from __future__ import annotations
 
 import inspect
-import numbers
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -27,10 +27,20 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
+from .checks import U8Array, check_image, check_number, check_output
 
-__all__ = ["STAGES", "AugmentFn", "Lambda", "Params", "Transform", "check_output"]
+__all__ = [
+    "STAGES",
+    "AugmentFn",
+    "F32Array",
+    "Lambda",
+    "Params",
+    "Transform",
+    "U8Array",
+    "built_in_transforms",
+    "uniform",
+]
 
-U8Array = npt.NDArray[np.uint8]
 F32Array = npt.NDArray[np.float32]
 #: One item's parameters, as drawn by :meth:`Transform.sample`.
 Params = dict[str, Any]
@@ -40,90 +50,17 @@ AugmentFn = Callable[[U8Array, np.random.Generator], U8Array]
 #: Where a transform runs: on each glyph before placement, or on the finished image.
 STAGES = ("glyph", "image")
 
-
-# --------------------------------------------------------------------------- validation
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+# Every built-in transform class, in the order the interpreter defined them (see Transform).
+_BUILT_IN: list[type[Transform]] = []
 
 
-def _check_number(value: Any, owner: str, name: str, low: float, high: float) -> float:
-    """``value`` as a float within ``[low, high]``."""
-    if not _is_number(value):
-        raise InvalidTypeError(f"{owner}: {name}={value!r} is not a number; expected {low}..{high}")
-    result = float(value)
-    if not low <= result <= high:
-        raise InvalidParameterError(
-            f"{owner}: {name}={value!r} is outside the allowed range {low}..{high}"
-        )
-    return result
+def built_in_transforms() -> tuple[type[Transform], ...]:
+    """Every built-in transform class defined so far, in definition order."""
+    return tuple(_BUILT_IN)
 
 
-def _check_range(
-    value: Any, owner: str, name: str, low: float, high: float, *, symmetric: bool
-) -> tuple[float, float]:
-    """A ``(min, max)`` pair within ``[low, high]``.
-
-    A single number ``v`` means ``(-v, v)`` when ``symmetric`` (a deviation
-    from "no change") and the fixed value ``(v, v)`` otherwise.
-    """
-    if _is_number(value):
-        if symmetric:
-            bound = _check_number(abs(value), owner, name, 0.0, min(-low, high))
-            return -bound, bound
-        fixed = _check_number(value, owner, name, low, high)
-        return fixed, fixed
-    if not isinstance(value, (tuple, list)) or len(value) != 2:
-        kind = "a number or a (min, max) pair of numbers"
-        raise InvalidTypeError(f"{owner}: {name}={value!r}: expected {kind} in {low}..{high}")
-    first = _check_number(value[0], owner, name, low, high)
-    second = _check_number(value[1], owner, name, low, high)
-    if first > second:
-        raise InvalidParameterError(
-            f"{owner}: {name}={tuple(value)!r}: the minimum {value[0]!r} exceeds the maximum "
-            f"{value[1]!r}"
-        )
-    return first, second
-
-
-def _check_int_range(value: Any, owner: str, name: str, low: int, high: int) -> tuple[int, int]:
-    """A ``(min, max)`` pair of ints within ``[low, high]``; one int means a fixed value."""
-    pair = (value, value) if not isinstance(value, (tuple, list)) else tuple(value)
-    if len(pair) != 2 or not all(
-        isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_)) for v in pair
-    ):
-        raise InvalidTypeError(
-            f"{owner}: {name}={value!r}: expected an int or a (min, max) pair of ints in "
-            f"{low}..{high}"
-        )
-    first, second = int(pair[0]), int(pair[1])
-    for item in (first, second):
-        if not low <= item <= high:
-            raise InvalidParameterError(
-                f"{owner}: {name}={value!r}: {item} is outside the allowed range {low}..{high}"
-            )
-    if first > second:
-        raise InvalidParameterError(
-            f"{owner}: {name}={value!r}: the minimum {first} exceeds the maximum {second}"
-        )
-    return first, second
-
-
-def _check_image(image: Any, owner: str) -> U8Array:
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 2:
-        got = (
-            f"{image.dtype} array of shape {image.shape}"
-            if isinstance(image, np.ndarray)
-            else type(image).__name__
-        )
-        raise InvalidTypeError(
-            f"{owner}: expected a 2-D uint8 image (0 = paper, 255 = ink), got {got}"
-        )
-    return image
-
-
-def _uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> list[float]:
+def uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> list[float]:
+    """``n`` draws from ``uniform(*bounds)``; no draw at all when the bounds are equal."""
     low, high = bounds
     if low == high:
         return [low] * n
@@ -141,6 +78,21 @@ class Transform:
     and :meth:`apply`. Settings are validated once, at construction: treat a
     transform as immutable and build a new one to change them (pipelines and
     the cached presets rely on it, and share transforms between threads).
+
+    To add a built-in transform: subclass :class:`Transform` (or
+    :class:`~.affine.AffineTransform`, to be fused with its neighbours) in one
+    of the modules of :data:`.registry.TRANSFORM_MODULES`, set :attr:`name`
+    (its key in :data:`~number_generator.augment.TRANSFORMS`), and
+    :attr:`default_stage` / :attr:`geometric` / :attr:`anchor` where the
+    defaults do not fit; then re-export the class from ``augment/__init__.py``
+    (importing the package fails while one is missing) and, if it should be in
+    a preset, add it in :mod:`.presets`. Defining the class registers it: a
+    class of this package that sets ``name`` is a built-in one (classes
+    defined elsewhere never are). :data:`~number_generator.augment.TRANSFORM_NAMES`
+    lists them module by module in :data:`.registry.TRANSFORM_MODULES` order and,
+    within a module, in definition order: that order is public, so add a new
+    class at the end of the last module (or a new module at the end of that
+    tuple) and never move one.
 
     Parameters
     ----------
@@ -162,18 +114,28 @@ class Transform:
     #: (``"centre"`` or ``"baseline"``); consecutive ones are then fused into one warp.
     anchor: ClassVar[str | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        package = __name__.rpartition(".")[0]
+        if "name" in cls.__dict__ and cls.name and cls.__module__.startswith(f"{package}."):
+            _BUILT_IN.append(cls)
+
     def __init__(self, *, p: float, stage: str | None = None) -> None:
         owner = type(self).__name__
-        self.p = _check_number(p, owner, "p", 0.0, 1.0)
+        self.p = check_number(p, owner, "p", 0.0, 1.0)
         stage = self.default_stage if stage is None else stage
         if stage not in STAGES:
             raise InvalidParameterError(
-                f"{owner}: stage={stage!r}: expected one of {', '.join(map(repr, STAGES))}"
+                f"{owner}: stage={stage!r}: expected one of {', '.join(map(repr, STAGES))}",
+                param="stage",
+                value=stage,
             )
         if self.geometric and stage != "glyph":
             raise InvalidParameterError(
                 f"{owner}: stage={stage!r}: geometric transforms move ink, so they run only in "
-                "the 'glyph' stage (before the gaps are measured)"
+                "the 'glyph' stage (before the gaps are measured)",
+                param="stage",
+                value=stage,
             )
         self.stage = stage
 
@@ -215,7 +177,7 @@ class Transform:
 
     def __call__(self, image: U8Array, rng: np.random.Generator) -> U8Array:
         """Sample the parameters for ``image`` from ``rng`` and apply them."""
-        image = _check_image(image, type(self).__name__)
+        image = check_image(image, type(self).__name__)
         params = self.sample(rng, (int(image.shape[0]), int(image.shape[1])), 1)[0]
         return image if params is None else self.apply(image, params)
 
@@ -261,7 +223,9 @@ class Lambda(Transform):
     ) -> None:
         if not callable(fn):
             raise InvalidTypeError(
-                f"Lambda: fn={fn!r} is not callable; expected fn(uint8 image, Generator) -> image"
+                f"Lambda: fn={fn!r} is not callable; expected fn(uint8 image, Generator) -> image",
+                param="fn",
+                value=fn,
             )
         super().__init__(p=p, stage=stage)
         self.fn = fn
@@ -282,23 +246,3 @@ class Lambda(Transform):
     def apply(self, image: U8Array, params: Params) -> U8Array:
         result = self.fn(image, params["rng"])
         return check_output(result, image, f"augment callable {self.label!r}")
-
-
-def check_output(result: Any, image: U8Array, owner: str) -> U8Array:
-    """``result`` if it is a ``uint8`` array shaped like ``image``; a clear error otherwise."""
-    if not isinstance(result, np.ndarray):
-        raise InvalidTypeError(
-            f"{owner} returned {type(result).__name__}; expected a uint8 numpy array of shape "
-            f"{image.shape}"
-        )
-    if result.dtype != np.uint8:
-        raise InvalidTypeError(
-            f"{owner} returned a {result.dtype} array; expected uint8 (0 = paper, 255 = ink) "
-            f"of shape {image.shape}"
-        )
-    if result.shape != image.shape:
-        raise InvalidParameterError(
-            f"{owner} returned an array of shape {result.shape}; expected the input's shape "
-            f"{image.shape}"
-        )
-    return result

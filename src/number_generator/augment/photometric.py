@@ -8,24 +8,15 @@ ink, paper tone darkens the paper, and so on.
 from __future__ import annotations
 
 import math
-from statistics import NormalDist
+from functools import cache
 from typing import cast
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError
-from .base import (
-    F32Array,
-    Params,
-    Transform,
-    U8Array,
-    _check_int_range,
-    _check_number,
-    _check_range,
-    _uniform,
-)
+from .base import F32Array, Params, Transform, U8Array, uniform
+from .checks import check_int_range, check_number, check_range
 
 __all__ = [
     "Blur",
@@ -36,9 +27,6 @@ __all__ = [
     "PaperTone",
     "SaltAndPepper",
 ]
-
-
-# --------------------------------------------------------------------------- photometric
 
 
 class Blur(Transform):
@@ -63,12 +51,14 @@ class Blur(Transform):
         stage: str | None = None,
     ) -> None:
         super().__init__(p=p, stage=stage)
-        self.sigma = _check_range(sigma, "Blur", "sigma", 0.0, 8.0, symmetric=False)
+        self.sigma = check_range(sigma, "Blur", "sigma", 0.0, 8.0, symmetric=False)
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        return [{"sigma": s} for s in _uniform(rng, self.sigma, n)]
+        return [{"sigma": s} for s in uniform(rng, self.sigma, n)]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
+        import cv2
+
         sigma = params["sigma"]
         if sigma < 0.05:
             return image
@@ -95,11 +85,13 @@ class MedianBlur(Transform):
         self, ksize: int | tuple[int, int] = 3, *, p: float = 0.5, stage: str | None = None
     ) -> None:
         super().__init__(p=p, stage=stage)
-        low, high = _check_int_range(ksize, "MedianBlur", "ksize", 3, 7)
+        low, high = check_int_range(ksize, "MedianBlur", "ksize", 3, 7)
         self._sizes = [k for k in range(low, high + 1) if k % 2]
         if not self._sizes:
             raise InvalidParameterError(
-                f"MedianBlur: ksize={ksize!r}: the range holds no odd size; use 3, 5 or 7"
+                f"MedianBlur: ksize={ksize!r}: the range holds no odd size; use 3, 5 or 7",
+                param="ksize",
+                value=ksize,
             )
         self.ksize = (low, high) if low != high else low
 
@@ -110,20 +102,26 @@ class MedianBlur(Transform):
         return [{"ksize": self._sizes[i]} for i in picks]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
+        import cv2
+
         return cast(U8Array, cv2.medianBlur(image, params["ksize"]))
 
 
-# Quantiles of the standard normal at (i + 0.5) / 256: a byte drawn uniformly and looked up
-# here is a Gaussian sample (quantised to 256 levels, tails cut at 2.9 sigma), several times
-# cheaper than drawing normals.
+@cache
 def _normal_quantiles() -> npt.NDArray[np.float64]:
+    """Quantiles of the standard normal at ``(i + 0.5) / 256``, scaled to unit variance.
+
+    A byte drawn uniformly and looked up here is a Gaussian sample (quantised
+    to 256 levels, tails cut at 2.9 sigma), several times cheaper than drawing
+    normals. Built on first use: :mod:`statistics` takes a few milliseconds to
+    import, which a process that never adds noise need not pay.
+    """
+    from statistics import NormalDist
+
     unit = NormalDist()
     out = np.array([unit.inv_cdf((i + 0.5) / 256) for i in range(256)])
     scaled: npt.NDArray[np.float64] = out / out.std()  # unit variance after quantisation
     return scaled
-
-
-_NORMAL = _normal_quantiles()
 
 
 class GaussianNoise(Transform):
@@ -149,15 +147,17 @@ class GaussianNoise(Transform):
         stage: str | None = None,
     ) -> None:
         super().__init__(p=p, stage=stage)
-        self.std = _check_range(std, "GaussianNoise", "std", 0.0, 100.0, symmetric=False)
+        self.std = check_range(std, "GaussianNoise", "std", 0.0, 100.0, symmetric=False)
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        stds = _uniform(rng, self.std, n)
+        stds = uniform(rng, self.std, n)
         codes = rng.integers(0, 256, (n, *shape), dtype=np.uint8)
         return [{"std": stds[k], "codes": codes[k]} for k in range(n)]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        noise = np.clip(np.rint(_NORMAL * params["std"]), -255, 255)
+        import cv2
+
+        noise = np.clip(np.rint(_normal_quantiles() * params["std"]), -255, 255)
         codes = params["codes"]
         # Each code is either positive or negative, so saturating adds give clip(image + noise).
         raised = cv2.add(image, cv2.LUT(codes, np.maximum(noise, 0).astype(np.uint8)))
@@ -191,13 +191,13 @@ class SaltAndPepper(Transform):
         stage: str | None = None,
     ) -> None:
         super().__init__(p=p, stage=stage)
-        self.amount = _check_range(amount, "SaltAndPepper", "amount", 0.0, 0.5, symmetric=False)
-        self.salt_vs_pepper = _check_number(
+        self.amount = check_range(amount, "SaltAndPepper", "amount", 0.0, 0.5, symmetric=False)
+        self.salt_vs_pepper = check_number(
             salt_vs_pepper, "SaltAndPepper", "salt_vs_pepper", 0.0, 1.0
         )
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        amounts = _uniform(rng, self.amount, n)
+        amounts = uniform(rng, self.amount, n)
         draws = rng.random((n, *shape), dtype=np.float32)
         return [{"amount": amounts[k], "draws": draws[k]} for k in range(n)]
 
@@ -240,19 +240,21 @@ class BrightnessContrast(Transform):
     ) -> None:
         super().__init__(p=p, stage=stage)
         owner = "BrightnessContrast"
-        self.brightness_limit = _check_range(
+        self.brightness_limit = check_range(
             brightness_limit, owner, "brightness_limit", -1.0, 1.0, symmetric=True
         )
-        self.contrast_limit = _check_range(
+        self.contrast_limit = check_range(
             contrast_limit, owner, "contrast_limit", -1.0, 1.0, symmetric=True
         )
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        brightness = _uniform(rng, self.brightness_limit, n)
-        contrast = _uniform(rng, self.contrast_limit, n)
+        brightness = uniform(rng, self.brightness_limit, n)
+        contrast = uniform(rng, self.contrast_limit, n)
         return [{"brightness": b, "contrast": c} for b, c in zip(brightness, contrast)]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
+        import cv2
+
         seen = (1.0 + params["contrast"]) * (255.0 - np.arange(256)) + 255.0 * params["brightness"]
         table = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
         return cast(U8Array, cv2.LUT(image, table))
@@ -286,14 +288,16 @@ class Emboss(Transform):
         stage: str | None = None,
     ) -> None:
         super().__init__(p=p, stage=stage)
-        self.alpha = _check_range(alpha, "Emboss", "alpha", 0.0, 1.0, symmetric=False)
-        self.strength = _check_range(strength, "Emboss", "strength", 0.0, 2.0, symmetric=False)
+        self.alpha = check_range(alpha, "Emboss", "alpha", 0.0, 1.0, symmetric=False)
+        self.strength = check_range(strength, "Emboss", "strength", 0.0, 2.0, symmetric=False)
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        alphas, strengths = _uniform(rng, self.alpha, n), _uniform(rng, self.strength, n)
+        alphas, strengths = uniform(rng, self.alpha, n), uniform(rng, self.strength, n)
         return [{"alpha": a, "strength": s} for a, s in zip(alphas, strengths)]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
+        import cv2
+
         a, s = params["alpha"], params["strength"]
         effect = np.array([[-1 - s, -s, 0.0], [-s, 1.0, s], [0.0, s, 1 + s]])
         kernel = (1 - a) * np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]])
@@ -333,17 +337,19 @@ class PaperTone(Transform):
         stage: str | None = None,
     ) -> None:
         super().__init__(p=p, stage=stage)
-        self.tone = _check_range(tone, "PaperTone", "tone", 0.0, 128.0, symmetric=False)
-        self.texture = _check_range(texture, "PaperTone", "texture", 0.0, 64.0, symmetric=False)
+        self.tone = check_range(tone, "PaperTone", "tone", 0.0, 128.0, symmetric=False)
+        self.texture = check_range(texture, "PaperTone", "texture", 0.0, 64.0, symmetric=False)
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
         height, width = shape
         grid = (n, height // self._CELL + 2, width // self._CELL + 2)
         control = rng.uniform(-1.0, 1.0, grid)
-        tones, textures = _uniform(rng, self.tone, n), _uniform(rng, self.texture, n)
+        tones, textures = uniform(rng, self.tone, n), uniform(rng, self.texture, n)
         return [{"tone": tones[k], "texture": textures[k], "control": control[k]} for k in range(n)]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
+        import cv2
+
         height, width = image.shape
         # Paper brightness at the control points, interpolated over the image.
         levels = 255.0 - params["tone"] + params["texture"] * params["control"]

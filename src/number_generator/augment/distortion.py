@@ -1,0 +1,260 @@
+"""Distortions: elastic, grid and optical (lens) remaps of the glyph.
+
+Elastic and optical distortion draw on a padded canvas and cut the ink back
+into the frame with :func:`~.frame.fit_frame`; a grid distortion keeps the
+frame's edges where they are. Either way nothing is clipped.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import cast
+
+import numpy as np
+import numpy.typing as npt
+
+from .base import F32Array, Params, Transform, U8Array, uniform
+from .checks import check_int_range, check_number, check_range
+from .frame import fit_frame, ink_box, pad_image, pixel_grid, pixel_grid_xy, remap
+
+__all__ = ["ElasticTransform", "GridDistortion", "OpticalDistortion"]
+
+
+class ElasticTransform(Transform):
+    """Elastic distortion of Simard, Steinkraus & Platt (2003), as used on MNIST.
+
+    A random displacement field (uniform in ``[-1, 1]`` per pixel and axis)
+    is smoothed by a Gaussian of standard deviation ``sigma`` and scaled by
+    ``alpha``; each pixel is moved by it. The image is padded first and the
+    ink cut back into the frame afterwards, so nothing is clipped.
+
+    Parameters
+    ----------
+    alpha:
+        Field strength, ``0..200``; a number or a ``(min, max)`` range to
+        draw from. Default 34 (the paper's MNIST value; displacements are
+        then about 1.4 px on average, ``alpha / (sigma * 6.1)``).
+    sigma:
+        Smoothness of the field in pixels, ``1..20``. Default 4.
+    p, stage:
+        See :class:`Transform`; default ``p=0.5``.
+
+    Notes
+    -----
+    For ``sigma >= 2`` the field is drawn and smoothed on a coarser grid of
+    ``step = min(4, int(sigma))`` pixels (smoothing ``sigma / step``,
+    strength ``alpha / step``, with a correction for the interpolation) and
+    interpolated back up: the field is smooth at that scale, its standard
+    deviation matches the full-resolution one, and this is many times
+    faster. Displacements are capped at the padding (3 standard deviations).
+    """
+
+    name = "elastic"
+    default_stage = "glyph"
+    geometric = True
+
+    def __init__(
+        self,
+        alpha: float | tuple[float, float] = 34.0,
+        sigma: float = 4.0,
+        *,
+        p: float = 0.5,
+        stage: str | None = None,
+    ) -> None:
+        super().__init__(p=p, stage=stage)
+        self.alpha = check_range(alpha, "ElasticTransform", "alpha", 0.0, 200.0, symmetric=False)
+        self.sigma = check_number(sigma, "ElasticTransform", "sigma", 1.0, 20.0)
+        # Smoothed uniform noise in [-1, 1] has a standard deviation of ~1 / (sigma sqrt(12 pi)).
+        typical = self.alpha[1] / (self.sigma * math.sqrt(12 * math.pi))
+        self._pad = min(16, math.ceil(3 * typical) + 1)
+        # The smooth field is drawn on a grid of `step` px (sigma / step per cell) and
+        # interpolated back up; linear interpolation of a field whose neighbours correlate by
+        # rho loses a factor (2 + rho) / 3 of its standard deviation per axis: undo it.
+        self._step = int(min(4.0, self.sigma))
+        coarse_sigma = self.sigma / self._step
+        self._coarse = (coarse_sigma, 2 * math.ceil(3 * coarse_sigma) + 1)
+        rho = math.exp(-1.0 / (4 * coarse_sigma**2)) if self._step > 1 else 1.0
+        self._gain = 3.0 / (2.0 + rho)
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
+        import cv2
+
+        height, width = shape
+        pad, step = self._pad, self._step
+        rows = -(-(height + 2 * pad) // step)
+        cols = -(-(width + 2 * pad) // step)
+        field = rng.random((n * rows, cols, 2), dtype=np.float32)
+        alphas = uniform(rng, self.alpha, n)
+        # Smooth all the fields in one call (stacked; neighbours barely touch at the seams),
+        # then map [0, 1) -> [-1, 1) and scale: a coarse grid's field is `step` times stronger.
+        sigma, ksize = self._coarse
+        smooth = cv2.GaussianBlur(field, (ksize, ksize), sigma).reshape(n, rows, cols, 2)
+        scale = np.asarray(alphas, np.float32) * np.float32(2.0 * self._gain / step)
+        scale = scale.reshape(n, 1, 1, 1)
+        move = (smooth - np.float32(0.5)) * scale
+        limit = np.float32(pad - 1)
+        np.minimum(move, limit, out=move)
+        np.maximum(move, -limit, out=move)
+        return [{"alpha": alphas[k], "displacement": move[k]} for k in range(n)]
+
+    def apply(self, image: U8Array, params: Params) -> U8Array:
+        x, y, w, h = ink_box(image)
+        if not w:
+            return image
+        height, width = image.shape
+        pad, step = self._pad, self._step
+        # displacement: pixels, on a grid of one cell per `step` px over the image padded by `pad`
+        displacement: F32Array = params["displacement"]
+        # Only the cells around the ink (grown by `pad`) matter: work on that window.
+        r0, c0 = y // step, x // step
+        r1, c1 = -(-(y + h + 2 * pad) // step), -(-(x + w + 2 * pad) // step)
+        move = displacement[r0:r1, c0:c1]
+        win_h, win_w = (r1 - r0) * step, (c1 - c0) * step
+        if step > 1:
+            import cv2
+
+            move = cast(F32Array, cv2.resize(move, (win_w, win_h), interpolation=cv2.INTER_LINEAR))
+        canvas_h, canvas_w = displacement.shape[0] * step, displacement.shape[1] * step
+        canvas = pad_image(image, pad, canvas_h - height - pad, canvas_w - width - pad)
+        top, left = r0 * step, c0 * step
+        window = canvas[top : top + win_h, left : left + win_w]
+        moved = remap(window, pixel_grid_xy(win_h, win_w) + move)
+        return fit_frame(moved, top - pad, left - pad, (height, width))
+
+
+class GridDistortion(Transform):
+    """Stretch and squeeze the cells of a coarse grid (seed 004's "grid distortion").
+
+    The frame is cut into ``num_steps`` columns and rows; each gets a random
+    size ``1 + u`` times its share, then all are rescaled to fill the frame
+    again, so the frame's edges stay put and ink never leaves it.
+
+    Parameters
+    ----------
+    num_steps:
+        Cells per axis, ``1..16``. Default 5.
+    limit:
+        ``u`` drawn from ``(-limit, limit)`` or ``(min, max)`` within
+        ``-0.9..0.9``. Default 0.3.
+    p, stage:
+        See :class:`Transform`; default ``p=0.5``.
+    """
+
+    name = "grid_distortion"
+    default_stage = "glyph"
+    geometric = True
+
+    def __init__(
+        self,
+        num_steps: int = 5,
+        limit: float | tuple[float, float] = 0.3,
+        *,
+        p: float = 0.5,
+        stage: str | None = None,
+    ) -> None:
+        super().__init__(p=p, stage=stage)
+        self.num_steps = check_int_range(num_steps, "GridDistortion", "num_steps", 1, 16)[0]
+        self.limit = check_range(limit, "GridDistortion", "limit", -0.9, 0.9, symmetric=True)
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
+        low, high = self.limit
+        steps = rng.uniform(1.0 + low, 1.0 + high, (n, 2, self.num_steps))
+        return [{"x_steps": steps[k, 0], "y_steps": steps[k, 1]} for k in range(n)]
+
+    def apply(self, image: U8Array, params: Params) -> U8Array:
+        height, width = image.shape
+        map_x = _grid_axis(params["x_steps"], width)
+        map_y = _grid_axis(params["y_steps"], height)
+        return remap(
+            image,
+            np.ascontiguousarray(np.broadcast_to(map_x, (height, width))),
+            np.ascontiguousarray(np.broadcast_to(map_y[:, None], (height, width))),
+        )
+
+
+def _grid_axis(steps: npt.NDArray[np.float64], size: int) -> F32Array:
+    """Source coordinate of every output pixel along one axis of a grid distortion."""
+    edges = np.concatenate(([0.0], np.cumsum(steps)))
+    edges *= (size - 1) / edges[-1]
+    uniform = np.linspace(0.0, size - 1, steps.size + 1)
+    return np.interp(np.arange(size), edges, uniform).astype(np.float32)
+
+
+class OpticalDistortion(Transform):
+    """Barrel / pincushion lens distortion (seed 004's "optical distortion").
+
+    A pixel at normalised radius ``r`` from the (slightly shifted) centre
+    samples the source at radius ``r * (1 + k r**2)``: ``k > 0`` pulls the
+    ink towards the centre and bulges its middle less (barrel), ``k < 0``
+    pushes it outwards (pincushion). The radius is normalised by half the
+    frame's shorter side; for ``k < 0`` the effect is capped where the map
+    would fold over. The image is padded first, so nothing is clipped.
+
+    Parameters
+    ----------
+    limit:
+        ``k`` drawn from ``(-limit, limit)`` or ``(min, max)`` within
+        ``-0.5..0.5``. Default 0.3.
+    shift_limit:
+        Centre offset as a fraction of the frame size, ``(-v, v)`` or
+        ``(min, max)`` within ``-0.2..0.2``. Default 0.05.
+    p, stage:
+        See :class:`Transform`; default ``p=0.5``.
+    """
+
+    name = "optical_distortion"
+    default_stage = "glyph"
+    geometric = True
+
+    def __init__(
+        self,
+        limit: float | tuple[float, float] = 0.3,
+        shift_limit: float | tuple[float, float] = 0.05,
+        *,
+        p: float = 0.5,
+        stage: str | None = None,
+    ) -> None:
+        super().__init__(p=p, stage=stage)
+        self.limit = check_range(limit, "OpticalDistortion", "limit", -0.5, 0.5, symmetric=True)
+        self.shift_limit = check_range(
+            shift_limit, "OpticalDistortion", "shift_limit", -0.2, 0.2, symmetric=True
+        )
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
+        height, width = shape
+        ks = uniform(rng, self.limit, n)
+        dx, dy = uniform(rng, self.shift_limit, n), uniform(rng, self.shift_limit, n)
+        return [
+            {"k": k, "cx": (width - 1) / 2 + x * width, "cy": (height - 1) / 2 + y * height}
+            for k, x, y in zip(ks, dx, dy)
+        ]
+
+    def apply(self, image: U8Array, params: Params) -> U8Array:
+        height, width = image.shape
+        k = params["k"]
+        if abs(k) < 1e-6:
+            return image
+        radius = min(height, width) / 2
+        # For k < 0, r * (1 + k r^2) stops growing where 1 + 3 k r^2 = 0: cap r^2 well before
+        # that, where the factor is 0.75. Ink then moves outwards by at most 1 / factor - 1 of
+        # its radius, which the padding must hold.
+        cap = 0.25 / -k if k < 0 else math.inf
+        far = (
+            math.hypot(
+                max(params["cx"], width - 1 - params["cx"]),
+                max(params["cy"], height - 1 - params["cy"]),
+            )
+            / radius
+        )
+        factor = max(0.75, 1.0 + k * (far / 0.75) ** 2) if k < 0 else 1.0
+        pad = math.ceil((1.0 / factor - 1.0) * far * radius) + 1
+        canvas = pad_image(image, pad, pad, pad)
+        xs, ys = pixel_grid(*canvas.shape)
+        cx, cy = np.float32(params["cx"] + pad), np.float32(params["cy"] + pad)
+        u, v = xs - cx, ys - cy
+        r2 = (u * u + v * v) * np.float32(1.0 / radius**2)
+        if k < 0:
+            np.minimum(r2, np.float32(cap), out=r2)
+        factor = np.float32(1.0) + np.float32(k) * r2
+        out = remap(canvas, cx + u * factor, cy + v * factor)
+        return fit_frame(out, -pad, -pad, (height, width))

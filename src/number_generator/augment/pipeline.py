@@ -1,0 +1,175 @@
+"""Pipelines: an ordered list of transforms, sampled in one go and applied along a plan.
+
+A :class:`Pipeline` draws every transform's parameters for a whole sequence
+at once (every ``p`` coin first, then the rest, transform by transform) and
+then applies them with no randomness left, fusing each run of consecutive
+affine transforms into one warp.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import InvalidTypeError
+from .affine import warp_fused
+from .base import AugmentFn, Lambda, Params, Transform, U8Array
+from .checks import check_image
+
+__all__ = ["Pipeline"]
+
+
+class Pipeline:
+    """An ordered list of transforms; the glyph ones run per digit, the image ones per image.
+
+    A pipeline is itself a callable ``(uint8 image, Generator) -> uint8
+    image``: called directly it applies every transform, in order, to that
+    one image. Consecutive affine transforms (shift, scale, rotate, shear,
+    size variation, baseline jitter) are fused into a single warp.
+
+    Parameters
+    ----------
+    transforms:
+        :class:`Transform` objects, or plain callables ``fn(image, rng)``
+        (wrapped in :class:`Lambda`, image stage).
+    name:
+        Shown in ``repr`` and on contact sheets.
+
+    Examples
+    --------
+    >>> from number_generator import SequenceGenerator
+    >>> from number_generator.augment import Pipeline, Rotate, ElasticTransform, Blur
+    >>> pipeline = Pipeline([Rotate(10), ElasticTransform(alpha=30, sigma=4), Blur(0.5)])
+    >>> [t.stage for t in pipeline]
+    ['glyph', 'glyph', 'image']
+    >>> SequenceGenerator("mnist", seed=0, augment=pipeline).generate("42", (4, 4), 64).shape
+    (28, 64)
+    """
+
+    def __init__(
+        self, transforms: Iterable[Transform | AugmentFn] = (), *, name: str | None = None
+    ) -> None:
+        if isinstance(transforms, (Transform, Pipeline, str)) or callable(transforms):
+            raise InvalidTypeError(
+                f"Pipeline: transforms={transforms!r}: expected a list of transforms",
+                param="transforms",
+                value=transforms,
+            )
+        steps: list[Transform] = []
+        for item in transforms:
+            if isinstance(item, Pipeline):
+                steps.extend(item.transforms)
+            elif isinstance(item, Transform):
+                steps.append(item)
+            elif callable(item):
+                steps.append(Lambda(item))
+            else:
+                raise InvalidTypeError(
+                    f"Pipeline: {item!r} is neither a Transform nor a callable "
+                    "fn(uint8 image, Generator) -> uint8 image",
+                    param="transforms",
+                    value=item,
+                )
+        self.transforms: tuple[Transform, ...] = tuple(steps)
+        self.name = name
+        self.glyph_transforms = tuple(t for t in steps if t.stage == "glyph")
+        self.image_transforms = tuple(t for t in steps if t.stage == "image")
+        self._glyph_plan = _plan(self.glyph_transforms)
+        self._image_plan = _plan(self.image_transforms)
+        self._all_plan = _plan(self.transforms)
+        self._glyph_p = _probabilities(self.glyph_transforms)
+        self._image_p = _probabilities(self.image_transforms)
+        self._all_p = _probabilities(self.transforms)
+
+    def __repr__(self) -> str:
+        label = f"{self.name!r}, " if self.name else ""
+        return f"Pipeline({label}[{', '.join(map(repr, self.transforms))}])"
+
+    def __iter__(self) -> Iterator[Transform]:
+        return iter(self.transforms)
+
+    def __len__(self) -> int:
+        return len(self.transforms)
+
+    def __call__(self, image: U8Array, rng: np.random.Generator) -> U8Array:
+        """Apply every transform, in order, to one ``uint8`` image (0 = paper, 255 = ink)."""
+        image = check_image(image, "Pipeline")
+        shape = (int(image.shape[0]), int(image.shape[1]))
+        params = _sample(self.transforms, self._all_p, rng, shape, 1)
+        return _run(self._all_plan, [image], params)[0]
+
+    def transform_glyphs(self, glyphs: U8Array, rng: np.random.Generator) -> list[U8Array]:
+        """Apply the glyph stage to a stack ``(n, height, width)`` of one sequence's glyphs.
+
+        Parameters are drawn for the whole sequence at once, transform by
+        transform (so e.g. the baseline can wander from digit to digit).
+        """
+        n, height, width = glyphs.shape
+        params = _sample(self.glyph_transforms, self._glyph_p, rng, (height, width), n)
+        return _run(self._glyph_plan, list(glyphs), params)
+
+    def transform_image(self, image: U8Array, rng: np.random.Generator) -> U8Array:
+        """Apply the image stage to a finished ``uint8`` image."""
+        shape = (int(image.shape[0]), int(image.shape[1]))
+        params = _sample(self.image_transforms, self._image_p, rng, shape, 1)
+        return _run(self._image_plan, [image], params)[0]
+
+
+# A plan step is either a run of affine transforms (fused into one warp) or one other transform,
+# each with its index into the parameter list.
+_Step = tuple[list[tuple[int, Transform]], tuple[int, Transform] | None]
+
+
+def _plan(transforms: Sequence[Transform]) -> list[_Step]:
+    plan: list[_Step] = []
+    for i, transform in enumerate(transforms):
+        if transform.anchor is not None:
+            if plan and plan[-1][1] is None:
+                plan[-1][0].append((i, transform))
+            else:
+                plan.append(([(i, transform)], None))
+        else:
+            plan.append(([], (i, transform)))
+    return plan
+
+
+def _probabilities(transforms: Sequence[Transform]) -> npt.NDArray[np.float64]:
+    return np.array([[t.p] for t in transforms], np.float64).reshape(len(transforms), 1)
+
+
+def _sample(
+    transforms: Sequence[Transform],
+    probabilities: npt.NDArray[np.float64],
+    rng: np.random.Generator,
+    shape: tuple[int, int],
+    n: int,
+) -> list[list[Params | None]]:
+    """Parameters of ``n`` items per transform: every ``p`` coin in one draw, then the rest."""
+    if not transforms:
+        return []
+    coins = (rng.random((len(transforms), n)) < probabilities).tolist()
+    return [t.sample_chosen(rng, shape, n, c) for t, c in zip(transforms, coins)]
+
+
+def _run(
+    plan: list[_Step], images: list[U8Array], params: list[list[Params | None]]
+) -> list[U8Array]:
+    """Apply sampled parameters (``params[transform][item]``) along a plan; no randomness."""
+    for affine, single in plan:
+        if single is not None:
+            i, transform = single
+            images = [
+                image if item is None else transform.apply(image, item)
+                for image, item in zip(images, params[i])
+            ]
+            continue
+        anchors = [step.anchor for _, step in affine]
+        columns = [params[i] for i, _ in affine]
+        fused: list[U8Array] = []
+        for k, image in enumerate(images):
+            items = [(a, column[k]) for a, column in zip(anchors, columns) if column[k] is not None]
+            fused.append(warp_fused(image, items) if items else image)  # type: ignore[arg-type]
+        images = fused
+    return images

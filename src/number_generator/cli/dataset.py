@@ -20,7 +20,15 @@ __all__ = ["build_dataset_parser"]
 
 def build_dataset_parser(parser: argparse.ArgumentParser) -> None:
     """Add the ``dataset`` command's options to ``parser``."""
-    from ..export import EXECUTORS, FORMATS, MAX_SHARD_SIZE, MAX_WORKERS
+    _add_output_options(parser)
+    _add_run_options(parser)
+    add_render_options(parser)
+    set_handler(parser, _run_dataset)
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """What to write: where, how many, of which template, in which format."""
+    from ..export import FORMATS
 
     parser.add_argument(
         "--out",
@@ -55,6 +63,12 @@ def build_dataset_parser(parser: argparse.ArgumentParser) -> None:
         help="png: images + labels.csv + metadata.jsonl (default); webdataset: tar shards "
         "of KEY.png + KEY.json; npz: one dataset.npz for small sets",
     )
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    """How to run the export: workers, shards, resuming, labels, the Dask executor."""
+    from ..export import EXECUTORS, MAX_SHARD_SIZE, MAX_WORKERS
+
     parser.add_argument(
         "--workers",
         "-j",
@@ -95,8 +109,6 @@ def build_dataset_parser(parser: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="Dask scheduler address for --executor dask, e.g. tcp://10.0.0.5:8786",
     )
-    add_render_options(parser)
-    set_handler(parser, _run_dataset)
 
 
 def _check_executor(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:

@@ -65,7 +65,6 @@ def build_phone_parser(parser: argparse.ArgumentParser) -> None:
 
 def build_preview_parser(parser: argparse.ArgumentParser) -> None:
     """``preview``: a labelled contact sheet of augmentation presets or transforms."""
-    low, high = DEFAULT_SPACING_RANGE
     parser.add_argument(
         "--rows",
         default="presets",
@@ -81,6 +80,14 @@ def build_preview_parser(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="samples per row (default 4); column j uses seed SEED+j",
     )
+    _add_sheet_options(parser)
+    add_data_options(parser)
+    set_handler(parser, _run_preview)
+
+
+def _add_sheet_options(parser: argparse.ArgumentParser) -> None:
+    """How each cell of the preview is drawn, and where the sheet goes."""
+    low, high = DEFAULT_SPACING_RANGE
     parser.add_argument(
         "--image-width",
         dest="image_width",
@@ -126,8 +133,6 @@ def build_preview_parser(parser: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help="PNG file, or a folder for augment_preview.png (default ./augment_preview.png)",
     )
-    add_data_options(parser)
-    set_handler(parser, _run_preview)
 
 
 def _dataset(args: argparse.Namespace) -> DigitDataset:

@@ -87,6 +87,32 @@ def _spoken(words: Iterable[str]) -> str:
 
 def add_render_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that draws digit sequences."""
+    _add_layout_options(parser)
+    parser.add_argument(
+        "--fit",
+        choices=FITS,
+        default="pad",
+        help="pad: centre on white, exact spacing (default); stretch: resize to the exact size",
+    )
+    parser.add_argument(
+        "--augment",
+        "-a",
+        type=_augment_value,
+        default=None,
+        metavar="PRESET",
+        help="augmentation preset, or 1/0 for on/off (default off)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int_range(0, 2**63 - 1),
+        default=None,
+        help="random seed: the same seed gives the same images",
+    )
+    add_data_options(parser)
+
+
+def _add_layout_options(parser: argparse.ArgumentParser) -> None:
+    """The spacing between digits and the size of the image."""
     low, high = DEFAULT_SPACING_RANGE
     parser.add_argument(
         "--min-spacing",
@@ -126,27 +152,6 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
         metavar="PX",
         help="height of each image in pixels (default 28)",
     )
-    parser.add_argument(
-        "--fit",
-        choices=FITS,
-        default="pad",
-        help="pad: centre on white, exact spacing (default); stretch: resize to the exact size",
-    )
-    parser.add_argument(
-        "--augment",
-        "-a",
-        type=_augment_value,
-        default=None,
-        metavar="PRESET",
-        help="augmentation preset, or 1/0 for on/off (default off)",
-    )
-    parser.add_argument(
-        "--seed",
-        type=int_range(0, 2**63 - 1),
-        default=None,
-        help="random seed: the same seed gives the same images",
-    )
-    add_data_options(parser)
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:

@@ -9,7 +9,6 @@ variables); the dataset is loaded in the background when the app starts, and
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -23,26 +22,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .._version import __version__
 from ..compose import SequenceGenerator
-from ..errors import NumberGeneratorError
+from ..errors import NumberGeneratorError, ParameterError
 from . import generate, health, playground
 from .body_limit import BodyLimitMiddleware
+from .schemas import GenerateRequest
 from .settings import Settings, get_settings
 from .state import ServiceState
 
 __all__ = ["create_app"]
 
-#: Library parameter names in error messages -> the request field to blame.
-_FIELD_OF = {
-    "digits": "digits",
-    "number": "number",
-    "spacing_range": "spacing_min",
-    "image_width": "image_width",
-    "image_height": "image_height",
-    "fit": "fit",
-    "augment": "augment",
-    "seed": "seed",
-}
-_PARAMETER = re.compile(r"^(\w+)\s*[=:]")
+#: Library parameters sent under another name: the request field to blame instead.
+_RENAMED_FIELDS = {"spacing_range": "spacing_min"}
 
 
 def create_app(
@@ -105,12 +95,18 @@ def create_app(
 async def _library_error(request: Request, exc: Exception) -> JSONResponse:
     """Any library error left unchecked by the service is the client's input: 422."""
     where = "body" if request.method == "POST" else "query"
-    match = _PARAMETER.match(str(exc))
-    field = _FIELD_OF.get(match.group(1)) if match else None
+    field = _field_of(exc)
     loc = [where, field] if field else [where]
     return JSONResponse(
         {"detail": [{"type": "value_error", "loc": loc, "msg": str(exc)}]}, status_code=422
     )
+
+
+def _field_of(exc: Exception) -> str | None:
+    """The request field a library error is about (from its ``param``), if it is one."""
+    param = exc.param if isinstance(exc, ParameterError) else None
+    field = _RENAMED_FIELDS.get(param, param) if param is not None else None
+    return field if field in GenerateRequest.model_fields else None
 
 
 def _json_safe(value: Any) -> Any:

@@ -149,13 +149,13 @@ def generate(
     fields = json.dumps(
         {
             "number": number,
-            "spacing_min": job.spacing[0],
-            "spacing_max": job.spacing[1],
+            "spacing_min": job.options.spacing_range[0],
+            "spacing_max": job.options.spacing_range[1],
             "image_width": rendered.width,
             "taskId": rendered.task_id,
             "digits": job.digits,
-            "image_height": job.image_height,
-            "fit": job.fit,
+            "image_height": job.options.image_height,
+            "fit": job.options.fit,
             "seed": job.seed,
         }
     )

@@ -22,7 +22,7 @@ from .._util.files import encode_png, write_atomic
 from .._util.params import check_spacing, parse_digits
 from .._util.text import switch_word
 from ..augment import resolve_augment
-from ..compose import SequenceGenerator, SequenceImage
+from ..compose import RenderOptions, SequenceGenerator, SequenceImage
 from ..errors import NumberGeneratorError
 from .settings import Settings
 
@@ -36,14 +36,10 @@ _NAME_DIGITS = 128
 
 @dataclass(frozen=True)
 class Job:
-    """One image to draw, every value checked."""
+    """One image to draw, every value checked: the digits, how to draw them, the seed."""
 
     digits: str
-    spacing: tuple[int, int]
-    image_width: int | None
-    image_height: int
-    fit: str
-    augment: Any
+    options: RenderOptions
     seed: int
 
 
@@ -105,6 +101,10 @@ def build_job(
 ) -> Job:
     """Check a request against the library's rules and the server's limits.
 
+    Problems are reported in this order, at most one per field: the digits,
+    the image size, the spacing, the augmentation, then the pixel budget (only
+    when nothing else is wrong).
+
     Parameters
     ----------
     where:
@@ -117,62 +117,17 @@ def build_job(
     """
     errors = _Errors(where)
     label = _digits(settings, errors, number, digits)
-
-    if image_width is not None and image_width > settings.max_image_width:
-        errors.add(
-            "image_width",
-            f"image_width={image_width!r}: must be at most {settings.max_image_width} "
-            "(this server's limit)",
-            image_width,
-            "less_than_equal",
-        )
-    if image_height > settings.max_image_height:
-        errors.add(
-            "image_height",
-            f"image_height={image_height!r}: must be at most {settings.max_image_height} "
-            "(this server's limit)",
-            image_height,
-            "less_than_equal",
-        )
-    if spacing_min > spacing_max:
-        errors.add(
-            "spacing_min",
-            f"spacing_min={spacing_min!r} is greater than spacing_max={spacing_max!r}",
-            spacing_min,
-        )
-    elif spacing_max > settings.max_image_width:
-        errors.add(
-            "spacing_max",
-            f"spacing_max={spacing_max!r}: must be at most {settings.max_image_width} "
-            "(this server's limit)",
-            spacing_max,
-            "less_than_equal",
-        )
-    else:
-        try:
-            check_spacing((spacing_min, spacing_max), image_height)
-        except NumberGeneratorError as exc:
-            errors.add("spacing_min", str(exc), spacing_min)
-
-    library_augment = augment_value(augment)
-    try:
-        resolve_augment(library_augment)
-    except NumberGeneratorError as exc:
-        errors.add("augment", str(exc), augment)
-
+    _check_size(settings, errors, image_width, image_height)
+    _check_spacing(settings, errors, spacing_min, spacing_max, image_height)
+    library_augment = _check_augment(errors, augment)
     if label is not None and not errors.items:
         _check_area(settings, errors, len(label), spacing_max, image_width, image_height)
     if label is None or errors.items:  # label is None only with an error reported
         raise RequestValidationError(errors.items)
-    return Job(
-        digits=label,
-        spacing=(spacing_min, spacing_max),
-        image_width=image_width,
-        image_height=image_height,
-        fit=fit,
-        augment=library_augment,
-        seed=secrets.randbits(63) if seed is None else seed,
+    options = RenderOptions(
+        (spacing_min, spacing_max), image_width, image_height, fit=fit, augment=library_augment
     )
+    return Job(label, options, secrets.randbits(63) if seed is None else seed)
 
 
 def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> str | None:
@@ -204,6 +159,54 @@ def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> st
         errors.add(field, str(exc), value)
         return None
     return "".join(map(str, parsed.tolist()))
+
+
+def _over_limit(errors: _Errors, field: str, value: int, limit: int) -> None:
+    errors.add(
+        field,
+        f"{field}={value!r}: must be at most {limit} (this server's limit)",
+        value,
+        "less_than_equal",
+    )
+
+
+def _check_size(
+    settings: Settings, errors: _Errors, image_width: int | None, image_height: int
+) -> None:
+    """The output size against the server's limits."""
+    if image_width is not None and image_width > settings.max_image_width:
+        _over_limit(errors, "image_width", image_width, settings.max_image_width)
+    if image_height > settings.max_image_height:
+        _over_limit(errors, "image_height", image_height, settings.max_image_height)
+
+
+def _check_spacing(
+    settings: Settings, errors: _Errors, spacing_min: int, spacing_max: int, image_height: int
+) -> None:
+    """The spacing pair: ordered, within the server's limit, then the library's rules."""
+    if spacing_min > spacing_max:
+        errors.add(
+            "spacing_min",
+            f"spacing_min={spacing_min!r} is greater than spacing_max={spacing_max!r}",
+            spacing_min,
+        )
+    elif spacing_max > settings.max_image_width:
+        _over_limit(errors, "spacing_max", spacing_max, settings.max_image_width)
+    else:
+        try:
+            check_spacing((spacing_min, spacing_max), image_height)
+        except NumberGeneratorError as exc:
+            errors.add("spacing_min", str(exc), spacing_min)
+
+
+def _check_augment(errors: _Errors, augment: Any) -> Any:
+    """The library's ``augment`` for the request's value, reported if it is unknown."""
+    library_augment = augment_value(augment)
+    try:
+        resolve_augment(library_augment)
+    except NumberGeneratorError as exc:
+        errors.add("augment", str(exc), augment)
+    return library_augment
 
 
 def _check_area(
@@ -241,14 +244,15 @@ def _check_area(
 
 def render(generator: SequenceGenerator, job: Job) -> Rendered:
     """Draw the image of ``job`` (library errors propagate as :class:`NumberGeneratorError`)."""
+    options = job.options
     image = generator.render(
         job.digits,
-        job.spacing,
-        job.image_width,
+        options.spacing_range,
+        options.image_width,
         seed=job.seed,
-        image_height=job.image_height,
-        fit=job.fit,
-        augment=job.augment,
+        image_height=options.image_height,
+        fit=options.fit,
+        augment=options.augment,
     )
     return Rendered(job, image, uuid.uuid4().hex)
 

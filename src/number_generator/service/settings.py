@@ -69,7 +69,9 @@ class Settings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise InvalidParameterError(
-                    f"{ENV_PREFIX}{name.upper()}={value!r}: must be an integer {low}..{high}"
+                    f"{ENV_PREFIX}{name.upper()}={value!r}: must be an integer {low}..{high}",
+                    param=name,
+                    value=value,
                 )
 
     @property
@@ -101,7 +103,9 @@ class Settings:
                     values[field.name] = int(raw)
                 except ValueError:
                     raise InvalidParameterError(
-                        f"{ENV_PREFIX}{field.name.upper()}={raw!r}: expected an integer"
+                        f"{ENV_PREFIX}{field.name.upper()}={raw!r}: expected an integer",
+                        param=field.name,
+                        value=raw,
                     ) from None
         return cls(**values)  # type: ignore[arg-type]
 

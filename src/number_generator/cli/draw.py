@@ -1,0 +1,219 @@
+"""The commands that draw images directly: ``sequence``, ``phone`` and ``preview``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .._util.params import DEFAULT_SPACING_RANGE, parse_digits
+from ..datasets import DigitDataset
+from .options import (
+    DEFAULT_DATASET,
+    add_data_options,
+    add_output_path,
+    add_render_options,
+    check_spacing_flags,
+    int_range,
+    set_handler,
+)
+
+__all__ = ["build_phone_parser", "build_preview_parser", "build_sequence_parser"]
+
+
+def build_sequence_parser(parser: argparse.ArgumentParser) -> None:
+    """``sequence``: one PNG of a digit sequence."""
+    parser.add_argument(
+        "sequence", nargs="?", default=None, help="the digits to draw, e.g. 0901234567"
+    )
+    parser.add_argument(
+        "--digits",
+        "--number",
+        "-n",
+        dest="digits_option",
+        default=None,
+        metavar="DIGITS",
+        help="the digits to draw (alternative to SEQUENCE)",
+    )
+    add_output_path(parser, "folder for <sequence>.png, or a .png file")
+    add_render_options(parser)
+    set_handler(parser, _run_sequence)
+
+
+def build_phone_parser(parser: argparse.ArgumentParser) -> None:
+    """``phone``: a folder of distinct phone-number images and ``labels.csv``."""
+    from ..templates.phone import PHONE_FORMATS
+
+    parser.add_argument(
+        "--num-images",
+        "--num_images",
+        dest="num_images",
+        type=int_range(1, 10**9),
+        required=True,
+        metavar="N",
+        help="how many distinct phone numbers to draw",
+    )
+    add_output_path(parser, "folder for the PNGs and labels.csv")
+    parser.add_argument(
+        "--format",
+        choices=tuple(PHONE_FORMATS),
+        default="mobile",
+        help="phone number format (default mobile: 0[789]0 + 8 digits)",
+    )
+    add_render_options(parser)
+    set_handler(parser, _run_phone)
+
+
+def build_preview_parser(parser: argparse.ArgumentParser) -> None:
+    """``preview``: a labelled contact sheet of augmentation presets or transforms."""
+    parser.add_argument(
+        "--rows",
+        default="presets",
+        metavar="ROWS",
+        help="'presets' (none, light, medium, heavy; default), 'transforms' (each transform "
+        "alone), 'all', or a comma-separated list of presets/transforms, e.g. light,elastic",
+    )
+    parser.add_argument("--digits", default="0123456789", help="digits drawn in every cell")
+    parser.add_argument(
+        "--samples",
+        type=int_range(1, 16),
+        default=4,
+        metavar="N",
+        help="samples per row (default 4); column j uses seed SEED+j",
+    )
+    _add_sheet_options(parser)
+    add_data_options(parser)
+    set_handler(parser, _run_preview)
+
+
+def _add_sheet_options(parser: argparse.ArgumentParser) -> None:
+    """How each cell of the preview is drawn, and where the sheet goes."""
+    low, high = DEFAULT_SPACING_RANGE
+    parser.add_argument(
+        "--image-width",
+        dest="image_width",
+        type=int_range(1, 2048),
+        default=280,
+        metavar="PX",
+        help="width of each sample (default 280)",
+    )
+    parser.add_argument(
+        "--min-spacing",
+        dest="min_spacing",
+        type=int,
+        default=low,
+        metavar="PX",
+        help=f"minimum gap between digits' ink (default {low})",
+    )
+    parser.add_argument(
+        "--max-spacing",
+        dest="max_spacing",
+        type=int,
+        default=high,
+        metavar="PX",
+        help=f"maximum gap between digits' ink (default {high})",
+    )
+    parser.add_argument(
+        "--zoom",
+        type=int_range(1, 8),
+        default=2,
+        help="pixel magnification of the sheet (default 2)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int_range(0, 2**63 - 1),
+        default=0,
+        help="seed of the first column (default 0)",
+    )
+    parser.add_argument(
+        "--output-path",
+        "-o",
+        dest="output_path",
+        type=Path,
+        default=Path("augment_preview.png"),
+        metavar="PATH",
+        help="PNG file, or a folder for augment_preview.png (default ./augment_preview.png)",
+    )
+
+
+def _dataset(args: argparse.Namespace) -> DigitDataset:
+    """The digits of ``--split``/``--data-dir``, loaded once per process."""
+    from .._api import default_generator
+
+    generator = default_generator(DEFAULT_DATASET.name, split=args.split, data_dir=args.data_dir)
+    return generator.dataset
+
+
+def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .._api import generate_numbers_sequence
+
+    if args.sequence is not None and args.digits_option is not None:
+        parser.error("give the digits either as SEQUENCE or with --digits, not both")
+    sequence = args.sequence if args.sequence is not None else args.digits_option
+    if sequence is None:
+        parser.error("the following arguments are required: SEQUENCE")
+    check_spacing_flags(parser, args)
+    parse_digits(sequence, "SEQUENCE")  # fail fast, before any data is loaded
+    generate_numbers_sequence(
+        sequence,
+        (args.min_spacing, args.max_spacing),
+        args.image_width,
+        seed=args.seed,
+        augment=args.augment,
+        image_height=args.image_height,
+        fit=args.fit,
+        dataset=_dataset(args),
+        output_path=args.output_path,
+    )
+    target = args.output_path
+    print(target if target.suffix.lower() == ".png" else target / f"{sequence}.png")
+    return 0
+
+
+def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .._api import generate_phone_numbers
+    from .._util.files import prepare_output_dir
+    from ..templates.phone import check_capacity
+
+    check_spacing_flags(parser, args)
+    check_capacity(args.num_images, args.format)  # fail fast, before any data is loaded
+    prepare_output_dir(args.output_path, "--output-path")
+    written = generate_phone_numbers(
+        args.num_images,
+        args.image_width,
+        args.output_path,
+        (args.min_spacing, args.max_spacing),
+        seed=args.seed,
+        format=args.format,
+        augment=args.augment,
+        image_height=args.image_height,
+        fit=args.fit,
+        dataset=_dataset(args),
+    )
+    print(f"wrote {len(written)} images and labels.csv to {args.output_path}")
+    return 0
+
+
+def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from .._util.files import prepare_output_dir, write_png
+    from ..preview import ROW_SETS, contact_sheet
+
+    check_spacing_flags(parser, args)
+    parse_digits(args.digits, "--digits")
+    rows = args.rows if args.rows in ROW_SETS else [r for r in args.rows.split(",") if r.strip()]
+    target = args.output_path
+    if target.suffix.lower() != ".png":
+        target = prepare_output_dir(target, "--output-path") / "augment_preview.png"
+    else:
+        prepare_output_dir(target.parent, "--output-path")
+    sheet = contact_sheet(
+        rows,
+        digits=args.digits,
+        samples=args.samples,
+        seed=args.seed,
+        image_width=args.image_width,
+        spacing_range=(args.min_spacing, args.max_spacing),
+        zoom=args.zoom,
+        dataset=_dataset(args),
+    )
+    print(write_png(target, sheet))
+    return 0

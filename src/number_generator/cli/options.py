@@ -1,0 +1,231 @@
+"""What every command's parser shares: the parser class, value types, option groups, flag names.
+
+The flags are the one list of what a command accepts: :func:`flag_names` reads
+them back from the parser to spell a library error's parameter as the flag
+that set it (``image_width=`` → ``--image-width=``).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, NoReturn
+
+from .._util.params import (
+    DEFAULT_SPACING_RANGE,
+    FITS,
+    MAX_IMAGE_HEIGHT,
+    MAX_IMAGE_WIDTH,
+    MIN_IMAGE_HEIGHT,
+)
+from .._util.text import switch_word
+from ..datasets import DATA_DIR_ENV, DATASETS, SPLIT_ENV, RegisteredDataset
+from ..errors import NumberGeneratorError, ParameterError
+
+__all__ = [
+    "DEFAULT_DATASET",
+    "EXIT_USAGE",
+    "CliParser",
+    "Handler",
+    "add_data_options",
+    "add_output_path",
+    "add_render_options",
+    "check_spacing_flags",
+    "flag_message",
+    "flag_names",
+    "int_range",
+    "set_handler",
+]
+
+EXIT_USAGE = 2
+#: The dataset every command draws from: the first registered one (MNIST).
+DEFAULT_DATASET: type[RegisteredDataset] = next(iter(DATASETS.values()))
+#: Options whose value the CLI reshapes before the library sees it (an on/off word
+#: becomes True/None, a comma list a list): errors about them keep the library's name.
+_RESHAPED = frozenset({"augment", "rows"})
+
+#: What a command runs: ``handler(parser, args)`` returns the exit code.
+Handler = Callable[[argparse.ArgumentParser, argparse.Namespace], int]
+
+
+class CliParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def int_range(low: int, high: int) -> Callable[[str], int]:
+    """An argparse ``type``: an int within ``low..high``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not in the range {low}..{high}")
+        return value
+
+    return parse
+
+
+def _augment_value(text: str) -> Any:
+    """``--augment`` value: 0/1/true/false (seed 004's flag) or a preset name."""
+    switch = switch_word(text)
+    if switch is None:
+        return text
+    return True if switch else None
+
+
+def _spoken(words: Iterable[str]) -> str:
+    """``a, b or c``."""
+    *head, last = words
+    return f"{', '.join(head)} or {last}" if head else last
+
+
+def add_render_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by every command that draws digit sequences."""
+    _add_layout_options(parser)
+    parser.add_argument(
+        "--fit",
+        choices=FITS,
+        default="pad",
+        help="pad: centre on white, exact spacing (default); stretch: resize to the exact size",
+    )
+    parser.add_argument(
+        "--augment",
+        "-a",
+        type=_augment_value,
+        default=None,
+        metavar="PRESET",
+        help="augmentation preset, or 1/0 for on/off (default off)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int_range(0, 2**63 - 1),
+        default=None,
+        help="random seed: the same seed gives the same images",
+    )
+    add_data_options(parser)
+
+
+def _add_layout_options(parser: argparse.ArgumentParser) -> None:
+    """The spacing between digits and the size of the image."""
+    low, high = DEFAULT_SPACING_RANGE
+    parser.add_argument(
+        "--min-spacing",
+        "--spacing_min",
+        "-smin",
+        dest="min_spacing",
+        type=int,
+        default=low,
+        metavar="PX",
+        help=f"minimum gap between digits' ink in pixels (default {low}; negative overlaps digits)",
+    )
+    parser.add_argument(
+        "--max-spacing",
+        "--spacing_max",
+        "-smax",
+        dest="max_spacing",
+        type=int,
+        default=high,
+        metavar="PX",
+        help=f"maximum gap between digits' ink in pixels (default {high})",
+    )
+    parser.add_argument(
+        "--image-width",
+        "--image_width",
+        "-w",
+        dest="image_width",
+        type=int_range(1, MAX_IMAGE_WIDTH),
+        default=None,
+        metavar="PX",
+        help="width of each image in pixels (default: the digits' natural width)",
+    )
+    parser.add_argument(
+        "--image-height",
+        dest="image_height",
+        type=int_range(MIN_IMAGE_HEIGHT, MAX_IMAGE_HEIGHT),
+        default=28,
+        metavar="PX",
+        help="height of each image in pixels (default 28)",
+    )
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` and ``--split`` of :data:`DEFAULT_DATASET`."""
+    name, splits = DEFAULT_DATASET.__name__, DEFAULT_DATASET.splits()
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"folder with the {name} files (default: ${DATA_DIR_ENV} or the user cache)",
+    )
+    parser.add_argument(
+        "--split",
+        default=None,
+        choices=splits,
+        help=f"{name} split: {_spoken(splits)} "
+        f"(default: ${SPLIT_ENV} or {DEFAULT_DATASET.default_split})",
+    )
+
+
+def add_output_path(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--output-path`` (seed 000's ``--output_dir``), default the current folder."""
+    parser.add_argument(
+        "--output-path",
+        "--output_dir",
+        "-o",
+        dest="output_path",
+        type=Path,
+        default=Path("."),
+        metavar="PATH",
+        help=f"{what} (default: current folder)",
+    )
+
+
+def flag_names(parser: argparse.ArgumentParser) -> dict[str, str]:
+    """Library parameter name → the flag of ``parser`` that sets it (``"--image-width"``).
+
+    An option's ``dest`` is the name of the library parameter it is passed as;
+    its first long spelling is the one shown.
+    """
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        spellings = [o for o in action.option_strings if o.startswith("--")]
+        if spellings and action.dest not in _RESHAPED:
+            names[action.dest] = spellings[0]
+    return names
+
+
+def check_spacing_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse ``--min-spacing`` above ``--max-spacing`` as a usage error."""
+    if args.min_spacing > args.max_spacing:
+        parser.error(
+            f"--min-spacing {args.min_spacing} is greater than --max-spacing {args.max_spacing}"
+        )
+
+
+def set_handler(parser: argparse.ArgumentParser, handler: Handler) -> None:
+    """Make ``handler`` run the command; call after every option is added."""
+    parser.set_defaults(handler=handler, flags=flag_names(parser))
+
+
+def flag_message(exc: NumberGeneratorError, flags: Mapping[str, str]) -> str:
+    """``exc``'s message, a leading ``param=`` spelled as the flag that set the parameter.
+
+    Examples
+    --------
+    >>> from number_generator.errors import InvalidParameterError
+    >>> error = InvalidParameterError("count=0: must be at least 1", param="count", value=0)
+    >>> flag_message(error, {"count": "--count"})
+    '--count=0: must be at least 1'
+    """
+    message = str(exc)
+    param = exc.param if isinstance(exc, ParameterError) else None
+    if param is not None and param in flags and message.startswith(f"{param}="):
+        return flags[param] + message[len(param) :]
+    return message

@@ -26,7 +26,11 @@ def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> 
         image = np.rint(np.clip(image, 0.0, 1.0) * 255.0).astype(np.uint8)
     ok, encoded = cv2.imencode(".png", image)
     if not ok:  # pragma: no cover - OpenCV only fails on invalid arrays
-        raise InvalidParameterError(f"image: cannot encode an array of shape {image.shape} as PNG")
+        raise InvalidParameterError(
+            f"image: cannot encode an array of shape {image.shape} as PNG",
+            param="image",
+            value=image,
+        )
     return encoded.tobytes()
 
 
@@ -66,13 +70,19 @@ def prepare_output_dir(output_path: str | os.PathLike[str], name: str = "output_
     """Create ``output_path`` as a folder if needed and check it can be written."""
     folder = Path(output_path).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise InvalidParameterError(f"{name}={str(folder)!r}: exists and is not a folder")
+        raise InvalidParameterError(
+            f"{name}={str(folder)!r}: exists and is not a folder", param=name, value=output_path
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise InvalidParameterError(
-            f"{name}={str(folder)!r}: cannot create the folder ({exc.strerror or exc})"
+            f"{name}={str(folder)!r}: cannot create the folder ({exc.strerror or exc})",
+            param=name,
+            value=output_path,
         ) from exc
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise InvalidParameterError(f"{name}={str(folder)!r}: the folder is not writable")
+        raise InvalidParameterError(
+            f"{name}={str(folder)!r}: the folder is not writable", param=name, value=output_path
+        )
     return folder

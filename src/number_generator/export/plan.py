@@ -54,10 +54,7 @@ def open_folder(target: Path, resume: bool) -> tuple[Path, dict[str, Any] | None
 
     A folder with content must hold an export, and only ``resume`` may continue it.
     """
-    try:
-        folder = prepare_output_dir(target, "out")
-    except InvalidParameterError as exc:  # the shared check names no param=: add it
-        raise InvalidParameterError(str(exc), param="out", value=target) from exc.__cause__
+    folder = prepare_output_dir(target, "out")
     old_plan = read_plan(folder)
     if resume and old_plan is None and any(folder.iterdir()):
         raise InvalidParameterError(

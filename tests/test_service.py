@@ -364,7 +364,9 @@ def test_library_errors_left_unchecked_become_422(
     generator = SequenceGenerator(mnist_test)
 
     def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise InvalidParameterError("image_width=56: refused by the library")
+        raise InvalidParameterError(
+            "image_width=56: refused by the library", param="image_width", value=56
+        )
 
     monkeypatch.setattr(generator, "render", refuse)
     with TestClient(create_app(Settings(), generator=generator)) as client:

@@ -22,7 +22,7 @@ from ..errors import NumberGeneratorError
 from .data import build_download_parser, build_serve_parser
 from .dataset import build_dataset_parser
 from .draw import build_phone_parser, build_preview_parser, build_sequence_parser
-from .options import DEFAULT_DATASET, EXIT_USAGE, CliParser, flag_message
+from .options import DEFAULT_SET, EXIT_USAGE, CliParser, flag_message
 
 __all__ = ["generate_numbers_sequence_main", "generate_phone_numbers_main", "main"]
 
@@ -33,7 +33,7 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "sequence": ("write an image of a digit sequence", build_sequence_parser),
     "phone": ("write images of distinct phone numbers", build_phone_parser),
     "download": (
-        f"fetch and verify an {DEFAULT_DATASET.__name__} split ahead of time",
+        f"fetch and verify an {DEFAULT_SET.__name__} split ahead of time",
         build_download_parser,
     ),
     "dataset": (

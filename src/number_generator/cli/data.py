@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 
 from ..errors import NumberGeneratorError
-from .options import DEFAULT_DATASET, add_data_options, int_range, set_handler
+from .options import DEFAULT_SET, add_data_options, int_range, set_handler
 
 __all__ = ["build_download_parser", "build_serve_parser"]
 
 
 def build_download_parser(parser: argparse.ArgumentParser) -> None:
-    """``download``: fetch and verify a split of :data:`~.options.DEFAULT_DATASET`."""
+    """``download``: fetch and verify a split of :data:`~.options.DEFAULT_SET`."""
     add_data_options(parser)
     set_handler(parser, _run_download)
 
@@ -36,8 +36,8 @@ def build_serve_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_download(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    split = DEFAULT_DATASET.resolve_split(args.split)
-    for path in DEFAULT_DATASET.download(split, args.data_dir):
+    split = DEFAULT_SET.resolve_split(args.split)
+    for path in DEFAULT_SET.download(split, args.data_dir):
         print(f"{path}  (sha256 verified)")
     return 0
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import InvalidParameterError, NumberGeneratorError
 from .options import (
-    DEFAULT_DATASET,
+    DEFAULT_SET,
     add_render_options,
     check_spacing_flags,
     int_range,
@@ -146,7 +146,7 @@ def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
             image_height=args.image_height,
             fit=args.fit,
             augment=args.augment,
-            dataset=DEFAULT_DATASET.name,
+            dataset=DEFAULT_SET.name,
             split=args.split,
             data_dir=args.data_dir,
             executor=args.executor,

@@ -8,7 +8,7 @@ from pathlib import Path
 from .._util.params import DEFAULT_SPACING_RANGE, parse_digits
 from ..datasets import DigitDataset
 from .options import (
-    DEFAULT_DATASET,
+    DEFAULT_SET,
     add_data_options,
     add_output_path,
     add_render_options,
@@ -139,7 +139,7 @@ def _dataset(args: argparse.Namespace) -> DigitDataset:
     """The digits of ``--split``/``--data-dir``, loaded once per process."""
     from .._api import default_generator
 
-    generator = default_generator(DEFAULT_DATASET.name, split=args.split, data_dir=args.data_dir)
+    generator = default_generator(DEFAULT_SET.name, split=args.split, data_dir=args.data_dir)
     return generator.dataset
 
 

@@ -20,11 +20,11 @@ from .._util.params import (
     MIN_IMAGE_HEIGHT,
 )
 from .._util.text import switch_word
-from ..datasets import DATA_DIR_ENV, DATASETS, SPLIT_ENV, RegisteredDataset
+from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, SPLIT_ENV, RegisteredDataset
 from ..errors import NumberGeneratorError, ParameterError
 
 __all__ = [
-    "DEFAULT_DATASET",
+    "DEFAULT_SET",
     "EXIT_USAGE",
     "CliParser",
     "Handler",
@@ -40,7 +40,7 @@ __all__ = [
 
 EXIT_USAGE = 2
 #: The dataset every command draws from: the first registered one (MNIST).
-DEFAULT_DATASET: type[RegisteredDataset] = next(iter(DATASETS.values()))
+DEFAULT_SET: type[RegisteredDataset] = DATASETS[DEFAULT_DATASET]
 #: Options whose value the CLI reshapes before the library sees it (an on/off word
 #: becomes True/None, a comma list a list): errors about them keep the library's name.
 _RESHAPED = frozenset({"augment", "rows"})
@@ -155,8 +155,8 @@ def _add_layout_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """``--data-dir`` and ``--split`` of :data:`DEFAULT_DATASET`."""
-    name, splits = DEFAULT_DATASET.__name__, DEFAULT_DATASET.splits()
+    """``--data-dir`` and ``--split`` of :data:`DEFAULT_SET`."""
+    name, splits = DEFAULT_SET.__name__, DEFAULT_SET.splits()
     parser.add_argument(
         "--data-dir",
         type=Path,
@@ -169,7 +169,7 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         choices=splits,
         help=f"{name} split: {_spoken(splits)} "
-        f"(default: ${SPLIT_ENV} or {DEFAULT_DATASET.default_split})",
+        f"(default: ${SPLIT_ENV} or {DEFAULT_SET.default_split})",
     )
 
 

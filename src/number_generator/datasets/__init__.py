@@ -17,6 +17,7 @@ from .local import load_idx_folder, load_npz, load_png_folder
 from .registry import (
     DATA_DIR_ENV,
     DATASETS,
+    DEFAULT_DATASET,
     MNIST,
     SPLIT_ENV,
     RegisteredDataset,
@@ -29,6 +30,7 @@ from .registry import (
 __all__ = [
     "DATASETS",
     "DATA_DIR_ENV",
+    "DEFAULT_DATASET",
     "MNIST",
     "SPLIT_ENV",
     "DigitDataset",
@@ -60,7 +62,7 @@ def load_dataset(
     if isinstance(dataset, DigitDataset):
         return dataset
     if dataset is None:
-        dataset = "mnist"
+        dataset = DEFAULT_DATASET
     if not isinstance(dataset, (str, os.PathLike)):
         raise InvalidTypeError(
             f"dataset={dataset!r}: expected a DigitDataset, a registered name "

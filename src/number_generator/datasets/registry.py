@@ -32,6 +32,7 @@ from .idx import read_idx_pair
 __all__ = [
     "DATASETS",
     "DATA_DIR_ENV",
+    "DEFAULT_DATASET",
     "MNIST",
     "SPLIT_ENV",
     "RegisteredDataset",
@@ -48,6 +49,8 @@ SPLIT_ENV = "NUMBER_GENERATOR_SPLIT"
 
 #: Registered dataset names -> class, filled by defining :class:`RegisteredDataset` subclasses.
 DATASETS: dict[str, type[RegisteredDataset]] = {}
+#: The registered set used when a caller names none.
+DEFAULT_DATASET = "mnist"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 
 from ..compose import RenderOptions, SequenceGenerator, SequenceImage
-from ..datasets import DATASETS, DigitDataset, data_dir_for, load_dataset
+from ..datasets import DATASETS, DEFAULT_DATASET, DigitDataset, data_dir_for, load_dataset
 from ..errors import ShardError
 from ..templates import Template, UniqueStrings
 
@@ -67,9 +67,9 @@ class DatasetRef:
         if isinstance(dataset, DigitDataset):
             self.obj = dataset
         elif (dataset is None or isinstance(dataset, str)) and str(
-            dataset or "mnist"
+            dataset or DEFAULT_DATASET
         ).lower() in DATASETS:
-            name = str(dataset or "mnist").lower()
+            name = str(dataset or DEFAULT_DATASET).lower()
             folder = str(data_dir_for(name, data_dir))
             self.source = (name, loaded.split or split, folder)
         else:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .._util.params import MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH, MIN_IMAGE_HEIGHT
+from ..datasets import DEFAULT_DATASET
 from ..errors import InvalidParameterError
 
 __all__ = ["ENV_PREFIX", "Settings", "get_settings"]
@@ -57,7 +58,7 @@ class Settings:
         refused with 413 before they are parsed.
     """
 
-    dataset: str = "mnist"
+    dataset: str = DEFAULT_DATASET
     save_dir: Path | None = None
     max_digits: int = 64
     max_image_width: int = 4096

@@ -21,7 +21,15 @@ from ..datasets import DigitDataset
 from ..errors import InvalidParameterError
 from .spacing import draw_gaps
 
-__all__ = ["GLYPH_MARGIN", "DigitText", "Glyphs", "pick_glyphs", "prepare_glyphs", "read_digits"]
+__all__ = [
+    "GLYPH_MARGIN",
+    "DigitText",
+    "Glyphs",
+    "missing_class",
+    "pick_glyphs",
+    "prepare_glyphs",
+    "read_digits",
+]
 
 U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
@@ -74,17 +82,24 @@ def pick_glyphs(
     values = digits.values
     counts = dataset.class_count[values]
     if not counts.all():
-        missing = sorted(set(values[counts == 0].tolist()))
-        raise InvalidParameterError(
-            f"digits: the dataset {dataset.name!r} has no glyph of class {missing}",
-            param="digits",
-            value=digits.given,
-        )
+        raise missing_class(dataset, values[counts == 0], "digits", digits.given)
     n = values.size
     uniform = rng.random(2 * n - 1)
     picks = (uniform[:n] * counts).astype(np.intp)
     indices: IntArray = dataset.class_order[dataset.class_start[values] + picks]
     return indices, draw_gaps(uniform[n:], *spacing)
+
+
+def missing_class(
+    dataset: DigitDataset, classes: npt.NDArray[np.integer[Any]], param: str, value: Any
+) -> InvalidParameterError:
+    """The error for digits of ``classes`` that ``dataset`` holds no glyph of."""
+    missing = sorted(set(classes.tolist()))
+    return InvalidParameterError(
+        f"{param}: the dataset {dataset.name!r} has no glyph of class {missing}",
+        param=param,
+        value=value,
+    )
 
 
 def prepare_glyphs(

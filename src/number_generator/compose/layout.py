@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from .glyphs import Glyphs
 
-__all__ = ["Layout", "arrange", "draw", "fit", "place"]
+__all__ = ["Layout", "arrange", "centre_offset", "draw", "fit", "place"]
 
 U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
@@ -94,7 +94,7 @@ def draw(
     strip_width = layout.strip_width
     target_width = strip_width if width is None else width
     if fit_mode == "pad" and strip_width <= target_width:
-        offset = (target_width - strip_width) // 2
+        offset = centre_offset(target_width, strip_width)
         ink = np.zeros((height, target_width), np.uint8)
         place(ink, glyphs.images, (layout.starts + offset).tolist(), overlap=overlap)
         layout.offset_x = offset
@@ -102,6 +102,11 @@ def draw(
     strip = np.zeros((height, strip_width), np.uint8)
     place(strip, glyphs.images, layout.starts.tolist(), overlap=overlap)
     return fit(strip, layout, target_width, fit_mode)
+
+
+def centre_offset(width: Any, strip_width: Any) -> Any:
+    """Where a strip that fits starts, centred on paper ``width`` wide (ints or arrays)."""
+    return (width - strip_width) // 2
 
 
 def place(canvas: U8Array, glyphs: list[U8Array], starts: list[int], *, overlap: bool) -> None:

@@ -226,8 +226,11 @@ class SequenceGenerator:
         digit_text = read_digits(digits)
         options = RenderOptions(spacing_range, image_width, image_height, fit)
         pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
-        rng = self.rng if seed is None else as_generator(seed)
-        return self.draw(digit_text, options, pipeline, rng)
+        return self.draw(digit_text, options, pipeline, self.rng_for(seed))
+
+    def rng_for(self, seed: int | np.random.Generator | None) -> np.random.Generator:
+        """The random stream of one call: from ``seed``, or the instance's own for ``None``."""
+        return self.rng if seed is None else as_generator(seed)
 
     def draw(
         self,

@@ -153,7 +153,7 @@ def generate_numbers_sequence(
     augment = _augment_from_flag(augment, augment_flag)
     generator = default_generator(dataset)
     digit_text = read_digits(digits)
-    options = RenderOptions(spacing_range, image_width, image_height, fit, augment)
+    options = RenderOptions.reuse(spacing_range, image_width, image_height, fit, augment)
     rendered = generator.draw(digit_text, options, options.pipeline, generator.rng_for(seed))
     if output_path is not None:
         target = Path(output_path).expanduser()

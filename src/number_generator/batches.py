@@ -32,7 +32,7 @@ import numpy.typing as npt
 
 from ._api import default_generator
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
-from ._util.text import has_separators
+from ._util.text import SEPARATORS, has_separators
 from .compose import RenderOptions, SequenceImage
 from .compose.batch import can_compose_batch, compose_batch
 from .datasets import DigitDataset
@@ -50,6 +50,7 @@ MAX_BATCH_SIZE = 65536
 _CODES = np.full(256, -1, np.int64)
 for _index, _char in enumerate(ALPHABET):
     _CODES[ord(_char)] = _index
+_DROP_SEPARATORS = str.maketrans("", "", SEPARATORS)
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
 I32Array = npt.NDArray[np.int32]
@@ -221,7 +222,7 @@ class BatchStream:
 
 
 def _digits(text: str) -> str:
-    return text.replace("-", "").replace("/", "").replace(" ", "") if has_separators(text) else text
+    return text.translate(_DROP_SEPARATORS) if has_separators(text) else text
 
 
 def _fill_boxes(row: I32Array, image: SequenceImage, text: str, keep_separators: bool) -> None:

@@ -224,7 +224,7 @@ class SequenceGenerator:
             For any parameter outside what is allowed.
         """
         digit_text = read_digits(digits)
-        options = RenderOptions(spacing_range, image_width, image_height, fit)
+        options = RenderOptions.reuse(spacing_range, image_width, image_height, fit)
         pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
         return self.draw(digit_text, options, pipeline, self.rng_for(seed))
 

@@ -23,7 +23,7 @@ from .._util.params import DEFAULT_SPACING_RANGE, as_generator
 from ..augment import Pipeline, resolve_augment
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import pick_glyphs, prepare_glyphs, read_digits
-from .layout import Layout, arrange, draw
+from .layout import Layout, arrange, place_and_fit
 from .options import RenderOptions
 from .separators import layout_separators
 from .spacing import cap_overlap
@@ -116,8 +116,8 @@ class SequenceGenerator:
     """Draws images of digit sequences from a dataset of handwritten glyphs.
 
     Holds the loaded dataset, the random generator and the augmentation.
-    :meth:`render` checks its keywords on every call; entry points that draw
-    many images check a :class:`RenderOptions` once and call :meth:`draw`.
+    :meth:`render` takes the drawing options as keywords; entry points that
+    draw many images check a :class:`RenderOptions` once and call :meth:`draw`.
 
     Parameters
     ----------
@@ -223,10 +223,10 @@ class SequenceGenerator:
         InvalidParameterError, InvalidTypeError
             For any parameter outside what is allowed.
         """
-        digit_text = read_digits(digits)
+        sequence = read_digits(digits)
         options = RenderOptions.reuse(spacing_range, image_width, image_height, fit)
         pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
-        return self.draw(digit_text, options, pipeline, self.rng_for(seed))
+        return self.draw(sequence, options, pipeline, self.rng_for(seed))
 
     def rng_for(self, seed: int | np.random.Generator | None) -> np.random.Generator:
         """The random stream of one call: from ``seed``, or the instance's own for ``None``."""
@@ -261,23 +261,23 @@ class SequenceGenerator:
         >>> gen.draw("350", options, None, np.random.default_rng(0)).ink.shape
         (28, 120)
         """
-        text = read_digits(digits)
+        sequence = read_digits(digits)
         height, spacing = options.image_height, options.spacing_range
-        indices, gaps = pick_glyphs(self.dataset, text, spacing, rng)
+        indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng)
         glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
         if spacing[0] < 0:
             gaps = cap_overlap(gaps, glyphs.widths)
         digit_slots = None
-        if text.text is not None:
+        if sequence.text is not None:
             glyphs, gaps, digit_slots = layout_separators(
-                text.text, glyphs, gaps, height, spacing, rng
+                sequence.text, glyphs, gaps, height, spacing, rng
             )
         layout = arrange(glyphs, gaps)
         shape = (height, options.image_width)
-        ink = draw(glyphs, layout, shape, options.fit, overlap=spacing[0] < 0)
+        ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=spacing[0] < 0)
         if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
             ink = pipeline.transform_image(ink, rng)
         return SequenceImage(
-            ink, text.values, indices, layout, text=text.text, digit_slots=digit_slots
+            ink, sequence.values, indices, layout, text=sequence.text, digit_slots=digit_slots
         )

@@ -16,7 +16,7 @@ import numpy.typing as npt
 
 from .glyphs import Glyphs
 
-__all__ = ["Layout", "arrange", "centre_offset", "draw", "fit", "place"]
+__all__ = ["Layout", "arrange", "centre_offset", "fit", "place", "place_and_fit"]
 
 U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
@@ -82,7 +82,7 @@ def arrange(glyphs: Glyphs, gaps: IntArray) -> Layout:
     return Layout(starts, widths, glyphs.rows)
 
 
-def draw(
+def place_and_fit(
     glyphs: Glyphs, layout: Layout, shape: tuple[int, int | None], fit_mode: str, *, overlap: bool
 ) -> U8Array:
     """The ink of ``glyphs`` laid out by ``layout`` on an output of ``shape``.

@@ -100,7 +100,7 @@ class RenderOptions:
         values raise every time.
         """
         args = (spacing_range, image_width, image_height, fit, augment, keep_separators)
-        if _plain(*args):
+        if cls is RenderOptions and _plain(*args):
             return _reused(*args)
         return cls(*args)
 

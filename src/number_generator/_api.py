@@ -13,7 +13,8 @@ import numpy.typing as npt
 from ._util.files import prepare_output_dir, write_manifest, write_png
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator
 from ._util.text import switch_word
-from .compose import SequenceGenerator
+from .compose import RenderOptions, SequenceGenerator
+from .compose.glyphs import read_digits
 from .datasets import (
     DATA_DIR_ENV,
     DATASETS,
@@ -84,7 +85,9 @@ def _augment_from_flag(augment: Any, augment_flag: Any) -> Any:
     unset = augment is None or augment is False
     if not unset and not flag:
         raise InvalidParameterError(
-            f"augment={augment!r} contradicts augment_flag={augment_flag!r}; pass only one"
+            f"augment={augment!r} contradicts augment_flag={augment_flag!r}; pass only one",
+            param="augment",
+            value=augment,
         )
     return (True if flag else None) if unset else augment
 
@@ -149,15 +152,9 @@ def generate_numbers_sequence(
     """
     augment = _augment_from_flag(augment, augment_flag)
     generator = default_generator(dataset)
-    rendered = generator.render(
-        digits,
-        spacing_range,
-        image_width,
-        seed=seed,
-        image_height=image_height,
-        fit=fit,
-        augment=augment,
-    )
+    digit_text = read_digits(digits)
+    options = RenderOptions.reuse(spacing_range, image_width, image_height, fit, augment)
+    rendered = generator.draw(digit_text, options, options.pipeline, generator.rng_for(seed))
     if output_path is not None:
         target = Path(output_path).expanduser()
         if target.suffix.lower() != ".png":
@@ -221,28 +218,14 @@ def generate_phone_numbers(
     numbers = sample_unique_numbers(num_images, format, rng)
     folder = prepare_output_dir(output_path)
     generator = default_generator(dataset)
-    # Validate every option once before any file is written.
-    generator.render(
-        numbers[0],
-        spacing_range,
-        image_width,
-        seed=0,
-        image_height=image_height,
-        fit=fit,
-        augment=augment,
-    )
+    options = RenderOptions(spacing_range, image_width, image_height, fit, augment)
+    pipeline = options.pipeline
+    # Every option checked once, by drawing one image, before any file is written.
+    generator.draw(numbers[0], options, pipeline, np.random.default_rng(0))
     show = sys.stderr.isatty() if progress is None else progress
     written: list[tuple[str, Path]] = []
     for number in tqdm(numbers, desc="phone numbers", unit="img", disable=not show):
-        rendered = generator.render(
-            number,
-            spacing_range,
-            image_width,
-            seed=rng,
-            image_height=image_height,
-            fit=fit,
-            augment=augment,
-        )
+        rendered = generator.draw(number, options, pipeline, rng)
         written.append((number, write_png(folder / f"{number}.png", rendered.paper)))
     write_manifest(folder / "labels.csv", ((path.name, label) for label, path in written))
     return written

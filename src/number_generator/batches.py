@@ -9,12 +9,13 @@
         ...
 
 Without augmentation, at the dataset's own glyph height and ``fit="pad"``,
-a whole batch is composed at once with array operations (tens of thousands
-of images per second on one core); every other case draws each image with
-:meth:`SequenceGenerator.render <number_generator.SequenceGenerator.render>`.
-Both give the same distribution: each digit a random glyph of its class,
-each gap uniform in ``spacing_range``, the strip centred on white paper and
-scaled down uniformly only when it does not fit.
+a whole batch is composed at once with array operations
+(:mod:`number_generator.compose.batch`: tens of thousands of images per second
+on one core); every other case draws each image with
+:meth:`SequenceGenerator.draw <number_generator.SequenceGenerator.draw>`.
+Both follow the same rules, so they give the same distribution: each digit a
+random glyph of its class, each gap uniform in ``spacing_range``, the strip
+centred on white paper and scaled down uniformly only when it does not fit.
 
 ``number_generator.torch`` wraps this in a PyTorch ``IterableDataset``.
 """
@@ -22,30 +23,19 @@ scaled down uniformly only when it does not fit.
 from __future__ import annotations
 
 import math
-import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from ._api import default_generator
-from ._util.params import (
-    DEFAULT_SPACING_RANGE,
-    FITS,
-    check_choice,
-    check_height,
-    check_int,
-    check_spacing,
-    check_width,
-)
-from ._util.text import ASCII_ZERO, has_separators
-from .augment import resolve_augment
-from .compose import SequenceGenerator
-from .compose.separators import GLYPH_SEPARATORS, separator_bank
+from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
+from ._util.text import SEPARATORS, has_separators
+from .compose import RenderOptions, SequenceImage
+from .compose.batch import can_compose_batch, compose_batch
 from .datasets import DigitDataset
-from .errors import InvalidParameterError, InvalidTypeError
 from .templates import Template, parse_template
 
 __all__ = ["ALPHABET", "BLANK", "Batch", "BatchStream", "batches", "default_width"]
@@ -60,7 +50,7 @@ MAX_BATCH_SIZE = 65536
 _CODES = np.full(256, -1, np.int64)
 for _index, _char in enumerate(ALPHABET):
     _CODES[ord(_char)] = _index
-_SPACE = 32
+_DROP_SEPARATORS = str.maketrans("", "", SEPARATORS)
 F32Array = npt.NDArray[np.float32]
 I64Array = npt.NDArray[np.int64]
 I32Array = npt.NDArray[np.int32]
@@ -108,165 +98,12 @@ def default_width(template: Template, image_height: int, spacing_range: tuple[in
     return max(1, math.ceil(length * (0.7 * image_height + max(spacing_range[1], 0))))
 
 
-# --------------------------------------------------------------------------- vectorized drawing
-
-
-class _ColumnTable:
-    """Every glyph column as a row of one ``uint8`` paper table (255 = white): the
-    dataset's glyphs, then the separator bank (``-`` and ``/``), then one blank row.
-    """
-
-    def __init__(self, dataset: DigitDataset) -> None:
-        images = dataset.images
-        n, height, width = images.shape
-        bank = [separator_bank(char, height) for char in GLYPH_SEPARATORS]
-        bank_columns = sum(glyph.shape[1] for variants in bank for glyph, _ in variants)
-        table = np.full((n * width + bank_columns + 1, height), 255, np.uint8)
-        columns = np.asarray(images).transpose(0, 2, 1).reshape(n * width, height)
-        np.subtract(255, columns, out=table[: n * width])
-        # Separator variants: [char, variant] -> first column, width, top row, bottom row.
-        self.separators = np.zeros((len(bank), len(bank[0]), 4), np.intp)
-        column = n * width
-        for c, variants in enumerate(bank):
-            for v, (glyph, (top, bottom)) in enumerate(variants):
-                table[column : column + glyph.shape[1]] = 255 - glyph.T
-                self.separators[c, v] = (column, glyph.shape[1], top, bottom)
-                column += glyph.shape[1]
-        self.table = table
-        self.glyph_width = width
-        self.blank = column
-
-
-_TABLES: weakref.WeakKeyDictionary[DigitDataset, _ColumnTable] = weakref.WeakKeyDictionary()
-
-
-def _column_table(dataset: DigitDataset) -> _ColumnTable:
-    table = _TABLES.get(dataset)
-    if table is None:
-        table = _TABLES[dataset] = _ColumnTable(dataset)
-    return table
-
-
-class _Composed(NamedTuple):
-    paper: npt.NDArray[np.uint8]  # [B, H, W], 255 = white paper, 0 = black ink
-    boxes: npt.NDArray[np.int32]  # [G, 4] every glyph (digits and -, /)
-    glyph_text: npt.NDArray[np.intp]  # [G] which string each glyph belongs to
-    glyph_char: npt.NDArray[np.intp]  # [G] its character position in the string
-    glyph_digit: npt.NDArray[np.intp]  # [G] its digit position, -1 for a separator
-    fits: npt.NDArray[np.bool_]  # [B] False: left blank, to be drawn scaled down
-
-
-def _compose_batch(
-    dataset: DigitDataset,
-    texts: list[str],
-    low: int,
-    high: int,
-    width: int,
-    rng: np.random.Generator,
-) -> _Composed:
-    """Compose many strings at once at native glyph height with ``fit="pad"``, ``low >= 0``.
-
-    The same layout rules as :meth:`SequenceGenerator.render` and
-    :mod:`._separators`: a random glyph of each digit's class, gaps uniform
-    in ``[low, high]`` (at least 1 px next to a ``-``/``/`` stroke), a
-    space adds 1/3 to 2/3 of the height, the strip centred on the paper.
-    """
-    count = len(texts)
-    height = dataset.glyph_shape[0]
-    lengths = np.fromiter(map(len, texts), np.intp, count)
-    chars = np.frombuffer("".join(texts).encode("ascii"), np.uint8)
-    text_of_char = np.repeat(np.arange(count), lengths)
-    char_pos = np.arange(chars.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    is_space = chars == _SPACE
-    # Width a space adds, accumulated, so the extra before a glyph is a difference.
-    space_extra = np.zeros(chars.size, np.intp)
-    space_extra[is_space] = rng.integers(height // 3, (2 * height) // 3 + 1, int(is_space.sum()))
-    space_total = np.cumsum(space_extra)
-
-    glyph_at = np.flatnonzero(~is_space)
-    codes = chars[glyph_at].astype(np.intp) - ASCII_ZERO  # digits 0-9; "-", "/" negative
-    is_digit = (codes >= 0) & (codes <= 9)
-    glyph_text = text_of_char[glyph_at]
-    glyphs = glyph_at.size
-    per_text = np.bincount(glyph_text, minlength=count)
-    first = np.cumsum(per_text) - per_text
-    last = first + per_text - 1
-
-    digit_codes = codes[is_digit]
-    class_count = dataset.class_count[digit_codes]
-    if not class_count.all():
-        missing = sorted(set(digit_codes[class_count == 0].tolist()))
-        raise InvalidParameterError(
-            f"template: the dataset {dataset.name!r} has no glyph of class {missing}"
-        )
-    table = _column_table(dataset)
-    source = np.empty(glyphs, np.intp)  # first table row of each glyph
-    widths = np.empty(glyphs, np.intp)
-    rows = np.empty((glyphs, 2), np.intp)
-    picks = (rng.random(digit_codes.size) * class_count).astype(np.intp)
-    indices = dataset.class_order[dataset.class_start[digit_codes] + picks]
-    extents = dataset.ink_extents[indices].astype(np.intp)
-    source[is_digit] = indices * table.glyph_width + extents[:, 0]
-    widths[is_digit] = extents[:, 1] - extents[:, 0]
-    rows[is_digit] = extents[:, 2:4]
-    separator_at = np.flatnonzero(~is_digit)
-    if separator_at.size:
-        which = (codes[separator_at] == ord("/") - ASCII_ZERO).astype(np.intp)
-        variant = rng.integers(0, table.separators.shape[1], separator_at.size)
-        chosen = table.separators[which, variant]
-        source[separator_at] = chosen[:, 0]
-        widths[separator_at] = chosen[:, 1]
-        rows[separator_at] = chosen[:, 2:4]
-
-    # The gap before each glyph: plain between digits, >= 1 px next to a stroke, + spaces.
-    beside_stroke = ~is_digit
-    beside_stroke[1:] |= ~is_digit[:-1]
-    gap_low = np.where(beside_stroke, max(low, 1), low)
-    gap_high = np.where(beside_stroke, max(high, 1), high)
-    gaps = gap_low + (rng.random(glyphs) * (gap_high - gap_low + 1)).astype(np.intp)
-    gaps[1:] += space_total[glyph_at[1:]] - space_total[glyph_at[:-1]]
-    gaps[first] = 0
-
-    advance = np.cumsum(widths + gaps) - widths
-    starts = advance - advance[first][glyph_text]
-    strip_widths = starts[last] + widths[last]
-    fits = strip_widths <= width
-    x0 = starts + ((width - strip_widths) // 2)[glyph_text]
-
-    keep = fits[glyph_text]
-    kept_widths = widths[keep]
-    columns = int(kept_widths.sum())
-    repeat = np.repeat(np.arange(kept_widths.size), kept_widths)
-    within = np.arange(columns) - np.repeat(np.cumsum(kept_widths) - kept_widths, kept_widths)
-    destination = (glyph_text[keep] * width + x0[keep])[repeat] + within
-    column_map = np.full(count * width, table.blank, np.intp)
-    column_map[destination] = source[keep][repeat] + within
-    gathered = np.take(table.table, column_map, axis=0).reshape(count, width, height)
-
-    boxes = np.empty((glyphs, 4), np.int32)
-    boxes[:, 0] = x0
-    boxes[:, 2] = x0 + widths
-    boxes[:, 1::2] = rows
-    digits_before: npt.NDArray[np.intp] = np.cumsum(is_digit) - is_digit  # earlier digits
-    digit_pos = np.where(is_digit, digits_before - digits_before[first][glyph_text], -1)
-    return _Composed(
-        np.ascontiguousarray(gathered.transpose(0, 2, 1)),
-        boxes,
-        glyph_text,
-        char_pos[glyph_at],
-        digit_pos,
-        fits,
-    )
-
-
-# --------------------------------------------------------------------------- the stream
-
-
 class BatchStream:
     """Draws :class:`Batch` es; :func:`batches` is the usual way to make one.
 
-    Holds the validated options, the generator and the random stream, so
-    ``next_batch()`` can be called as often as needed.
+    Holds the validated :class:`~number_generator.compose.RenderOptions`, the
+    generator and the random stream, so ``next_batch()`` can be called as often
+    as needed. The parameters are those of :func:`batches`.
     """
 
     def __init__(
@@ -286,86 +123,98 @@ class BatchStream:
         keep_separators: bool = False,
         pad_value: int = -1,
     ) -> None:
-        self.batch_size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
-        self.template = parse_template(template)
-        self.image_height = check_height(image_height)
-        self.spacing_range = check_spacing(spacing_range, self.image_height)
-        width = check_width(image_width)
-        self.image_width = (
-            default_width(self.template, self.image_height, self.spacing_range)
-            if width is None
-            else width
+        size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        parsed = parse_template(template)
+        options = RenderOptions(
+            spacing_range, image_width, image_height, fit, augment, keep_separators
         )
-        self.fit = check_choice(fit, "fit", FITS)
-        self.augment = augment
-        pipeline = resolve_augment(augment)
-        if not isinstance(keep_separators, (bool, np.bool_)):
-            raise InvalidTypeError(f"keep_separators={keep_separators!r}: expected True or False")
-        self.keep_separators = bool(keep_separators)
+        self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
+
+    @classmethod
+    def from_options(
+        cls,
+        batch_size: int,
+        template: Any,
+        options: RenderOptions,
+        *,
+        seed: int | np.random.SeedSequence | np.random.Generator | None = None,
+        dataset: DigitDataset | str | Path | None = None,
+        split: str | None = None,
+        data_dir: str | Path | None = None,
+        pad_value: int = -1,
+    ) -> BatchStream:
+        """A stream drawing as ``options`` say (checked once, by whoever made them)."""
+        stream = cls.__new__(cls)
+        size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        parsed = parse_template(template)
+        stream._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
+        return stream
+
+    def _start(
+        self,
+        batch_size: int,
+        template: Template,
+        options: RenderOptions,
+        seed: Any,
+        source: tuple[Any, Any, Any],
+        pad_value: int,
+    ) -> None:
+        self.batch_size, self.template = batch_size, template
+        if options.image_width is None:  # room for the template's longest string
+            width = default_width(template, options.image_height, options.spacing_range)
+            options = options.replace(image_width=width)
+        self.options = options
         self.pad_value = check_int(pad_value, "pad_value", -(2**31), 2**31 - 1)
         self.rng = _as_rng(seed)
         # A name or path: the process-wide generator, so the data (and the column
         # table built from it) is loaded once per process, not once per stream.
-        self.generator = (
-            SequenceGenerator(dataset)
-            if isinstance(dataset, DigitDataset)
-            else default_generator(dataset, split=split, data_dir=data_dir)
-        )
-        self.max_label_length = self.template.max_label_length(self.keep_separators)
+        dataset, split, data_dir = source
+        self.generator = default_generator(dataset, split=split, data_dir=data_dir)
+        self.max_label_length = template.max_label_length(options.keep_separators)
+        self._pipeline = options.pipeline
         glyph_height = self.generator.dataset.glyph_shape[0]
-        self._vectorized = (
-            pipeline is None
-            and self.fit == "pad"
-            and self.image_height == glyph_height
-            and self.spacing_range[0] >= 0
-        )
+        self._vectorized = can_compose_batch(options, self._pipeline, glyph_height)
         # Every option checked once, by drawing one image, before the first batch.
-        probe = self.template.sample(np.random.default_rng(0), 1)[0]
-        self.generator.render(
-            probe,
-            self.spacing_range,
-            self.image_width,
-            seed=0,
-            image_height=self.image_height,
-            fit=self.fit,
-            augment=self.augment,
-        )
+        probe = template.sample(np.random.default_rng(0), 1)[0]
+        self.generator.draw(probe, options, self._pipeline, np.random.default_rng(0))
+
+    @property
+    def image_width(self) -> int:
+        """Width of every image (room for the template's longest string when not given)."""
+        return cast(int, self.options.image_width)
 
     def next_batch(self) -> Batch:
         """Draw the next batch."""
         size, length = self.batch_size, self.max_label_length
-        rng = self.rng
-        texts = self.template.sample(rng, size)
-        labels = texts if self.keep_separators else [_digits(t) for t in texts]
-        height, width = self.image_height, self.image_width
+        keep_separators = self.options.keep_separators
+        texts = self.template.sample(self.rng, size)
+        labels = texts if keep_separators else [_digits(t) for t in texts]
         boxes = np.full((size, length, 4), -1, np.int32)
-        images = np.empty((size, height, width), np.float32)
-        slow: list[int] = list(range(size))
         if self._vectorized:
-            composed = _compose_batch(
-                self.generator.dataset, texts, *self.spacing_range, width, rng
-            )
-            images = np.divide(composed.paper, np.float32(255), dtype=np.float32)
-            wanted = composed.fits[composed.glyph_text]
-            if not self.keep_separators:
-                wanted &= composed.glyph_digit >= 0
-            column = composed.glyph_char if self.keep_separators else composed.glyph_digit
-            boxes[composed.glyph_text[wanted], column[wanted]] = composed.boxes[wanted]
-            slow = np.flatnonzero(~composed.fits).tolist()
-        for i in slow:
-            image = self.generator.render(
-                texts[i],
-                self.spacing_range,
-                width,
-                seed=rng,
-                image_height=height,
-                fit=self.fit,
-                augment=self.augment,
-            )
+            images, slow = self._compose(texts, boxes)
+        else:
+            images = np.empty((size, self.options.image_height, self.image_width), np.float32)
+            slow = list(range(size))
+        for i in slow:  # one at a time: augmented, scaled, overlapping or too wide
+            image = self.generator.draw(texts[i], self.options, self._pipeline, self.rng)
             images[i] = image.image
-            _fill_boxes(boxes[i], image, texts[i], self.keep_separators)
+            _fill_boxes(boxes[i], image, texts[i], keep_separators)
         targets, lengths = _encode(labels, length, self.pad_value)
         return Batch(images, labels, targets, lengths, boxes)
+
+    def _compose(self, texts: list[str], boxes: I32Array) -> tuple[F32Array, list[int]]:
+        """Images of ``texts`` composed at once, their boxes filled in; which are left to draw."""
+        spacing, width = self.options.spacing_range, self.image_width
+        composed = compose_batch(self.generator.dataset, texts, spacing, width, self.rng)
+        images = np.divide(composed.paper, np.float32(255), dtype=np.float32)
+        wanted = composed.fits[composed.glyph_text]
+        if self.options.keep_separators:
+            column = composed.glyph_char
+        else:
+            wanted &= composed.glyph_digit >= 0
+            column = composed.glyph_digit
+        boxes[composed.glyph_text[wanted], column[wanted]] = composed.boxes[wanted]
+        return images, np.flatnonzero(~composed.fits).tolist()
 
     def __iter__(self) -> Iterator[Batch]:
         while True:
@@ -373,10 +222,10 @@ class BatchStream:
 
 
 def _digits(text: str) -> str:
-    return text.replace("-", "").replace("/", "").replace(" ", "") if has_separators(text) else text
+    return text.translate(_DROP_SEPARATORS) if has_separators(text) else text
 
 
-def _fill_boxes(row: I32Array, image: Any, text: str, keep_separators: bool) -> None:
+def _fill_boxes(row: I32Array, image: SequenceImage, text: str, keep_separators: bool) -> None:
     if not keep_separators:
         boxes = image.boxes
         row[: len(boxes)] = boxes
@@ -401,8 +250,6 @@ def _encode(labels: list[str], length: int, pad_value: int) -> tuple[I64Array, I
 def _as_rng(seed: Any) -> np.random.Generator:
     if isinstance(seed, np.random.SeedSequence):
         return np.random.default_rng(seed)
-    from ._util.params import as_generator
-
     return as_generator(seed)
 
 
@@ -465,19 +312,15 @@ def batches(
     ((8, 28, ...), (8, 7), '0357889')
     """
     count = None if n is None else check_int(n, "n", 0, 2**63 - 1)
-    stream = BatchStream(
+    options = RenderOptions(spacing_range, image_width, image_height, fit, augment, keep_separators)
+    stream = BatchStream.from_options(
         batch_size,
         template,
+        options,
         seed=seed,
-        spacing_range=spacing_range,
-        image_width=image_width,
-        image_height=image_height,
-        fit=fit,
-        augment=augment,
         dataset=dataset,
         split=split,
         data_dir=data_dir,
-        keep_separators=keep_separators,
         pad_value=pad_value,
     )
     return _iterate(stream, count)

@@ -12,7 +12,8 @@ import numpy.typing as npt
 
 from ._util.params import DEFAULT_SPACING_RANGE, check_int
 from .augment import PRESETS, TRANSFORMS, resolve_augment
-from .compose import SequenceGenerator
+from .compose import RenderOptions, SequenceGenerator
+from .compose.glyphs import read_digits
 from .datasets import DigitDataset
 from .errors import InvalidParameterError, InvalidTypeError
 
@@ -75,35 +76,43 @@ def contact_sheet(
     """
     samples = check_int(samples, "samples", 1, 16)
     zoom = check_int(zoom, "zoom", 1, 8)
-    if isinstance(rows, str):
-        if rows not in ROW_SETS:
-            raise InvalidParameterError(
-                f"rows={rows!r}: expected one of {', '.join(map(repr, ROW_SETS))} or a list of "
-                "augment= values"
-            )
-        settings: Sequence[Any] = ROW_SETS[rows]
-    elif isinstance(rows, Sequence) and len(rows) > 0:
-        settings = rows
-    else:
-        raise InvalidTypeError(
-            f"rows={rows!r}: expected a row-set name or a non-empty list of augment= values"
-        )
+    settings = _settings(rows)
     generator = SequenceGenerator(dataset)
+    pipelines = [resolve_augment(setting) for setting in settings]
+    text = read_digits(digits)
+    options = RenderOptions(spacing_range, image_width)
     lines: list[U8Array] = []
-    for setting in settings:
-        augment = resolve_augment(setting)
+    for setting, pipeline in zip(settings, pipelines):
         cells = [
-            generator.render(
-                digits, spacing_range, image_width, seed=seed + j, augment=augment
-            ).paper
+            generator.draw(text, options, pipeline, generator.rng_for(seed + j)).paper
             for j in range(samples)
         ]
-        lines.append(_row(_label(setting, augment), cells, zoom))
+        lines.append(_row(_label(setting, pipeline), cells, zoom))
     gap = np.full((_GAP, lines[0].shape[1]), _BACKGROUND, np.uint8)
     parts = [gap]
     for line in lines:
         parts += [line, gap]
     return np.vstack(parts)
+
+
+def _settings(rows: str | Sequence[Any]) -> Sequence[Any]:
+    """The ``augment=`` value of each row."""
+    if isinstance(rows, str):
+        if rows not in ROW_SETS:
+            raise InvalidParameterError(
+                f"rows={rows!r}: expected one of {', '.join(map(repr, ROW_SETS))} or a list of "
+                "augment= values",
+                param="rows",
+                value=rows,
+            )
+        return ROW_SETS[rows]
+    if isinstance(rows, Sequence) and len(rows) > 0:
+        return rows
+    raise InvalidTypeError(
+        f"rows={rows!r}: expected a row-set name or a non-empty list of augment= values",
+        param="rows",
+        value=rows,
+    )
 
 
 def _label(setting: Any, augment: Any) -> str:

@@ -46,6 +46,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ._util.params import DEFAULT_SPACING_RANGE, check_int
 from .batches import ALPHABET, BLANK, MAX_BATCH_SIZE, Batch, BatchStream
+from .compose import RenderOptions
 from .datasets import DigitDataset
 
 __all__ = ["ALPHABET", "BLANK", "DigitSequenceDataset"]
@@ -106,23 +107,16 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         )
         self.seed = None if seed is None else check_int(seed, "seed", 0, 2**128 - 1)
         self.epoch = 0
-        self.options: dict[str, Any] = {
-            "template": template,
-            "spacing_range": spacing_range,
-            "image_width": image_width,
-            "image_height": image_height,
-            "fit": fit,
-            "augment": augment,
-            "dataset": dataset,
-            "split": split,
-            "data_dir": data_dir,
-            "keep_separators": keep_separators,
-            "pad_value": pad_value,
-        }
-        # Validate now (and fix the width), so a bad option fails here, not in a worker.
-        probe = BatchStream(1, seed=0, **self.options)
-        self.options["template"] = probe.template
-        self.options["image_width"] = probe.image_width
+        options = RenderOptions(
+            spacing_range, image_width, image_height, fit, augment, keep_separators
+        )
+        self._data: dict[str, Any] = {"dataset": dataset, "split": split, "data_dir": data_dir}
+        # Checked now (the template parsed, the width fixed), so a bad option fails here,
+        # not in a worker; each worker's stream reuses what was checked.
+        probe = BatchStream.from_options(
+            1, template, options, seed=0, pad_value=pad_value, **self._data
+        )
+        self.template, self.options, self.pad_value = probe.template, probe.options, probe.pad_value
 
     def set_epoch(self, epoch: int) -> None:
         """Draw epoch ``epoch``'s data (with a fixed seed, each epoch differs)."""
@@ -145,7 +139,10 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         if self.length is not None:
             share = self.length // workers + (worker < self.length % workers)
         size = self.batch_size or _CHUNK
-        return BatchStream(size, seed=sequence, **self.options), share
+        stream = BatchStream.from_options(
+            size, self.template, self.options, seed=sequence, pad_value=self.pad_value, **self._data
+        )
+        return stream, share
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         stream, share = self._worker_stream()

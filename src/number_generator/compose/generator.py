@@ -1,7 +1,13 @@
-"""Composition: sample glyphs, crop them to their ink, place them with gaps, fit the width.
+"""The composer: :class:`SequenceGenerator` draws digit strings, :class:`SequenceImage` holds one.
 
-Data flows one way: dataset -> glyph sample -> (augment glyph) -> place with
-gaps -> (augment image) -> fit -> output.
+Data flows one way: digits -> pick glyphs -> prepare them at the output
+height (glyph augmentation stage) -> lay out with gaps and separators ->
+place -> fit to the width -> image augmentation stage -> output.
+
+The image stage runs last, on the fitted image: paper tone, noise and blur
+then cover the whole output, padding included, at the output's own scale
+(not shrunk or stretched with the strip). The glyph boxes are known before
+it, from the layout.
 """
 
 from __future__ import annotations
@@ -13,23 +19,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._util.glyphs import crop_to_ink, scale_to_height
-from .._util.params import (
-    DEFAULT_SPACING_RANGE,
-    FITS,
-    as_generator,
-    check_choice,
-    check_height,
-    check_spacing,
-    check_width,
-    parse_digits,
-)
-from .._util.text import digits_of, has_separators
-from ..augment import resolve_augment
+from .._util.params import DEFAULT_SPACING_RANGE, as_generator
+from ..augment import Pipeline, resolve_augment
 from ..datasets import DigitDataset, load_dataset
-from ..errors import InvalidParameterError
-from .glyphs import augmented_glyphs
+from .glyphs import pick_glyphs, prepare_glyphs, read_digits
+from .layout import Layout, arrange, place_and_fit
+from .options import RenderOptions
 from .separators import layout_separators
+from .spacing import cap_overlap
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
 
@@ -63,7 +60,7 @@ class SequenceImage:
         ink: U8Array,
         digits: npt.NDArray[np.integer[Any]],
         indices: npt.NDArray[np.intp],
-        layout: _Layout,
+        layout: Layout,
         *,
         text: str | None = None,
         digit_slots: list[int] | None = None,
@@ -115,57 +112,12 @@ class SequenceImage:
         return self._layout.boxes(self.ink.shape)
 
 
-class _Layout:
-    """Where the glyphs sit in the strip, and how the strip maps onto the output."""
-
-    __slots__ = ("offset_x", "offset_y", "rows", "scale_x", "scale_y", "starts", "widths")
-
-    def __init__(
-        self,
-        starts: npt.NDArray[np.intp],
-        widths: npt.NDArray[np.intp],
-        rows: npt.NDArray[np.integer[Any]],
-        *,
-        scale_x: float = 1.0,
-        scale_y: float = 1.0,
-        offset_x: int = 0,
-        offset_y: int = 0,
-    ) -> None:
-        self.starts, self.widths, self.rows = starts, widths, rows
-        self.scale_x, self.scale_y = scale_x, scale_y
-        self.offset_x, self.offset_y = offset_x, offset_y
-
-    def boxes(self, shape: tuple[int, ...]) -> npt.NDArray[np.int32]:
-        height, width = shape
-        if self.scale_x == 1.0 and self.scale_y == 1.0:
-            # Native scale (the common case): the strip sits whole inside the image,
-            # so integer arithmetic without clipping gives the same boxes, 4x faster.
-            native = np.empty((self.starts.size, 4), np.int32)
-            native[:, 0] = self.starts
-            native[:, 0] += self.offset_x
-            native[:, 2] = native[:, 0] + self.widths
-            native[:, 1::2] = self.rows
-            native[:, 1::2] += self.offset_y
-            return native
-        boxes = np.stack(
-            [
-                np.floor(self.starts * self.scale_x) + self.offset_x,
-                np.floor(self.rows[:, 0] * self.scale_y) + self.offset_y,
-                np.ceil((self.starts + self.widths) * self.scale_x) + self.offset_x,
-                np.ceil(self.rows[:, 1] * self.scale_y) + self.offset_y,
-            ],
-            axis=1,
-        )
-        np.clip(boxes[:, 0::2], 0, width, out=boxes[:, 0::2])
-        np.clip(boxes[:, 1::2], 0, height, out=boxes[:, 1::2])
-        return boxes.astype(np.int32)
-
-
 class SequenceGenerator:
     """Draws images of digit sequences from a dataset of handwritten glyphs.
 
-    Holds the loaded dataset, the random generator and the augmentation; its
-    :meth:`generate` is the fast path every other entry point uses.
+    Holds the loaded dataset, the random generator and the augmentation.
+    :meth:`render` takes the drawing options as keywords; entry points that
+    draw many images check a :class:`RenderOptions` once and call :meth:`draw`.
 
     Parameters
     ----------
@@ -271,118 +223,61 @@ class SequenceGenerator:
         InvalidParameterError, InvalidTypeError
             For any parameter outside what is allowed.
         """
-        # Separators ("-", "/", " ") in a string are drawn too (see _separators).
-        text = digits if isinstance(digits, str) and has_separators(digits) else None
-        values = parse_digits(digits if text is None else digits_of(text))
-        height = check_height(image_height)
-        glyph_height = self.dataset.glyph_shape[0]
-        low, high = check_spacing(spacing_range, height)
-        width = check_width(image_width)
-        check_choice(fit, "fit", FITS)
-        augmentation = self.augment if augment is INHERIT else resolve_augment(augment)
-        rng = self.rng if seed is None else as_generator(seed)
+        sequence = read_digits(digits)
+        options = RenderOptions.reuse(spacing_range, image_width, image_height, fit)
+        pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
+        return self.draw(sequence, options, pipeline, self.rng_for(seed))
 
-        dataset = self.dataset
-        counts = dataset.class_count[values]
-        if not counts.all():
-            missing = sorted(set(values[counts == 0].tolist()))
-            raise InvalidParameterError(
-                f"digits: the dataset {dataset.name!r} has no glyph of class {missing}"
-            )
-        # One draw for everything: glyph choices first, then the gaps.
-        n = values.size
-        uniform = rng.random(2 * n - 1)
-        picks = (uniform[:n] * counts).astype(np.intp)
-        gaps = (uniform[n:] * (high - low + 1)).astype(np.intp) + low
-        indices = dataset.class_order[dataset.class_start[values] + picks]
+    def rng_for(self, seed: int | np.random.Generator | None) -> np.random.Generator:
+        """The random stream of one call: from ``seed``, or the instance's own for ``None``."""
+        return self.rng if seed is None else as_generator(seed)
 
-        extents = dataset.ink_extents[indices]
-        if augmentation is not None and augmentation.glyph_transforms:
-            # Transform the full glyphs, then re-crop them to their new ink.
-            glyphs, rows = augmented_glyphs(augmentation, dataset.images, indices, height, rng)
-            widths = np.array([g.shape[1] for g in glyphs], np.intp)
-        elif height == glyph_height:
-            images = dataset.images
-            lefts, rights = extents[:, 0].tolist(), extents[:, 1].tolist()
-            glyphs = [images[i, :, a:b] for i, a, b in zip(indices.tolist(), lefts, rights)]
-            widths = (extents[:, 1] - extents[:, 0]).astype(np.intp)
-            rows = extents[:, 2:4]
-        else:
-            glyphs, rows = _scaled_glyphs(dataset, indices, extents, height)
-            widths = np.array([g.shape[1] for g in glyphs], np.intp)
-        if low < 0:
-            gaps = np.maximum(gaps, -(np.minimum(widths[:-1], widths[1:]) // 2))
+    def draw(
+        self,
+        digits: Any,
+        options: RenderOptions,
+        pipeline: Pipeline | None,
+        rng: np.random.Generator,
+    ) -> SequenceImage:
+        """Render ``digits`` with options checked once, for callers that draw many images.
+
+        :meth:`render` is this with its keywords gathered into ``options``.
+
+        Parameters
+        ----------
+        digits:
+            As for :meth:`render`, or a :class:`~.glyphs.DigitText` already read.
+        options:
+            How to draw; its ``augment`` and ``keep_separators`` are not used here.
+        pipeline:
+            The augmentation (``options.pipeline``, resolved once), or ``None``.
+        rng:
+            The random stream, advanced by the draw.
+
+        Examples
+        --------
+        >>> gen = SequenceGenerator("mnist")
+        >>> options = RenderOptions((2, 8), 120)
+        >>> gen.draw("350", options, None, np.random.default_rng(0)).ink.shape
+        (28, 120)
+        """
+        sequence = read_digits(digits)
+        height, spacing = options.image_height, options.spacing_range
+        indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng)
+        glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
+        if spacing[0] < 0:
+            gaps = cap_overlap(gaps, glyphs.widths)
         digit_slots = None
-        if text is not None:
-            glyphs, widths, rows, gaps, digit_slots = layout_separators(
-                text, glyphs, rows, gaps, height, (low, high), rng
+        if sequence.text is not None:
+            glyphs, gaps, digit_slots = layout_separators(
+                sequence.text, glyphs, gaps, height, spacing, rng
             )
-        starts = np.zeros(widths.size, np.intp)
-        np.cumsum(widths[:-1] + gaps, out=starts[1:])
-        strip_width = int(starts[-1] + widths[-1])
-
-        target_width = strip_width if width is None else width
-        if fit == "pad" and strip_width <= target_width:
-            offset = (target_width - strip_width) // 2
-            ink = np.zeros((height, target_width), np.uint8)
-            _place(ink, glyphs, (starts + offset).tolist(), overlap=low < 0)
-            layout = _Layout(starts, widths, rows, offset_x=offset)
-        else:
-            strip = np.zeros((height, strip_width), np.uint8)
-            _place(strip, glyphs, starts.tolist(), overlap=low < 0)
-            ink, layout = _fit_strip(strip, _Layout(starts, widths, rows), target_width, fit)
-        if augmentation is not None and augmentation.image_transforms:
+        layout = arrange(glyphs, gaps)
+        shape = (height, options.image_width)
+        ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=spacing[0] < 0)
+        if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
-            ink = augmentation.transform_image(ink, rng)
-        return SequenceImage(ink, values, indices, layout, text=text, digit_slots=digit_slots)
-
-
-def _place(canvas: U8Array, glyphs: list[U8Array], starts: list[int], *, overlap: bool) -> None:
-    """Draw cropped glyphs at ``starts``; overlapping ink is merged with ``max``."""
-    if overlap:
-        for glyph, x in zip(glyphs, starts):
-            region = canvas[:, x : x + glyph.shape[1]]
-            np.maximum(region, glyph, out=region)
-    else:
-        for glyph, x in zip(glyphs, starts):
-            canvas[:, x : x + glyph.shape[1]] = glyph
-
-
-def _scaled_glyphs(
-    dataset: DigitDataset,
-    indices: npt.NDArray[np.intp],
-    extents: npt.NDArray[np.int16],
-    height: int,
-) -> tuple[list[U8Array], npt.NDArray[np.intp]]:
-    """Glyphs resized to ``height`` (aspect kept), re-cropped to their ink columns."""
-    glyphs: list[U8Array] = []
-    rows = np.zeros((indices.size, 2), np.intp)
-    for k, (i, left, right) in enumerate(zip(indices.tolist(), extents[:, 0], extents[:, 1])):
-        glyph, rows[k] = crop_to_ink(scale_to_height(dataset.images[i, :, left:right], height))
-        glyphs.append(glyph)
-    return glyphs, rows
-
-
-def _fit_strip(strip: U8Array, layout: _Layout, width: int, fit: str) -> tuple[U8Array, _Layout]:
-    """Resize a strip to ``width``: uniformly and centred (pad) or exactly (stretch)."""
-    import cv2
-
-    height, strip_width = strip.shape
-    scale_x = width / strip_width
-    if fit == "stretch":
-        scale_y, new_height, y_offset = 1.0, height, 0
-    else:
-        scale_y = scale_x
-        new_height = max(1, round(height * scale_x))
-        y_offset = (height - new_height) // 2
-    interpolation = cv2.INTER_AREA if scale_x < 1 else cv2.INTER_LINEAR
-    resized = np.asarray(
-        cv2.resize(strip, (width, new_height), interpolation=interpolation), np.uint8
-    )
-    if new_height == height:
-        ink = resized
-    else:
-        ink = np.zeros((height, width), np.uint8)
-        ink[y_offset : y_offset + new_height] = resized
-    layout.scale_x, layout.scale_y, layout.offset_y = scale_x, scale_y, y_offset
-    return ink, layout
+            ink = pipeline.transform_image(ink, rng)
+        return SequenceImage(
+            ink, sequence.values, indices, layout, text=sequence.text, digit_slots=digit_slots
+        )

@@ -1,27 +1,149 @@
-"""Glyphs ready to place: the glyph augmentation stage, re-cropped to ink and scaled."""
+"""Glyphs ready to place: read the digits, pick a glyph of each, prepare it at the output height.
+
+A glyph is prepared one of three ways: as stored, cropped to its ink columns
+(the dataset's own height, no glyph augmentation: the fast path); scaled to
+the output height; or through the glyph augmentation stage, then cropped to
+its new ink and scaled.
+"""
 
 from __future__ import annotations
+
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
 from .._util.glyphs import crop_to_ink, scale_to_height
+from .._util.params import parse_digits
+from .._util.text import digits_of, has_separators
 from ..augment import Pipeline
+from ..datasets import DigitDataset
+from ..errors import InvalidParameterError
+from .spacing import draw_gaps
+
+__all__ = [
+    "GLYPH_MARGIN",
+    "DigitText",
+    "Glyphs",
+    "missing_class",
+    "pick_glyphs",
+    "prepare_glyphs",
+    "read_digits",
+]
 
 U8Array = npt.NDArray[np.uint8]
+IntArray = npt.NDArray[np.intp]
 
 #: Empty columns added on each side of a glyph before the glyph stage, so that
 #: rotation, shear and distortion have room to widen it without shrinking.
 GLYPH_MARGIN = 6
 
 
+class DigitText(NamedTuple):
+    """What to draw, read once: the digit values, and the text when it holds separators."""
+
+    values: npt.NDArray[np.integer[Any]]
+    text: str | None
+    given: Any  # the caller's value, shown in errors
+
+
+def read_digits(digits: Any) -> DigitText:
+    """``digits`` (ints 0-9, or a string of digits and separators) as a :class:`DigitText`.
+
+    A :class:`DigitText` is returned as it is.
+
+    Examples
+    --------
+    >>> read_digits("09-1").values.tolist(), read_digits("09-1").text
+    ([0, 9, 1], '09-1')
+    """
+    if isinstance(digits, DigitText):
+        return digits
+    # Separators ("-", "/", " ") in a string are drawn too (see .separators).
+    text = digits if isinstance(digits, str) and has_separators(digits) else None
+    return DigitText(parse_digits(digits if text is None else digits_of(text)), text, digits)
+
+
+class Glyphs(NamedTuple):
+    """Glyphs cropped to their ink columns, their widths and ``(top, bottom)`` ink rows."""
+
+    images: list[U8Array]
+    widths: IntArray
+    rows: npt.NDArray[np.integer[Any]]
+
+
+def pick_glyphs(
+    dataset: DigitDataset, digits: DigitText, spacing: tuple[int, int], rng: np.random.Generator
+) -> tuple[IntArray, IntArray]:
+    """A random glyph of each digit's class (dataset indices) and the gaps between them.
+
+    One draw for everything: the glyph choices first, then the gaps.
+    """
+    values = digits.values
+    counts = dataset.class_count[values]
+    if not counts.all():
+        raise missing_class(dataset, values[counts == 0], "digits", digits.given)
+    n = values.size
+    uniform = rng.random(2 * n - 1)
+    picks = (uniform[:n] * counts).astype(np.intp)
+    indices: IntArray = dataset.class_order[dataset.class_start[values] + picks]
+    return indices, draw_gaps(uniform[n:], *spacing)
+
+
+def missing_class(
+    dataset: DigitDataset, classes: npt.NDArray[np.integer[Any]], param: str, value: Any
+) -> InvalidParameterError:
+    """The error for digits of ``classes`` that ``dataset`` holds no glyph of."""
+    missing = sorted(set(classes.tolist()))
+    return InvalidParameterError(
+        f"{param}: the dataset {dataset.name!r} has no glyph of class {missing}",
+        param=param,
+        value=value,
+    )
+
+
+def prepare_glyphs(
+    dataset: DigitDataset,
+    indices: IntArray,
+    height: int,
+    pipeline: Pipeline | None,
+    rng: np.random.Generator,
+) -> Glyphs:
+    """The glyphs ``indices`` at ``height`` rows, through the glyph stage of ``pipeline``."""
+    if pipeline is not None and pipeline.glyph_transforms:
+        return augmented_glyphs(pipeline, dataset.images, indices, height, rng)
+    if height == dataset.glyph_shape[0]:
+        return native_glyphs(dataset, indices)
+    return scaled_glyphs(dataset, indices, height)
+
+
+def native_glyphs(dataset: DigitDataset, indices: IntArray) -> Glyphs:
+    """The glyphs as stored, cut to their ink columns (views, no copy)."""
+    images, extents = dataset.images, dataset.ink_extents[indices]
+    lefts, rights = extents[:, 0].tolist(), extents[:, 1].tolist()
+    glyphs = [images[i, :, a:b] for i, a, b in zip(indices.tolist(), lefts, rights)]
+    widths = (extents[:, 1] - extents[:, 0]).astype(np.intp)
+    return Glyphs(glyphs, widths, extents[:, 2:4])
+
+
+def scaled_glyphs(dataset: DigitDataset, indices: IntArray, height: int) -> Glyphs:
+    """Glyphs resized to ``height`` (aspect kept), re-cropped to their ink columns."""
+    extents = dataset.ink_extents[indices]
+    glyphs: list[U8Array] = []
+    rows = np.zeros((indices.size, 2), np.intp)
+    for k, (i, left, right) in enumerate(zip(indices.tolist(), extents[:, 0], extents[:, 1])):
+        glyph, rows[k] = crop_to_ink(scale_to_height(dataset.images[i, :, left:right], height))
+        glyphs.append(glyph)
+    return Glyphs(glyphs, _widths(glyphs), rows)
+
+
 def augmented_glyphs(
     pipeline: Pipeline,
     images: U8Array,
-    indices: npt.NDArray[np.intp],
+    indices: IntArray,
     height: int,
     rng: np.random.Generator,
-) -> tuple[list[U8Array], npt.NDArray[np.intp]]:
+) -> Glyphs:
     """Run the glyph stage on the full glyphs ``images[indices]``; crop to ink, scale to ``height``.
 
     Returns the glyphs cropped to their ink columns (height ``height``) and
@@ -36,4 +158,9 @@ def augmented_glyphs(
     # A glyph whose ink is all gone (a user callable may do that) keeps one blank column.
     cropped = [crop_to_ink(glyph) for glyph in transformed]
     rows = np.array([ink_rows for _, ink_rows in cropped], np.intp)
-    return [glyph for glyph, _ in cropped], rows.reshape(n, 2)
+    glyphs = [glyph for glyph, _ in cropped]
+    return Glyphs(glyphs, _widths(glyphs), rows.reshape(n, 2))
+
+
+def _widths(glyphs: list[U8Array]) -> IntArray:
+    return np.array([g.shape[1] for g in glyphs], np.intp)

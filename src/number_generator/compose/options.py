@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from .._util.params import (
@@ -79,3 +80,48 @@ class RenderOptions:
     def replace(self, **changes: Any) -> RenderOptions:
         """A copy with ``changes`` applied, checked again."""
         return replace(self, **changes)
+
+    @classmethod
+    def reuse(
+        cls,
+        spacing_range: Any = DEFAULT_SPACING_RANGE,
+        image_width: Any = None,
+        image_height: Any = 28,
+        fit: Any = "pad",
+        augment: Any = None,
+        keep_separators: Any = False,
+    ) -> RenderOptions:
+        """Options as the constructor makes them, reusing an earlier check of the same values.
+
+        For calls that draw one image each (``render``, the module function):
+        plain values (a pair of ``int``, ``int`` or ``None``, ``int``, ``str``,
+        ``None``/``bool``/``str``, ``bool``) are checked once per distinct set
+        and the frozen result is shared; anything else is checked afresh. Bad
+        values raise every time.
+        """
+        args = (spacing_range, image_width, image_height, fit, augment, keep_separators)
+        if cls is RenderOptions and _plain(*args):
+            return _reused(*args)
+        return cls(*args)
+
+
+def _plain(
+    spacing_range: Any, image_width: Any, image_height: Any, fit: Any, augment: Any, flag: Any
+) -> bool:
+    """Whether the values have exact builtin types, so equal values mean equal options."""
+    return (
+        type(spacing_range) is tuple
+        and len(spacing_range) == 2
+        and type(spacing_range[0]) is int
+        and type(spacing_range[1]) is int
+        and (image_width is None or type(image_width) is int)
+        and type(image_height) is int
+        and type(fit) is str
+        and (augment is None or type(augment) in (bool, str))
+        and type(flag) is bool
+    )
+
+
+@lru_cache(maxsize=256)
+def _reused(*args: Any) -> RenderOptions:
+    return RenderOptions(*args)

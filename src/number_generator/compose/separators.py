@@ -7,11 +7,13 @@ drawn, not skipped, so a recognizer learns to see past them:
   MNIST-like thickness, length, height and slant, one of a fixed bank of
   variants per character and image height (the bank is generated from a
   constant seed, so output stays reproducible). They sit between the digits
-  like any glyph, with a gap drawn from the spacing range (at least 1 px, so a
-  stroke never merges into a digit).
+  like any glyph, with a gap drawn from the spacing range (at least
+  :data:`MIN_STROKE_GAP` px, so a stroke never merges into a digit).
 * a space becomes a **wider gap**: the usual gap plus 1/3 to 2/3 of the image
-  height. Leading and trailing spaces draw nothing.
+  height (:func:`space_width`). Leading and trailing spaces draw nothing.
 
+These rules are used by both drawing paths: one image at a time
+(:func:`layout_separators`) and a whole batch at once (:mod:`.batch`).
 Whether the separators also appear in a label is the caller's choice
 (``keep_separators`` in the export and batch APIs).
 """
@@ -19,24 +21,33 @@ Whether the separators also appear in a label is the caller's choice
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
 
 from .._util.glyphs import crop_to_ink
+from .glyphs import Glyphs
 
 __all__ = [
+    "BANK_SIZE",
     "GLYPH_SEPARATORS",
+    "MIN_STROKE_GAP",
     "layout_separators",
+    "pick_variant",
     "separator_bank",
     "separator_glyph",
+    "space_width",
+    "stroke_spacing",
 ]
 
-#: Separators drawn as glyphs (the space is a gap).
+#: Separators drawn as glyphs (the space is a gap), in the order of their banks.
 GLYPH_SEPARATORS = "-/"
+#: Variants of each separator glyph at each height.
+BANK_SIZE = 64
+#: Fewest pixels of paper between a ``-``/``/`` stroke and a neighbouring glyph.
+MIN_STROKE_GAP = 1
 
-_BANK_SIZE = 64
 _BANK_SEED = 0x5E9A
 _SUPERSAMPLE = 4
 
@@ -47,7 +58,7 @@ U8Array = npt.NDArray[np.uint8]
 def separator_bank(char: str, height: int) -> tuple[tuple[U8Array, tuple[int, int]], ...]:
     """The fixed variants of separator ``char`` at ``height``: (glyph cropped to ink, rows)."""
     rng = np.random.default_rng([_BANK_SEED, ord(char), height])
-    return tuple(_draw(char, height, rng) for _ in range(_BANK_SIZE))
+    return tuple(_draw(char, height, rng) for _ in range(BANK_SIZE))
 
 
 def _draw(char: str, height: int, rng: np.random.Generator) -> tuple[U8Array, tuple[int, int]]:
@@ -80,52 +91,66 @@ def _draw(char: str, height: int, rng: np.random.Generator) -> tuple[U8Array, tu
     return np.ascontiguousarray(cropped), rows
 
 
+@overload
+def pick_variant(rng: np.random.Generator, size: None = None) -> int: ...
+@overload
+def pick_variant(rng: np.random.Generator, size: int) -> npt.NDArray[np.intp]: ...
+def pick_variant(rng: np.random.Generator, size: int | None = None) -> Any:
+    """Which variant of a separator's bank to draw (``size`` of them for an array)."""
+    variants = rng.integers(BANK_SIZE, size=size)
+    return variants if size is not None else int(variants)
+
+
 def separator_glyph(
     char: str, height: int, rng: np.random.Generator
 ) -> tuple[U8Array, tuple[int, int]]:
     """A variant of separator ``char`` (``-`` or ``/``) at ``height``, and its ink rows."""
-    bank = separator_bank(char, height)
-    return bank[int(rng.integers(len(bank)))]
+    return separator_bank(char, height)[pick_variant(rng)]
 
 
-def space_width(height: int, rng: np.random.Generator) -> int:
-    """Extra gap a space adds, 1/3 to 2/3 of ``height``."""
-    return int(rng.integers(height // 3, (2 * height) // 3 + 1))
+@overload
+def space_width(height: int, rng: np.random.Generator, size: None = None) -> int: ...
+@overload
+def space_width(height: int, rng: np.random.Generator, size: int) -> npt.NDArray[np.intp]: ...
+def space_width(height: int, rng: np.random.Generator, size: int | None = None) -> Any:
+    """Extra gap a space adds, 1/3 to 2/3 of ``height`` (``size`` of them for an array)."""
+    widths = rng.integers(height // 3, (2 * height) // 3 + 1, size)
+    return widths if size is not None else int(widths)
+
+
+def stroke_spacing(spacing: tuple[int, int]) -> tuple[int, int]:
+    """The spacing range beside a ``-``/``/`` stroke: both ends at least :data:`MIN_STROKE_GAP`."""
+    return max(spacing[0], MIN_STROKE_GAP), max(spacing[1], MIN_STROKE_GAP)
 
 
 def layout_separators(
     text: str,
-    glyphs: list[U8Array],
-    rows: npt.NDArray[np.integer[Any]],
+    digits: Glyphs,
     gaps: npt.NDArray[np.intp],
     height: int,
     spacing: tuple[int, int],
     rng: np.random.Generator,
-) -> tuple[
-    list[U8Array], npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp], list[int]
-]:
+) -> tuple[Glyphs, npt.NDArray[np.intp], list[int]]:
     """Insert separator glyphs and space gaps among the digit glyphs of ``text``.
 
-    ``glyphs``, ``rows`` and ``gaps`` describe the digits alone, in order.
-    Returns the glyphs to place, their widths, ink rows, the gaps between
-    them, and the position of each digit among the placed glyphs.
+    ``digits`` and ``gaps`` describe the digits alone, in order. Returns the
+    glyphs to place, the gaps between them, and the position of each digit
+    among them.
     """
-    low, high = max(spacing[0], 1), max(spacing[1], 1)
+    low, high = stroke_spacing(spacing)
     placed: list[U8Array] = []
     placed_rows: list[tuple[int, int]] = []
     placed_gaps: list[int] = []
     digit_slots: list[int] = []
-    digit = 0
-    extra = 0
+    digit = extra = 0
     previous_is_digit = False
     for char in text:
         if char == " ":
-            if placed:
-                extra += space_width(height, rng)
+            extra += space_width(height, rng) if placed else 0
             continue
         is_digit = "0" <= char <= "9"
         if placed:
-            if is_digit and previous_is_digit:
+            if is_digit and previous_is_digit:  # a space between digits never overlaps them
                 gap = int(gaps[digit - 1])
                 gap = max(gap, 0) + extra if extra else gap
             else:
@@ -133,8 +158,8 @@ def layout_separators(
             placed_gaps.append(gap)
         if is_digit:
             digit_slots.append(len(placed))
-            placed.append(glyphs[digit])
-            placed_rows.append((int(rows[digit][0]), int(rows[digit][1])))
+            placed.append(digits.images[digit])
+            placed_rows.append((int(digits.rows[digit][0]), int(digits.rows[digit][1])))
             digit += 1
         else:
             glyph, glyph_rows = separator_glyph(char, height, rng)
@@ -143,10 +168,5 @@ def layout_separators(
         previous_is_digit = is_digit
         extra = 0
     widths = np.array([g.shape[1] for g in placed], np.intp)
-    return (
-        placed,
-        widths,
-        np.array(placed_rows, np.intp).reshape(-1, 2),
-        np.array(placed_gaps, np.intp),
-        digit_slots,
-    )
+    rows = np.array(placed_rows, np.intp).reshape(-1, 2)
+    return Glyphs(placed, widths, rows), np.array(placed_gaps, np.intp), digit_slots

@@ -1,0 +1,293 @@
+"""Many strings at once: the composer's vectorized path for plain batches.
+
+Without augmentation, at the dataset's own glyph height, ``fit="pad"`` and
+no overlap (:func:`can_compose_batch`), a whole batch is composed with array
+operations: every glyph column is a row of one table (:class:`ColumnTable`),
+and each image is gathered from it in one ``take``. The layout follows the
+same rules as :meth:`SequenceGenerator.draw <.generator.SequenceGenerator.draw>`
+(:mod:`.spacing`, :mod:`.separators`, :func:`.layout.centre_offset`): a random
+glyph of each digit's class, gaps uniform in the spacing range (at least
+:data:`~.separators.MIN_STROKE_GAP` beside a ``-``/``/`` stroke), a space adds
+:func:`~.separators.space_width`, the strip centred on the paper. It draws
+from the random stream in its own order, so its images are not those
+:meth:`draw` would make from the same stream, only alike in distribution.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from .._util.text import ASCII_ZERO
+from ..augment import Pipeline
+from ..datasets import DigitDataset
+from .glyphs import missing_class
+from .layout import centre_offset
+from .options import RenderOptions
+from .separators import GLYPH_SEPARATORS, pick_variant, separator_bank, space_width, stroke_spacing
+from .spacing import draw_gaps
+
+__all__ = ["ColumnTable", "Composed", "can_compose_batch", "column_table", "compose_batch"]
+
+IntArray = npt.NDArray[np.intp]
+BoolArray = npt.NDArray[np.bool_]
+
+_SPACE = ord(" ")
+#: Character code -> its bank in :class:`ColumnTable` (``-1``: not a separator glyph).
+_BANK_OF = np.full(256, -1, np.intp)
+for _bank, _char in enumerate(GLYPH_SEPARATORS):
+    _BANK_OF[ord(_char)] = _bank
+
+
+class ColumnTable:
+    """Every glyph column as a row of one ``uint8`` paper table (255 = white): the
+    dataset's glyphs, then the separator banks (in :data:`GLYPH_SEPARATORS` order),
+    then one blank row.
+    """
+
+    def __init__(self, dataset: DigitDataset) -> None:
+        images = dataset.images
+        n, height, width = images.shape
+        banks = [separator_bank(char, height) for char in GLYPH_SEPARATORS]
+        bank_columns = sum(glyph.shape[1] for variants in banks for glyph, _ in variants)
+        table = np.full((n * width + bank_columns + 1, height), 255, np.uint8)
+        columns = np.asarray(images).transpose(0, 2, 1).reshape(n * width, height)
+        np.subtract(255, columns, out=table[: n * width])
+        # Separator variants: [bank, variant] -> first column, width, top row, bottom row.
+        self.separators = np.zeros((len(banks), len(banks[0]), 4), np.intp)
+        column = n * width
+        for b, variants in enumerate(banks):
+            for v, (glyph, (top, bottom)) in enumerate(variants):
+                table[column : column + glyph.shape[1]] = 255 - glyph.T
+                self.separators[b, v] = (column, glyph.shape[1], top, bottom)
+                column += glyph.shape[1]
+        self.table = table
+        self.glyph_width = width
+        self.blank = column
+
+
+_TABLES: weakref.WeakKeyDictionary[DigitDataset, ColumnTable] = weakref.WeakKeyDictionary()
+
+
+def column_table(dataset: DigitDataset) -> ColumnTable:
+    """The :class:`ColumnTable` of ``dataset``, built once and kept while the dataset lives."""
+    table = _TABLES.get(dataset)
+    if table is None:
+        table = _TABLES[dataset] = ColumnTable(dataset)
+    return table
+
+
+class Composed(NamedTuple):
+    """A composed batch: the images, and every glyph's box and place in its string."""
+
+    paper: npt.NDArray[np.uint8]  # [B, H, W], 255 = white paper, 0 = black ink
+    boxes: npt.NDArray[np.int32]  # [G, 4] every glyph (digits and -, /)
+    glyph_text: IntArray  # [G] which string each glyph belongs to
+    glyph_char: IntArray  # [G] its character position in the string
+    glyph_digit: IntArray  # [G] its digit position, -1 for a separator
+    fits: BoolArray  # [B] False: left blank, to be drawn scaled down
+
+
+def can_compose_batch(options: RenderOptions, pipeline: Pipeline | None, glyph_height: int) -> bool:
+    """Whether :func:`compose_batch` draws images as ``options`` and ``pipeline`` ask."""
+    return (
+        pipeline is None
+        and options.fit == "pad"
+        and options.image_height == glyph_height
+        and options.spacing_range[0] >= 0
+    )
+
+
+class _Chars(NamedTuple):
+    """Every character of the batch, the strings joined."""
+
+    codes: npt.NDArray[np.uint8]
+    text: IntArray  # which string
+    position: IntArray  # position in its string
+    is_space: BoolArray
+
+
+class _Slots(NamedTuple):
+    """Every drawn glyph of the batch (each character but spaces), in order."""
+
+    at: IntArray  # its character index
+    codes: npt.NDArray[np.uint8]
+    is_digit: BoolArray
+    text: IntArray  # which string
+    first: IntArray  # [B] each string's first glyph
+    last: IntArray  # [B] each string's last glyph
+
+
+class _Sources(NamedTuple):
+    """Where each glyph comes from: its first table row, width and ``(top, bottom)`` ink rows."""
+
+    start: IntArray
+    widths: IntArray
+    rows: IntArray
+
+    @classmethod
+    def empty(cls, glyphs: int) -> _Sources:
+        """Room for ``glyphs`` glyphs, filled by the pick steps."""
+        return cls(
+            np.empty(glyphs, np.intp), np.empty(glyphs, np.intp), np.empty((glyphs, 2), np.intp)
+        )
+
+
+def compose_batch(
+    dataset: DigitDataset,
+    texts: list[str],
+    spacing: tuple[int, int],
+    width: int,
+    rng: np.random.Generator,
+) -> Composed:
+    """Compose ``texts`` at once, at native glyph height, ``fit="pad"``, ``spacing[0] >= 0``.
+
+    A string wider than ``width`` is left blank (``fits`` is ``False``) for the
+    caller to draw scaled down. Random draws, in order: the spaces' widths, the
+    digits' glyphs, the separators' variants, the gaps.
+    """
+    height = dataset.glyph_shape[0]
+    chars = _read_chars(texts)
+    space_total = np.cumsum(_space_extras(chars.is_space, height, rng))
+    slots = _glyph_slots(chars, len(texts))
+    sources = _Sources.empty(slots.at.size)
+    _pick_digits(dataset, slots, sources, texts, rng)
+    table = column_table(dataset)
+    _pick_separators(table, slots, sources, rng)
+    gaps = _gaps(slots, spacing, space_total, rng)
+    x0, fits = _centre(slots, sources.widths, gaps, width)
+    paper = _gather(table, slots, sources, x0, fits, (len(texts), height, width))
+    boxes = np.empty((slots.at.size, 4), np.int32)
+    boxes[:, 0] = x0
+    boxes[:, 2] = x0 + sources.widths
+    boxes[:, 1::2] = sources.rows
+    return Composed(
+        paper, boxes, slots.text, chars.position[slots.at], _digit_positions(slots), fits
+    )
+
+
+def _positions_within(lengths: IntArray) -> IntArray:
+    """``0, 1, ... lengths[i] - 1`` for each group ``i``, concatenated."""
+    within: IntArray = np.arange(int(lengths.sum())) - np.repeat(
+        np.cumsum(lengths) - lengths, lengths
+    )
+    return within
+
+
+def _read_chars(texts: list[str]) -> _Chars:
+    count = len(texts)
+    lengths = np.fromiter(map(len, texts), np.intp, count)
+    codes = np.frombuffer("".join(texts).encode("ascii"), np.uint8)
+    text = np.repeat(np.arange(count), lengths)
+    return _Chars(codes, text, _positions_within(lengths), codes == _SPACE)
+
+
+def _space_extras(is_space: BoolArray, height: int, rng: np.random.Generator) -> IntArray:
+    """The width each space adds (0 for other characters)."""
+    extras = np.zeros(is_space.size, np.intp)
+    extras[is_space] = space_width(height, rng, int(is_space.sum()))
+    return extras
+
+
+def _glyph_slots(chars: _Chars, count: int) -> _Slots:
+    at = np.flatnonzero(~chars.is_space)
+    codes = chars.codes[at]
+    values = codes.astype(np.intp) - ASCII_ZERO
+    text = chars.text[at]
+    per_text = np.bincount(text, minlength=count)
+    first = np.cumsum(per_text) - per_text
+    return _Slots(at, codes, (values >= 0) & (values <= 9), text, first, first + per_text - 1)
+
+
+def _pick_digits(
+    dataset: DigitDataset,
+    slots: _Slots,
+    sources: _Sources,
+    texts: list[str],
+    rng: np.random.Generator,
+) -> None:
+    """A random glyph of each digit's class, as rows of the dataset's column table."""
+    is_digit = slots.is_digit
+    values = slots.codes[is_digit].astype(np.intp) - ASCII_ZERO
+    class_count = dataset.class_count[values]
+    if not class_count.all():
+        first_bad = slots.text[is_digit][np.flatnonzero(class_count == 0)[0]]
+        raise missing_class(dataset, values[class_count == 0], "template", texts[first_bad])
+    picks = (rng.random(values.size) * class_count).astype(np.intp)
+    indices = dataset.class_order[dataset.class_start[values] + picks]
+    extents = dataset.ink_extents[indices].astype(np.intp)
+    sources.start[is_digit] = indices * dataset.images.shape[2] + extents[:, 0]
+    sources.widths[is_digit] = extents[:, 1] - extents[:, 0]
+    sources.rows[is_digit] = extents[:, 2:4]
+
+
+def _pick_separators(
+    table: ColumnTable, slots: _Slots, sources: _Sources, rng: np.random.Generator
+) -> None:
+    """A random variant of each ``-``/``/`` from its bank."""
+    at = np.flatnonzero(~slots.is_digit)
+    if not at.size:
+        return
+    chosen = table.separators[_BANK_OF[slots.codes[at]], pick_variant(rng, at.size)]
+    sources.start[at] = chosen[:, 0]
+    sources.widths[at] = chosen[:, 1]
+    sources.rows[at] = chosen[:, 2:4]
+
+
+def _gaps(
+    slots: _Slots, spacing: tuple[int, int], space_total: IntArray, rng: np.random.Generator
+) -> IntArray:
+    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces."""
+    beside_stroke = ~slots.is_digit
+    beside_stroke[1:] |= ~slots.is_digit[:-1]
+    stroke_low, stroke_high = stroke_spacing(spacing)
+    low = np.where(beside_stroke, stroke_low, spacing[0])
+    high = np.where(beside_stroke, stroke_high, spacing[1])
+    gaps = draw_gaps(rng.random(slots.at.size), low, high)
+    gaps[1:] += space_total[slots.at[1:]] - space_total[slots.at[:-1]]
+    gaps[slots.first] = 0
+    return gaps
+
+
+def _centre(
+    slots: _Slots, widths: IntArray, gaps: IntArray, width: int
+) -> tuple[IntArray, BoolArray]:
+    """Each glyph's first output column, and whether its string fits ``width``."""
+    advance = np.cumsum(widths + gaps) - widths
+    starts = advance - advance[slots.first][slots.text]
+    strip_widths = starts[slots.last] + widths[slots.last]
+    x0: IntArray = starts + centre_offset(width, strip_widths)[slots.text]
+    return x0, strip_widths <= width
+
+
+def _gather(
+    table: ColumnTable,
+    slots: _Slots,
+    sources: _Sources,
+    x0: IntArray,
+    fits: BoolArray,
+    shape: tuple[int, int, int],
+) -> npt.NDArray[np.uint8]:
+    """The ``[B, H, W]`` paper: each output column taken from its table row (blank elsewhere)."""
+    count, height, width = shape
+    keep = fits[slots.text]
+    widths = sources.widths[keep]
+    repeat = np.repeat(np.arange(widths.size), widths)
+    within = _positions_within(widths)
+    destination = (slots.text[keep] * width + x0[keep])[repeat] + within
+    column_map = np.full(count * width, table.blank, np.intp)
+    column_map[destination] = sources.start[keep][repeat] + within
+    gathered = np.take(table.table, column_map, axis=0).reshape(count, width, height)
+    return np.ascontiguousarray(gathered.transpose(0, 2, 1))
+
+
+def _digit_positions(slots: _Slots) -> IntArray:
+    """Each glyph's digit position in its string, ``-1`` for a separator."""
+    digits_before: IntArray = np.cumsum(slots.is_digit) - slots.is_digit
+    positions: IntArray = np.where(
+        slots.is_digit, digits_before - digits_before[slots.first][slots.text], -1
+    )
+    return positions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from .compose.glyphs import read_digits
 from .datasets import (
     DATA_DIR_ENV,
     DATASETS,
+    DEFAULT_DATASET,
     SPLIT_ENV,
     DigitDataset,
     data_dir_for,
@@ -45,7 +47,7 @@ def default_generator(
     key = (dataset, split, data_dir, os.environ.get(DATA_DIR_ENV), os.environ.get(SPLIT_ENV))
     generator = _DEFAULT_GENERATORS.get(key)
     if generator is None:
-        source = "mnist" if dataset is None else dataset
+        source = DEFAULT_DATASET if dataset is None else dataset
         if isinstance(source, str) and source.lower() in DATASETS:
             registered = DATASETS[source.lower()]
             generator = _cached_generator(
@@ -210,8 +212,6 @@ def generate_phone_numbers(
     >>> [len(label) for label, _ in written]
     [11, 11, 11]
     """
-    import sys
-
     from tqdm import tqdm
 
     rng = as_generator(seed)

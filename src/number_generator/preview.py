@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 import numpy.typing as npt
 
@@ -125,6 +124,8 @@ def _label(setting: Any, augment: Any) -> str:
 def _row(label: str, cells: list[U8Array], zoom: int) -> U8Array:
     height = cells[0].shape[0] * zoom
     text = np.full((height, _LABEL_WIDTH), 255, np.uint8)
+    import cv2
+
     font, scale, thickness = cv2.FONT_HERSHEY_SIMPLEX, 0.5, 1
     (width, text_height), _ = cv2.getTextSize(label, font, scale, thickness)
     while width > _LABEL_WIDTH - 8 and scale > 0.3:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InvalidParameterError, NumberGeneratorError
+from ..export import EXECUTORS, FORMATS, MAX_SHARD_SIZE, MAX_WORKERS, export_dataset
 from .options import (
     DEFAULT_SET,
     add_render_options,
@@ -28,7 +29,6 @@ def build_dataset_parser(parser: argparse.ArgumentParser) -> None:
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     """What to write: where, how many, of which template, in which format."""
-    from ..export import FORMATS
 
     parser.add_argument(
         "--out",
@@ -67,7 +67,6 @@ def _add_output_options(parser: argparse.ArgumentParser) -> None:
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     """How to run the export: workers, shards, resuming, labels, the Dask executor."""
-    from ..export import EXECUTORS, MAX_SHARD_SIZE, MAX_WORKERS
 
     parser.add_argument(
         "--workers",
@@ -125,7 +124,6 @@ def _check_executor(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 
 
 def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from ..export import export_dataset
 
     check_spacing_flags(parser, args)
     _check_executor(parser, args)

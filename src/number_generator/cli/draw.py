@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .._api import default_generator, generate_numbers_sequence, generate_phone_numbers
+from .._util.files import prepare_output_dir, write_png
 from .._util.params import DEFAULT_SPACING_RANGE, parse_digits
 from ..datasets import DigitDataset
+from ..preview import ROW_SETS, contact_sheet
+from ..templates.phone import PHONE_FORMATS, check_capacity
 from .options import (
     DEFAULT_SET,
     add_data_options,
@@ -41,7 +45,6 @@ def build_sequence_parser(parser: argparse.ArgumentParser) -> None:
 
 def build_phone_parser(parser: argparse.ArgumentParser) -> None:
     """``phone``: a folder of distinct phone-number images and ``labels.csv``."""
-    from ..templates.phone import PHONE_FORMATS
 
     parser.add_argument(
         "--num-images",
@@ -137,14 +140,12 @@ def _add_sheet_options(parser: argparse.ArgumentParser) -> None:
 
 def _dataset(args: argparse.Namespace) -> DigitDataset:
     """The digits of ``--split``/``--data-dir``, loaded once per process."""
-    from .._api import default_generator
 
     generator = default_generator(DEFAULT_SET.name, split=args.split, data_dir=args.data_dir)
     return generator.dataset
 
 
 def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .._api import generate_numbers_sequence
 
     if args.sequence is not None and args.digits_option is not None:
         parser.error("give the digits either as SEQUENCE or with --digits, not both")
@@ -170,9 +171,6 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
 
 def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .._api import generate_phone_numbers
-    from .._util.files import prepare_output_dir
-    from ..templates.phone import check_capacity
 
     check_spacing_flags(parser, args)
     check_capacity(args.num_images, args.format)  # fail fast, before any data is loaded
@@ -194,8 +192,6 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 
 
 def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    from .._util.files import prepare_output_dir, write_png
-    from ..preview import ROW_SETS, contact_sheet
 
     check_spacing_flags(parser, args)
     parse_digits(args.digits, "--digits")

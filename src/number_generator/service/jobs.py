@@ -7,6 +7,7 @@ or ``["query", "digits"]``) in FastAPI's usual 422 shape.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 import uuid
@@ -292,6 +293,4 @@ def image_json(rendered: Rendered) -> str:
     if image.dtype == np.float32 and np.array_equal(_FLOAT_VALUE[paper], image):
         texts = _FLOAT_TEXT[paper]
         return "[" + ",".join("[" + ",".join(row) + "]" for row in texts.tolist()) + "]"
-    import json
-
     return json.dumps(np.clip(image, 0.0, 1.0).astype(np.float64).tolist())

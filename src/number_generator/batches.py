@@ -30,10 +30,9 @@ from typing import Any, NamedTuple, cast
 import numpy as np
 import numpy.typing as npt
 
-from ._api import default_generator
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
 from ._util.text import SEPARATORS, has_separators
-from .compose import RenderOptions, SequenceImage
+from .compose import RenderOptions, SequenceImage, default_generator
 from .compose.batch import can_compose_batch, compose_batch
 from .datasets import DigitDataset
 from .templates import Template, parse_template

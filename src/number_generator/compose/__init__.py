@@ -19,7 +19,8 @@ the output's own scale, and the glyph boxes are already known from the layout.
 
 from __future__ import annotations
 
+from .default import default_generator
 from .generator import INHERIT, SequenceGenerator, SequenceImage
 from .options import RenderOptions
 
-__all__ = ["INHERIT", "RenderOptions", "SequenceGenerator", "SequenceImage"]
+__all__ = ["INHERIT", "RenderOptions", "SequenceGenerator", "SequenceImage", "default_generator"]

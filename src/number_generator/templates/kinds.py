@@ -109,7 +109,7 @@ class Template:
         InvalidParameterError
             If the template has fewer than ``count`` distinct labels.
         """
-        return UniqueStrings(self, count, seed, keep_separators=keep_separators)
+        return UniqueStrings(self.spec, self._unique_blocks(keep_separators), count, seed)
 
 
 class PhoneTemplate(Template):

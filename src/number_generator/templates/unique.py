@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 import numpy as np
 
 from ..errors import InvalidParameterError
-
-if TYPE_CHECKING:
-    from .kinds import Template
+from .blocks import Block
 
 __all__ = ["UniqueStrings"]
 
@@ -68,6 +66,9 @@ def _allocate(count: int, sizes: list[int]) -> list[int]:
 class UniqueStrings:
     """``count`` strings of a template with pairwise distinct labels; ``self[j]`` is the j-th.
 
+    Made by :meth:`Template.unique` from the template's ``spec`` (for messages)
+    and its blocks of strings whose labels are pairwise distinct.
+
     Strings are spread over the template's blocks as evenly as their sizes
     allow (for ``random:MIN-MAX``: about as many of each length as possible),
     and ordered by a keyed permutation, so any index range can be computed
@@ -83,17 +84,15 @@ class UniqueStrings:
 
     def __init__(
         self,
-        template: Template,
+        spec: str,
+        blocks: Sequence[Block],
         count: int,
         seed: np.random.SeedSequence | int,
-        *,
-        keep_separators: bool = False,
     ) -> None:
-        blocks = template._unique_blocks(keep_separators)
         capacity = sum(block.size for block in blocks)
         if count > capacity:
             raise InvalidParameterError(
-                f"count={count!r}: the template {template.spec!r} has only {capacity:,} "
+                f"count={count!r}: the template {spec!r} has only {capacity:,} "
                 "distinct labels; ask for fewer, drop unique, or use a larger template",
                 param="count",
                 value=count,

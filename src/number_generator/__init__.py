@@ -7,7 +7,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ._api import default_generator, generate_numbers_sequence, generate_phone_numbers
+from ._util.files import write_png
 from ._util.params import DEFAULT_SPACING_RANGE, MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH
 from ._version import __version__
 from .augment import (
@@ -40,10 +43,29 @@ from .errors import (
     InvalidTypeError,
     NumberGeneratorError,
 )
-from .export import ExportSummary, export_dataset, write_png
 from .preview import contact_sheet
 from .templates import Template, parse_template
 from .templates.phone import PHONE_FORMATS
+
+if TYPE_CHECKING:
+    from .export import ExportSummary, export_dataset
+
+# Dataset export (its formats, plan and process runners) loads on first use, so that a
+# process that only draws images does not pay for importing it.
+_EXPORT_NAMES = frozenset({"ExportSummary", "export_dataset"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORT_NAMES:
+        from . import export
+
+        return getattr(export, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _EXPORT_NAMES)
+
 
 __all__ = [
     "ALPHABET",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ from number_generator import (
     SequenceGenerator,
     __version__,
 )
-from number_generator.augment import resolve_augment
+from number_generator._util.text import OFF_WORDS, ON_WORDS
+from number_generator.augment import PRESETS, TRANSFORM_NAMES, resolve_augment
 from number_generator.service import Settings, create_app, get_settings
 from number_generator.service.generate import wants_png
 from number_generator.service.jobs import augment_value
@@ -123,6 +125,32 @@ def test_digits_forms(client: TestClient, sent: dict[str, Any], number: Any, dig
     assert np.asarray(body["generatedImage"]).shape == (28, 280)
 
 
+@pytest.mark.parametrize(
+    ("sent", "text", "digits"),
+    [
+        ({"digits": "090-1234"}, "090-1234", "0901234"),
+        ({"number": "090 1234/56"}, "090 1234/56", "090123456"),
+        ({"digits": "12//34"}, "12//34", "1234"),
+    ],
+    ids=["digits-dash", "number-space-slash", "doubled"],
+)
+def test_separators_are_drawn_as_the_library_draws_them(
+    client: TestClient, mnist_test: DigitDataset, sent: dict[str, Any], text: str, digits: str
+) -> None:
+    response = client.post("/generate", json={**sent, "image_width": 200, "seed": 4})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # seed 004's `number` echoes what was sent; `digits` holds the digits only.
+    assert (body["number"], body["digits"]) == (text, digits)
+    expected = library_image(mnist_test, text, image_width=200, seed=4)
+    np.testing.assert_array_equal(np.asarray(body["generatedImage"], np.float32), expected.image)
+    png = client.get("/generate.png", params={"digits": text, "image_width": 200, "seed": 4})
+    assert png.status_code == 200, png.text
+    np.testing.assert_array_equal(decode_png(png.content), expected.paper)
+    assert png.headers["x-digits"] == digits
+    assert png.headers["content-disposition"] == f'inline; filename="{digits}.png"'
+
+
 def test_options_fit_height_and_natural_width(client: TestClient, mnist_test: DigitDataset) -> None:
     options = {"image_height": 40, "fit": "stretch", "seed": 5}
     body = client.post("/generate", json={"digits": "314", "image_width": 90, **options}).json()
@@ -169,6 +197,50 @@ def test_augmentation_off(client: TestClient, augment: Any) -> None:
     response = client.post("/generate", json={**SEED_004_PAYLOAD, "augment": augment, "seed": 9})
     assert response.status_code == 200
     assert response.json()["generatedImage"] == plain["generatedImage"]
+
+
+#: Every word `augment` takes as a string: on/off words, presets, transform names.
+AUGMENT_WORDS = [*sorted(ON_WORDS | OFF_WORDS), *PRESETS, *TRANSFORM_NAMES]
+AUGMENT_CANDIDATES = [
+    *AUGMENT_WORDS,
+    *(word.upper() for word in AUGMENT_WORDS),
+    " Light ",
+    "\ttrue\n",
+    "no-such-preset",
+    "light,heavy",
+    "true1",
+    "lightx",
+    "0.5",
+    "yes please",
+]
+
+
+def test_schema_names_exactly_the_augment_words_the_server_accepts(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    request = schema["components"]["schemas"]["GenerateRequest"]["properties"]
+    (body_branch,) = [b for b in request["augment"]["anyOf"] if b.get("type") == "string"]
+    get_png = schema["paths"]["/generate.png"]["get"]
+    (query,) = [p["schema"] for p in get_png["parameters"] if p["name"] == "augment"]
+    assert body_branch["pattern"] == query["pattern"]
+    pattern = re.compile(body_branch["pattern"])
+    for word in ("true", "false", "light", "medium", "heavy", "elastic", "paper_tone"):
+        assert f"`{word}`" in body_branch["description"]
+    for candidate in AUGMENT_CANDIDATES:
+        documented = pattern.fullmatch(candidate) is not None
+        answer = client.post("/generate", json={"number": 42, "augment": candidate, "seed": 1})
+        assert (answer.status_code == 200) == documented, (candidate, answer.text)
+        png = client.get("/generate.png", params={"digits": "42", "augment": candidate})
+        assert (png.status_code == 200) == documented, (candidate, png.text)
+
+
+def test_readme_lists_the_augment_words() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Web service") :]
+    section = section[: section.index("\n## ", 1)]
+    for word in AUGMENT_WORDS:
+        assert f"`{word}`" in section if word else '`""`' in section, word
 
 
 # --- PNG answers ---------------------------------------------------------------------------
@@ -225,42 +297,145 @@ def test_accept_negotiation(accept: str | None, png: bool) -> None:
 # --- validation: 422 naming the field ------------------------------------------------------
 
 BAD_BODIES = [
-    ({"number": "4a2"}, "number", "not a digit"),
-    ({"number": -42}, "number", "non-negative"),
-    ({"number": 4.2}, "number", ""),
-    ({"number": True}, "number", ""),
-    ({"number": None}, "number", "required"),
-    ({"digits": "12 3"}, "digits", "not a digit"),
-    ({"digits": [1, 12]}, "digits", "not a digit"),
-    ({"digits": ""}, "digits", "empty"),
-    ({"number": 42, "digits": "42"}, "digits", "not both"),
-    ({"number": 42, "image_width": -5}, "image_width", "greater than or equal to 1"),
-    ({"number": 42, "image_width": 0}, "image_width", "greater than or equal to 1"),
-    ({"number": 42, "image_width": "56"}, "image_width", "valid integer"),
-    ({"number": 42, "image_width": 56.5}, "image_width", "valid integer"),
-    ({"number": 42, "image_width": 56.0}, "image_width", "valid integer"),
-    ({"number": 42, "image_width": 4097}, "image_width", "at most 4096"),
-    ({"number": 42, "image_width": 10**30}, "image_width", "at most 4096"),
-    ({"number": 42, "image_height": 257}, "image_height", "at most 256"),
-    ({"number": 42, "image_height": 4}, "image_height", "greater than or equal to 8"),
-    ({"number": 42, "spacing_min": 10, "spacing_max": 5}, "spacing_min", "greater than"),
-    ({"number": 42, "spacing_min": -20, "spacing_max": 5}, "spacing_min", "hide whole digits"),
-    ({"number": 42, "spacing_min": "5"}, "spacing_min", "valid integer"),
-    ({"number": 42, "spacing_max": 5000}, "spacing_max", "at most 4096"),
-    ({"number": 42, "spacing_max": None}, "spacing_max", "valid integer"),
-    ({"number": 42, "fit": "crop"}, "fit", "'pad' or 'stretch'"),
-    ({"number": 42, "seed": -1}, "seed", "greater than or equal to 0"),
-    ({"number": 42, "seed": "7"}, "seed", ""),
-    ({"number": 42, "augment": "no-such-preset"}, "augment", ""),
-    ({"number": 42, "augment": 2}, "augment", ""),
-    ({"number": 42, "augment": None}, "augment", ""),
-    ({"number": 42, "imagewidth": 56}, "imagewidth", "Extra inputs are not permitted"),
-    ({"number": int("9" * 65)}, "number", "limit of 64"),
-    ({"digits": "1" * 65, "image_width": 100}, "digits", "limit of 64"),
-    ({"digits": [1] * 65, "image_width": 100}, "digits", "limit of 64"),
-    ({"digits": "1" * 64, "image_height": 256, "image_width": 100}, "digits", "more than"),
-    ({"digits": "12", "spacing_max": 4096, "image_height": 256}, "spacing_max", "more than"),
-    ({"digits": "1" * 64, "spacing_max": 100}, "image_width", "image_width is required"),
+    ({"number": "4a2"}, "number", "number='4a2': 'a' is neither a digit nor a separator"),
+    ({"number": -42}, "number", "number=-42: must be a non-negative integer"),
+    ({"number": 4.2}, "number", "number=4.2: expected a non-negative integer or a string"),
+    ({"number": True}, "number", "number=True: expected a non-negative integer or a string"),
+    ({"number": None}, "number", "number (or digits) is required"),
+    ({"digits": "12+3"}, "digits", "digits='12+3': '+' is neither a digit nor a separator"),
+    ({"digits": [1, 12]}, "digits", "digits: 12 is not a digit"),
+    ({"digits": [1, "a"]}, "digits", "digits=[1, 'a']: expected the digits as a string or"),
+    ({"digits": ""}, "digits", "digits='': holds no digit"),
+    ({"number": 42, "digits": "42"}, "digits", "digits='42': give either number or digits"),
+    (
+        {"number": 42, "image_width": -5},
+        "image_width",
+        "image_width=-5: must be in the range 1..4096",
+    ),
+    (
+        {"number": 42, "image_width": 0},
+        "image_width",
+        "image_width=0: must be in the range 1..4096",
+    ),
+    (
+        {"number": 42, "image_width": "56"},
+        "image_width",
+        "image_width='56': expected an integer 1..4096, or null",
+    ),
+    (
+        {"number": 42, "image_width": 56.5},
+        "image_width",
+        "image_width=56.5: expected an integer 1..4096",
+    ),
+    (
+        {"number": 42, "image_width": 56.0},
+        "image_width",
+        "image_width=56.0: expected an integer 1..4096",
+    ),
+    (
+        {"number": 42, "image_width": 4097},
+        "image_width",
+        "image_width=4097: must be in the range 1..4096 (at most 4096",
+    ),
+    (
+        {"number": 42, "image_width": 10**30},
+        "image_width",
+        f"image_width={10**30}: must be in the range 1..4096 (at most 4096",
+    ),
+    (
+        {"number": 42, "image_height": 257},
+        "image_height",
+        "image_height=257: must be in the range 8..256 (at most 256",
+    ),
+    (
+        {"number": 42, "image_height": 4},
+        "image_height",
+        "image_height=4: must be in the range 8..256",
+    ),
+    (
+        {"number": 42, "spacing_min": 10, "spacing_max": 5},
+        "spacing_min",
+        "spacing_min=10 is greater than spacing_max=5",
+    ),
+    (
+        {"number": 42, "spacing_min": -20, "spacing_max": 5},
+        "spacing_min",
+        "spacing_min=-20: must be in the range -14..5 at image_height 28",
+    ),
+    (
+        {"number": 42, "spacing_min": -600},
+        "spacing_min",
+        "spacing_min=-600: must be in the range -512..4096",
+    ),
+    (
+        {"number": 42, "spacing_min": "5"},
+        "spacing_min",
+        "spacing_min='5': expected an integer -512..4096",
+    ),
+    (
+        {"number": 42, "spacing_max": 5000},
+        "spacing_max",
+        "spacing_max=5000: must be in the range 2..4096 (at most 4096",
+    ),
+    (
+        {"number": 42, "spacing_max": None},
+        "spacing_max",
+        "spacing_max=None: expected an integer -512..4096",
+    ),
+    ({"number": 42, "fit": "crop"}, "fit", "fit='crop': expected one of 'pad', 'stretch'"),
+    ({"number": 42, "seed": -1}, "seed", "seed=-1: must be in the range 0..9223372036854775807"),
+    (
+        {"number": 42, "seed": "7"},
+        "seed",
+        "seed='7': expected an integer 0..9223372036854775807, or null for a random seed",
+    ),
+    (
+        {"number": 42, "augment": "no-such-preset"},
+        "augment",
+        "augment='no-such-preset': expected true or false, 1 or 0, or one of the words 'false'",
+    ),
+    (
+        {"number": 42, "augment": 2},
+        "augment",
+        "augment=2: expected true or false, 1 or 0, or one of the words",
+    ),
+    ({"number": 42, "augment": None}, "augment", "augment=None: expected true or false"),
+    (
+        {"number": 42, "imagewidth": 56},
+        "imagewidth",
+        "imagewidth=56: unknown field; the fields are number, digits, spacing_min",
+    ),
+    (
+        {"number": int("9" * 65)},
+        "number",
+        "number: 65 digits is more than this server's limit of 64",
+    ),
+    (
+        {"digits": "1" * 65, "image_width": 100},
+        "digits",
+        "digits: 65 digits is more than this server's limit of 64",
+    ),
+    (
+        {"digits": "1-" * 64 + "1", "image_width": 100},
+        "digits",
+        "digits: 129 characters is more than this server's limit of 128",
+    ),
+    (
+        {"digits": [1] * 65, "image_width": 100},
+        "digits",
+        "digits: 65 digits is more than this server's limit of 64",
+    ),
+    (
+        {"digits": "1" * 64, "image_height": 256, "image_width": 100},
+        "digits",
+        "digits: 64 characters at image_height 256",
+    ),
+    (
+        {"digits": "12", "spacing_max": 4096, "image_height": 256},
+        "spacing_max",
+        "spacing_max=4096: 2 characters at image_height 256",
+    ),
+    ({"digits": "1" * 64, "spacing_max": 100}, "image_width", "image_width is required here"),
 ]
 
 
@@ -277,7 +452,11 @@ def test_bad_body_is_422_naming_the_field(
     detail = response.json()["detail"]
     located = [item for item in detail if item["loc"][:2] == ["body", field]]
     assert located, detail
-    assert message in located[0]["msg"]
+    assert located[0]["msg"].startswith(message), located[0]["msg"]
+    # FastAPI's shape, one item per field, each in the library's words.
+    assert all(item.keys() == {"type", "loc", "msg", "input"} for item in detail), detail
+    assert len({tuple(item["loc"]) for item in detail}) == len(detail)
+    assert not [item for item in detail if "should" in item["msg"]], detail
 
 
 @pytest.mark.parametrize(
@@ -297,7 +476,11 @@ def test_bad_body_is_422_naming_the_field(
 def test_malformed_body_is_422(client: TestClient, content: bytes, content_type: str) -> None:
     response = client.post("/generate", content=content, headers={"Content-Type": content_type})
     assert response.status_code == 422, response.text
-    assert response.json()["detail"][0]["loc"][0] == "body"
+    (item,) = response.json()["detail"]
+    assert item["loc"][0] == "body"
+    # The library's words: what is wrong and what to send, not pydantic's generic ones.
+    assert item["msg"].startswith(("the body", "body=", "number=")), item["msg"]
+    assert "should" not in item["msg"] and "Field required" not in item["msg"]
 
 
 def test_body_over_the_limit_is_refused_before_parsing(client: TestClient) -> None:
@@ -319,43 +502,66 @@ def test_body_over_the_limit_is_refused_before_parsing(client: TestClient) -> No
     assert streamed.status_code == 413
 
 
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"digits": "12a"}, "digits"),
-        ({"digits": ""}, "digits"),
-        ({}, "digits"),
-        ({"digits": "1" * 65, "image_width": 100}, "digits"),
-        ({"digits": "42", "image_width": "0"}, "image_width"),
-        ({"digits": "42", "image_width": "wide"}, "image_width"),
-        ({"digits": "42", "image_width": "5000"}, "image_width"),
-        ({"digits": "42", "image_height": "300"}, "image_height"),
-        ({"digits": "42", "spacing_min": "9", "spacing_max": "3"}, "spacing_min"),
-        ({"digits": "42", "fit": "zoom"}, "fit"),
-        ({"digits": "42", "augment": "no-such-preset"}, "augment"),
-        ({"digits": "42", "seed": "-3"}, "seed"),
-    ],
-    ids=[
-        "non-digit",
-        "empty",
-        "missing",
-        "too-many",
-        "zero-width",
-        "width-type",
-        "width-limit",
-        "height-limit",
-        "min-over-max",
-        "fit",
-        "preset",
+BAD_QUERIES = [
+    ({"digits": "12a"}, "digits", "digits='12a': 'a' is neither a digit nor a separator"),
+    ({"digits": ""}, "digits", "digits='': holds no digit"),
+    ({}, "digits", "digits is required: give the digits to draw"),
+    ({"digits": "1" * 65, "image_width": 100}, "digits", "digits: 65 digits is more than"),
+    (
+        {"digits": "42", "image_width": "0"},
+        "image_width",
+        "image_width=0: must be in the range 1..4096",
+    ),
+    (
+        {"digits": "42", "image_width": "wide"},
+        "image_width",
+        "image_width='wide': expected an integer 1..4096, or nothing for the natural width",
+    ),
+    (
+        {"digits": "42", "image_width": "5000"},
+        "image_width",
+        "image_width=5000: must be in the range 1..4096",
+    ),
+    (
+        {"digits": "42", "image_height": "300"},
+        "image_height",
+        "image_height=300: must be in the range 8..256",
+    ),
+    (
+        {"digits": "42", "spacing_min": "9", "spacing_max": "3"},
+        "spacing_min",
+        "spacing_min=9 is greater than spacing_max=3",
+    ),
+    ({"digits": "42", "fit": "zoom"}, "fit", "fit='zoom': expected one of 'pad', 'stretch'"),
+    (
+        {"digits": "42", "augment": "no-such-preset"},
+        "augment",
+        "augment='no-such-preset': expected true or false",
+    ),
+    ({"digits": "42", "augment": "x" * 65}, "augment", "augment='xxxxxxxxxx"),
+    (
+        {"digits": "42", "seed": "-3"},
         "seed",
-    ],
+        "seed=-3: must be in the range 0..9223372036854775807",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("params", "field", "message"),
+    BAD_QUERIES,
+    ids=[f"{field}-{i}" for i, (_, field, _) in enumerate(BAD_QUERIES)],
 )
 def test_bad_query_is_422_naming_the_field(
-    client: TestClient, params: dict[str, str], field: str
+    client: TestClient, params: dict[str, str], field: str, message: str
 ) -> None:
     response = client.get("/generate.png", params=params)
     assert response.status_code == 422, response.text
-    assert ["query", field] in [item["loc"][:2] for item in response.json()["detail"]]
+    detail = response.json()["detail"]
+    located = [item for item in detail if item["loc"][:2] == ["query", field]]
+    assert located, detail
+    assert located[0]["msg"].startswith(message), located[0]["msg"]
+    assert not [item for item in detail if "should" in item["msg"]], detail
 
 
 def test_library_errors_left_unchecked_become_422(
@@ -468,6 +674,18 @@ def test_saving_writes_task_id_and_digits(mnist_test: DigitDataset, tmp_path: Pa
     )  # no temporary files left behind
 
 
+def test_saved_names_of_separated_digits_are_safe(mnist_test: DigitDataset, tmp_path: Path) -> None:
+    folder = tmp_path / "processed"
+    app = create_app(Settings(save_dir=folder), generator=SequenceGenerator(mnist_test))
+    with TestClient(app) as client:
+        slash = client.post("/generate", json={"digits": "12/34", "image_width": 100}).json()
+        spaced = client.get("/generate.png", params={"digits": " 090 - 1234 "})
+    assert spaced.status_code == 200, spaced.text
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"{slash['taskId']}_12-34.png", f"{spaced.headers['x-task-id']}_090-1234.png"]
+    )
+
+
 def test_save_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -550,10 +768,12 @@ def test_openapi_documents_json_png_and_limits(client: TestClient) -> None:
     assert request["properties"]["image_width"]["anyOf"][0]["maximum"] == 4096
     assert request["properties"]["image_height"]["maximum"] == 256
     digits = request["properties"]["digits"]["anyOf"]
-    assert {"maxLength": 64}.items() <= digits[0].items()
+    # 64 digits, and as many separators between them: 128 characters
+    pattern = {"maxLength": 128, "pattern": "^[-/ ]*(?:[0-9][-/ ]*){1,64}$"}
+    assert pattern.items() <= digits[0].items()
     assert {"maxItems": 64}.items() <= digits[1].items()
     parameters = {p["name"]: p for p in get_png["parameters"]}
-    assert parameters["digits"]["schema"]["maxLength"] == 64
+    assert pattern.items() <= parameters["digits"]["schema"].items()
     assert "| request body | 16384 bytes |" in schema["info"]["description"]
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()

@@ -9,6 +9,7 @@ variables); the dataset is loaded in the background when the app starts, and
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -25,6 +26,8 @@ from ..compose import SequenceGenerator
 from ..errors import NumberGeneratorError, ParameterError
 from . import generate, health, playground
 from .body_limit import BodyLimitMiddleware
+from .jobs import AUGMENT_WORDS, LibraryValidationError
+from .messages import reword
 from .schemas import GenerateRequest
 from .settings import Settings, get_settings
 from .state import ServiceState
@@ -121,8 +124,16 @@ def _json_safe(value: Any) -> Any:
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
-    """FastAPI's 422 answer, safe for any input (``NaN`` is not valid JSON output)."""
-    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    """FastAPI's 422 answer in the library's words, safe for any input.
+
+    The service's own checks (:class:`LibraryValidationError`) are worded
+    already; pydantic's are reworded by :func:`.messages.reword`. (``NaN``
+    sent as a value is not valid JSON output: it is answered as a string.)
+    """
+    errors = list(exc.errors()) if isinstance(exc, RequestValidationError) else []
+    if not isinstance(exc, LibraryValidationError):
+        settings: Settings = request.app.state.service.settings
+        errors = reword(errors, settings)
     return JSONResponse({"detail": _json_safe(jsonable_encoder(errors))}, status_code=422)
 
 
@@ -175,15 +186,43 @@ def _set_bound(schema: dict[str, Any], value: int) -> None:
         _set_bound(branch, value)
 
 
+def _any_case(word: str) -> str:
+    """``word`` as a regular expression matching it in any case (ECMA and Python alike)."""
+    return "".join(
+        f"[{char.lower()}{char.upper()}]" if char.isalpha() else re.escape(char) for char in word
+    )
+
+
+#: The ``augment`` strings the server accepts, as documented in the OpenAPI schema.
+AUGMENT_PATTERN = r"^\s*(?:" + "|".join(_any_case(word) for word in AUGMENT_WORDS) + r")\s*$"
+
+
+def digits_pattern(max_digits: int) -> str:
+    """The digit strings the server accepts: 1 to ``max_digits`` digits, separators between."""
+    return f"^[-/ ]*(?:[0-9][-/ ]*){{1,{max_digits}}}$"
+
+
+def _document_string(schema: dict[str, Any], **keys: Any) -> None:
+    """Set ``keys`` on the string branch of ``schema`` (itself, or one of its ``anyOf``)."""
+    for branch in [schema, *schema.get("anyOf", ())]:
+        if branch.get("type") == "string":
+            branch.update(keys)
+
+
 def _document_limits(app: FastAPI, settings: Settings) -> None:
-    """Write this server's limits into the OpenAPI document of the request fields."""
+    """Write this server's limits and accepted words into the OpenAPI document."""
     bounds = {
-        "number": settings.max_digits,
         "digits": settings.max_digits,
         "image_width": settings.max_image_width,
         "image_height": settings.max_image_height,
         "spacing_min": settings.max_image_width,
         "spacing_max": settings.max_image_width,
+    }
+    text = {"pattern": digits_pattern(settings.max_digits), "maxLength": 2 * settings.max_digits}
+    words = ", ".join(f"`{word}`" if word else '`""`' for word in AUGMENT_WORDS)
+    augment = {
+        "pattern": AUGMENT_PATTERN,
+        "description": f"One of these words, in any case: {words}.",
     }
     build = app.openapi
 
@@ -191,18 +230,20 @@ def _document_limits(app: FastAPI, settings: Settings) -> None:
         if app.openapi_schema is None:
             schema = build()
             request = schema["components"]["schemas"]["GenerateRequest"]["properties"]
-            query = schema["paths"]["/generate.png"]["get"]["parameters"]
+            query = {
+                p["name"]: p["schema"]
+                for p in schema["paths"]["/generate.png"]["get"]["parameters"]
+            }
             for name, value in bounds.items():
-                targets = [request[name], *(p["schema"] for p in query if p["name"] == name)]
-                for target in targets:
-                    if name == "number":  # an int of at most max_digits digits
-                        for branch in target.get("anyOf", ()):
-                            if branch.get("type") == "integer":
-                                branch.update(minimum=0, maximum=10**value - 1)
-                            elif branch.get("type") == "string":
-                                branch["maxLength"] = value
-                    else:
-                        _set_bound(target, value)
+                for target in (request[name], query.get(name, {})):
+                    _set_bound(target, value)
+            for branch in request["number"].get("anyOf", ()):
+                if branch.get("type") == "integer":  # an int of at most max_digits digits
+                    branch.update(minimum=0, maximum=10**settings.max_digits - 1)
+            for target in (request["number"], request["digits"], query["digits"]):
+                _document_string(target, **text)
+            for target in (request["augment"], query["augment"]):
+                _document_string(target, **augment)
         return app.openapi_schema or {}
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -145,7 +145,7 @@ def generate(
     rendered, png = _run(state, generator, job)
     if wants_png(request.headers.get("accept")):
         return _png_response(rendered, png)
-    number: int | str = payload.number if payload.number is not None else job.digits
+    number: int | str = payload.number if payload.number is not None else job.text
     fields = json.dumps(
         {
             "number": number,
@@ -178,9 +178,8 @@ def generate_png(
     digits: Annotated[
         str,
         Query(
-            min_length=1,
-            pattern="^[0-9]+$",
-            description="The digits to draw, e.g. 0901234567.",
+            description="The digits to draw, e.g. 0901234567; the separators '-', '/' and "
+            "' ' may stand between them (090-1234-5678) and are drawn too.",
         ),
     ],
     spacing_min: Annotated[
@@ -197,7 +196,10 @@ def generate_png(
     fit: Annotated[Literal["pad", "stretch"], Query(description="pad or stretch.")] = "pad",
     augment: Annotated[
         str,
-        Query(max_length=64, description='"true"/"false", 1/0 or a preset name.'),
+        Query(
+            max_length=64,
+            description="An on/off word, a preset or a transform name (see the pattern).",
+        ),
     ] = "false",
     seed: Annotated[
         int | None, Query(ge=0, le=MAX_SEED, description="Random seed; omitted: drawn.")

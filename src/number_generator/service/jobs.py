@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -20,26 +21,71 @@ import numpy.typing as npt
 from fastapi.exceptions import RequestValidationError
 
 from .._util.files import encode_png, write_atomic
-from .._util.params import check_spacing, parse_digits
-from .._util.text import switch_word
-from ..augment import resolve_augment
+from .._util.params import MIN_IMAGE_HEIGHT, check_spacing, parse_digits
+from .._util.text import OFF_WORDS, ON_WORDS, SEPARATORS, digits_of, has_separators, switch_word
+from ..augment import PRESETS, TRANSFORM_NAMES, resolve_augment
 from ..compose import RenderOptions, SequenceGenerator, SequenceImage
 from ..errors import NumberGeneratorError
 from .settings import Settings
 
-__all__ = ["Job", "Rendered", "build_job", "render"]
+__all__ = [
+    "AUGMENT_WORDS",
+    "Job",
+    "LibraryValidationError",
+    "Rendered",
+    "augment_message",
+    "build_job",
+    "render",
+    "shown",
+]
 
 logger = logging.getLogger("number_generator")
 
 #: Longest digit string put into a saved file's name.
 _NAME_DIGITS = 128
+#: Separators as they appear in saved file names: every run of them is one ``-``.
+_NAME_SEPARATORS = re.compile(f"[{re.escape(SEPARATORS)}]+")
+_NO_SEPARATORS = str.maketrans("", "", SEPARATORS)
+
+#: Every word ``augment`` accepts as a string (compared lower-cased, spaces around ignored):
+#: the off and on words, then the presets, then the transform names.
+AUGMENT_WORDS: tuple[str, ...] = (
+    *sorted(OFF_WORDS, key=lambda w: (w != "false", w)),
+    *sorted(ON_WORDS, key=lambda w: (w != "true", w)),
+    *PRESETS,
+    *TRANSFORM_NAMES,
+)
+
+
+def augment_message(value: Any) -> str:
+    """What ``augment`` accepts, in the library's words, for a refused ``value``."""
+    words = ", ".join(repr(word) for word in AUGMENT_WORDS)
+    return (
+        f"augment={shown(value)}: expected true or false, 1 or 0, or one of the words {words} "
+        "(case is ignored)"
+    )
+
+
+def shown(value: Any) -> str:
+    """``repr(value)``, shortened if long (messages stay one readable line)."""
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text)} characters)"
+
+
+class LibraryValidationError(RequestValidationError):
+    """Problems found by :func:`build_job`: already worded by the library, shown as they are."""
 
 
 @dataclass(frozen=True)
 class Job:
-    """One image to draw, every value checked: the digits, how to draw them, the seed."""
+    """One image to draw, every value checked.
+
+    ``digits`` holds the digits only; ``text`` is what is drawn: the digits
+    with the separators (``-``, ``/``, space) the client sent between them.
+    """
 
     digits: str
+    text: str
     options: RenderOptions
     seed: int
 
@@ -117,24 +163,34 @@ def build_job(
         Listing every field with a problem.
     """
     errors = _Errors(where)
-    label = _digits(settings, errors, number, digits)
+    text = _digits(settings, errors, number, digits)
     _check_size(settings, errors, image_width, image_height)
     _check_spacing(settings, errors, spacing_min, spacing_max, image_height)
     library_augment = _check_augment(errors, augment)
-    if label is not None and not errors.items:
-        _check_area(settings, errors, len(label), spacing_max, image_width, image_height)
-    if label is None or errors.items:  # label is None only with an error reported
-        raise RequestValidationError(errors.items)
+    if text is not None and not errors.items:
+        # A separator costs at most what a digit does (a stroke glyph, or a gap under a height).
+        field = "number" if number is not None else "digits"
+        _check_area(settings, errors, field, len(text), spacing_max, image_width, image_height)
+    if text is None or errors.items:  # text is None only with an error reported
+        raise LibraryValidationError(errors.items)
     options = RenderOptions(
         (spacing_min, spacing_max), image_width, image_height, fit=fit, augment=library_augment
     )
-    return Job(label, options, secrets.randbits(63) if seed is None else seed)
+    label = digits_of(text) if has_separators(text) else text
+    return Job(label, text, options, secrets.randbits(63) if seed is None else seed)
 
 
 def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> str | None:
-    """The digit string of ``number`` or ``digits``, or ``None`` after reporting why not."""
+    """The text to draw for ``number`` or ``digits``, or ``None`` after reporting why not.
+
+    A string may hold the separators ``-``, ``/`` and space between its
+    digits, as the library's ``render`` accepts; at most ``max_digits``
+    digits and twice as many characters.
+    """
     if number is not None and digits is not None:
-        errors.add("digits", "give either number or digits, not both", digits)
+        errors.add(
+            "digits", f"digits={shown(digits)}: give either number or digits, not both", digits
+        )
         return None
     if number is None and digits is None:
         errors.add("number", "number (or digits) is required", None, "missing")
@@ -145,6 +201,8 @@ def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> st
             errors.add(field, f"{field}={value!r}: must be a non-negative integer", value)
             return None
         value = str(value)
+    if isinstance(value, str):
+        return _digit_text(settings, errors, field, value)
     size = len(value)
     if size > settings.max_digits:
         errors.add(
@@ -162,10 +220,40 @@ def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> st
     return "".join(map(str, parsed.tolist()))
 
 
-def _over_limit(errors: _Errors, field: str, value: int, limit: int) -> None:
+def _digit_text(settings: Settings, errors: _Errors, field: str, value: str) -> str | None:
+    """``value`` if it is digits and separators within the server's limits, else ``None``."""
+    limit = settings.max_digits
+    if len(value) > 2 * limit and has_separators(value):
+        errors.add(
+            field,
+            f"{field}: {len(value)} characters is more than this server's limit of {2 * limit} "
+            f"(at most {limit} digits, with separators between them)",
+            f"<{len(value)} characters>",
+            "too_long",
+        )
+        return None
+    size = len(value) if len(value) > 2 * limit else len(value.translate(_NO_SEPARATORS))
+    if size > limit:
+        errors.add(
+            field,
+            f"{field}: {size} digits is more than this server's limit of {limit}",
+            value if size <= 2 * limit else f"<{size} digits>",
+            "too_long",
+        )
+        return None
+    try:
+        digits_of(value, field)
+    except NumberGeneratorError as exc:
+        errors.add(field, str(exc), value)
+        return None
+    return value
+
+
+def _over_limit(errors: _Errors, field: str, value: int, low: int, limit: int) -> None:
     errors.add(
         field,
-        f"{field}={value!r}: must be at most {limit} (this server's limit)",
+        f"{field}={value!r}: must be in the range {low}..{limit} (at most {limit} is this "
+        "server's limit)",
         value,
         "less_than_equal",
     )
@@ -176,9 +264,11 @@ def _check_size(
 ) -> None:
     """The output size against the server's limits."""
     if image_width is not None and image_width > settings.max_image_width:
-        _over_limit(errors, "image_width", image_width, settings.max_image_width)
+        _over_limit(errors, "image_width", image_width, 1, settings.max_image_width)
     if image_height > settings.max_image_height:
-        _over_limit(errors, "image_height", image_height, settings.max_image_height)
+        _over_limit(
+            errors, "image_height", image_height, MIN_IMAGE_HEIGHT, settings.max_image_height
+        )
 
 
 def _check_spacing(
@@ -188,16 +278,24 @@ def _check_spacing(
     if spacing_min > spacing_max:
         errors.add(
             "spacing_min",
-            f"spacing_min={spacing_min!r} is greater than spacing_max={spacing_max!r}",
+            f"spacing_min={spacing_min!r} is greater than spacing_max={spacing_max!r}; it must "
+            "be at most spacing_max",
             spacing_min,
         )
     elif spacing_max > settings.max_image_width:
-        _over_limit(errors, "spacing_max", spacing_max, settings.max_image_width)
+        _over_limit(errors, "spacing_max", spacing_max, spacing_min, settings.max_image_width)
     else:
         try:
             check_spacing((spacing_min, spacing_max), image_height)
-        except NumberGeneratorError as exc:
-            errors.add("spacing_min", str(exc), spacing_min)
+        except NumberGeneratorError:
+            floor = -(image_height // 2)
+            errors.add(
+                "spacing_min",
+                f"spacing_min={spacing_min!r}: must be in the range {floor}..{spacing_max} at "
+                f"image_height {image_height} (overlapping more than half a glyph would hide "
+                "whole digits)",
+                spacing_min,
+            )
 
 
 def _check_augment(errors: _Errors, augment: Any) -> Any:
@@ -205,14 +303,15 @@ def _check_augment(errors: _Errors, augment: Any) -> Any:
     library_augment = augment_value(augment)
     try:
         resolve_augment(library_augment)
-    except NumberGeneratorError as exc:
-        errors.add("augment", str(exc), augment)
+    except NumberGeneratorError:
+        errors.add("augment", augment_message(augment), augment)
     return library_augment
 
 
 def _check_area(
     settings: Settings,
     errors: _Errors,
+    digit_field: str,
     count: int,
     spacing_max: int,
     image_width: int | None,
@@ -225,12 +324,15 @@ def _check_area(
     """
     columns = count * image_height + (count - 1) * max(spacing_max, 0)
     if columns * image_height > settings.max_pixels:
-        field = "spacing_max" if (count - 1) * spacing_max > count * image_height else "digits"
+        spacing = (count - 1) * spacing_max > count * image_height
+        field = "spacing_max" if spacing else digit_field
+        named = f"spacing_max={spacing_max}" if spacing else f"{field}"
         errors.add(
             field,
-            f"{count} digits at image_height {image_height} with spacing_max {spacing_max} "
-            f"could compose {columns}x{image_height} pixels, more than this server's limit of "
-            f"{settings.max_pixels}; use fewer digits, a smaller height or spacing",
+            f"{named}: {count} characters at image_height {image_height} with spacing_max "
+            f"{spacing_max} could compose {columns}x{image_height} pixels, more than this "
+            f"server's limit of {settings.max_pixels}; use fewer digits, a smaller height or "
+            "spacing",
             spacing_max if field == "spacing_max" else count,
         )
     elif image_width is None and columns > settings.max_image_width:
@@ -247,7 +349,7 @@ def render(generator: SequenceGenerator, job: Job) -> Rendered:
     """Draw the image of ``job`` (library errors propagate as :class:`NumberGeneratorError`)."""
     options = job.options
     image = generator.render(
-        job.digits,
+        job.text,
         options.spacing_range,
         options.image_width,
         seed=job.seed,
@@ -262,10 +364,11 @@ def save(rendered: Rendered, folder: Path, png: bytes | None = None) -> Path | N
     """Write the image atomically as ``{taskId}_{digits}.png`` in ``folder``.
 
     The name is built only from server-side values: the hex task id and the
-    parsed digits. A failure is logged, not raised: the client still gets its
-    image.
+    checked digits, each run of separators written as one ``-`` (``090-1234``,
+    ``12/34`` -> ``12-34``). A failure is logged, not raised: the client still
+    gets its image.
     """
-    digits = rendered.job.digits
+    digits = _NAME_SEPARATORS.sub("-", rendered.job.text).strip("-")
     if len(digits) > _NAME_DIGITS:
         digits = f"{digits[:_NAME_DIGITS]}-{len(digits)}digits"
     path = folder / f"{rendered.task_id}_{digits}.png"

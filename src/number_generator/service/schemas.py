@@ -57,13 +57,14 @@ class GenerateRequest(BaseModel):
 
     number: StrictInt | StrictStr | None = Field(
         default=None,
-        description="The number to draw: a non-negative integer, or a string of digits. "
-        "Give `number` or `digits`, not both.",
+        description="The number to draw: a non-negative integer, or a string of digits "
+        "(the separators '-', '/' and ' ' may stand between them and are drawn too: "
+        '"090-1234-5678"). Give `number` or `digits`, not both.',
     )
     digits: StrictStr | list[StrictInt] | None = Field(
         default=None,
-        description='The digits to draw as a string ("0901234567": leading zeros survive) '
-        "or a list of ints 0-9.",
+        description='The digits to draw as a string ("0901234567": leading zeros survive; '
+        "'-', '/' and ' ' may stand between digits and are drawn too) or a list of ints 0-9.",
     )
     spacing_min: StrictInt = Field(
         _SPACING_MIN,
@@ -91,7 +92,8 @@ class GenerateRequest(BaseModel):
     augment: AugmentValue = Field(
         False,
         description='Augmentation: "true"/"false" (or booleans, 1/0) as in the original '
-        'service, or a preset name ("light", "medium", "heavy").',
+        "service, or a string naming an on/off word, a preset or a transform (the string "
+        "branch's pattern lists every word; case is ignored).",
     )
     seed: StrictInt | None = Field(
         None,
@@ -111,12 +113,14 @@ class GenerateResponse(BaseModel):
         description="The image, `image_height` rows of `image_width` floats; "
         "0.0 = black ink, 1.0 = white paper (float32 values)."
     )
-    number: StrictInt | StrictStr = Field(description="`number` as sent, else `digits`.")
+    number: StrictInt | StrictStr = Field(
+        description="`number` as sent, else `digits` as a string (separators kept)."
+    )
     spacing_min: int
     spacing_max: int
     image_width: int = Field(description="Width of the image (the natural width if not sent).")
     taskId: str = Field(description="Identifier of this request.")
-    digits: str = Field(description="The digits drawn, as a string.")
+    digits: str = Field(description="The digits drawn, as a string (digits only).")
     image_height: int
     fit: str
     seed: int = Field(description="The seed used; send it back to get the same image.")

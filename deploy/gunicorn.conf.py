@@ -10,6 +10,8 @@ Environment variables:
   the Dockerfile sets ``0.0.0.0:8000``).
 * ``WEB_CONCURRENCY`` - worker processes (default: one per CPU core; drawing
   is CPU work, so more workers than cores only add queueing).
+* ``NUMBER_GENERATOR_REQUEST_TIMEOUT`` - seconds a client may take to send a
+  whole request (default 10); slower ones get 408 and are closed.
 * every ``NUMBER_GENERATOR_*`` setting of the service and the library
   (data folder, split, limits, save folder; see the README).
 
@@ -24,13 +26,16 @@ import os
 from typing import Any
 
 wsgi_app = "number_generator.service:create_app()"
-worker_class = "uvicorn_worker.UvicornWorker"
+# uvicorn's worker with a request timeout: a request not fully received within
+# NUMBER_GENERATOR_REQUEST_TIMEOUT seconds (default 10) is answered 408 and closed.
+worker_class = "number_generator.service.worker.UvicornWorker"
 bind = os.environ.get("NUMBER_GENERATOR_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
 
 # A request takes milliseconds; anything near these limits is a stuck worker.
 timeout = 30
 graceful_timeout = 10
+# Idle keep-alive connections are closed after this many seconds.
 keepalive = 5
 # Recycle workers now and then so that no slow leak can grow without bound.
 max_requests = 50_000

@@ -50,12 +50,14 @@ def request(url: str, data: dict[str, Any] | None = None, **headers: str) -> tup
 
 
 @contextmanager
-def running(command: list[str], port: int, log: Path) -> Iterator[str]:
+def running(
+    command: list[str], port: int, log: Path, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Start ``command``, wait until /health answers 200, stop it (SIGTERM) afterwards."""
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env=dict(os.environ)
+            command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
         )
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -118,7 +120,7 @@ def test_gunicorn_with_uvicorn_workers(tmp_path: Path) -> None:
     with running(command, port, log) as url:
         check_service(url)
     text = log.read_text()
-    assert "uvicorn_worker.UvicornWorker" in text
+    assert "number_generator.service.worker.UvicornWorker" in text
     assert text.count("Booting worker") >= 2
     assert "dataset ready" in text  # loaded once in the master, before the workers
 
@@ -176,3 +178,68 @@ def test_serve_refuses_bad_settings_before_starting() -> None:
     assert result.stderr.strip() == (
         "number-generator: error: NUMBER_GENERATOR_MAX_IMAGE_WIDTH='wide': expected an integer"
     )
+
+
+#: Sockets left half-sent at once (a slowloris client); each must be closed by the server.
+HALF_SENT = 40
+#: How long a test waits for the server to close a socket before calling it left open.
+CLOSE_WAIT = 30.0
+
+
+def assert_half_sent_requests_are_closed(url: str) -> None:
+    """Open sockets that send part of a request line and stall: the server must close each.
+
+    The server runs with ``NUMBER_GENERATOR_REQUEST_TIMEOUT=1``; without a
+    request timeout the sockets stay open and ``recv`` times out here.
+    """
+    port = int(url.rsplit(":", 1)[1])
+    sockets = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(HALF_SENT)]
+    try:
+        for index, sock in enumerate(sockets):
+            # Half a request line, half a header block, half a body: all stall.
+            partial = [
+                b"GET /heal",
+                b"GET /health HTTP/1.1\r\nHost: x",
+                b'POST /generate HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\n{"num',
+            ]
+            sock.sendall(partial[index % len(partial)])  # fmt: skip
+        for sock in sockets:
+            sock.settimeout(CLOSE_WAIT)
+            answer = b""
+            try:
+                while chunk := sock.recv(4096):
+                    answer += chunk
+            except TimeoutError:
+                pytest.fail(f"a half-sent request was still open after {CLOSE_WAIT} s")
+            except ConnectionResetError:
+                pass  # closed too
+            assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n"), answer
+            assert answer.endswith(
+                b"\r\n\r\nrequest timeout: the request was not received in time\n"
+            )
+    finally:
+        for sock in sockets:
+            sock.close()
+    # The server still answers whole requests.
+    assert request(url + "/health")[0] == 200
+
+
+def test_serve_closes_half_sent_requests(tmp_path: Path) -> None:
+    port = free_port()
+    command = [str(BIN / "number-generator"), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    env = {"NUMBER_GENERATOR_REQUEST_TIMEOUT": "1"}
+    log = tmp_path / "serve.log"
+    with running(command, port, log, env) as url:
+        assert_half_sent_requests_are_closed(url)
+    assert "Traceback" not in log.read_text(), log.read_text()
+
+
+def test_gunicorn_closes_half_sent_requests(tmp_path: Path) -> None:
+    port = free_port()
+    command = [str(BIN / "gunicorn"), "-c", str(GUNICORN_CONF), "--bind", f"127.0.0.1:{port}",
+               "--workers", "1"]  # fmt: skip
+    env = {"NUMBER_GENERATOR_REQUEST_TIMEOUT": "1"}
+    log = tmp_path / "gunicorn.log"
+    with running(command, port, log, env) as url:
+        assert_half_sent_requests_are_closed(url)
+    assert "Traceback" not in log.read_text(), log.read_text()

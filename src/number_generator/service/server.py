@@ -34,8 +34,15 @@ def prepare(split: str | None = None, data_dir: str | Path | None = None) -> Dig
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve :func:`~number_generator.service.create_app` with uvicorn until interrupted."""
+    """Serve :func:`~number_generator.service.create_app` with uvicorn until interrupted.
+
+    Idle keep-alive connections close after 5 s; a request not fully received
+    within ``NUMBER_GENERATOR_REQUEST_TIMEOUT`` seconds is answered 408 and
+    closed (:mod:`.protocol`).
+    """
     import uvicorn
+
+    from .protocol import PROTOCOL
 
     uvicorn.run(
         "number_generator.service:create_app",
@@ -44,6 +51,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
         port=port,
         workers=workers,
         access_log=False,
+        http=PROTOCOL,
         timeout_keep_alive=5,
         timeout_graceful_shutdown=10,
     )

@@ -29,6 +29,7 @@ _LIMIT_RANGES: dict[str, tuple[int, int]] = {
     "max_image_width": (1, MAX_IMAGE_WIDTH),
     "max_image_height": (MIN_IMAGE_HEIGHT, MAX_IMAGE_HEIGHT),
     "max_body_bytes": (256, 1024 * 1024),
+    "request_timeout": (1, 3600),
 }
 
 
@@ -56,6 +57,12 @@ class Settings:
     max_body_bytes:
         Largest request body in bytes (default 16 KiB); larger bodies are
         refused with 413 before they are parsed.
+    request_timeout:
+        Seconds a client may take to send a whole request (line, headers and
+        body; default 10). A connection still sending after that is answered
+        408 and closed, so half-sent requests cannot hold the server's
+        connections open (``number-generator serve`` and the gunicorn
+        configuration enforce it).
     """
 
     dataset: str = DEFAULT_DATASET
@@ -64,6 +71,7 @@ class Settings:
     max_image_width: int = 4096
     max_image_height: int = 256
     max_body_bytes: int = 16 * 1024
+    request_timeout: int = 10
 
     def __post_init__(self) -> None:
         for name, (low, high) in _LIMIT_RANGES.items():

@@ -171,5 +171,29 @@ def test_bad_input_shows_the_servers_message(page: Any, server_url: str, tmp_pat
     run_with_screenshot(page, tmp_path, check)
 
 
+def test_docs_render_offline(page: Any, server_url: str, tmp_path: Path) -> None:
+    """/docs shows the API with nothing but this server (the browser may reach nothing else)."""
+
+    def check() -> None:
+        elsewhere: list[str] = []
+
+        def only_local(route: Any) -> None:
+            if route.request.url.startswith(server_url + "/"):
+                route.continue_()
+            else:
+                elsewhere.append(route.request.url)
+                route.abort()
+
+        page.route("**/*", only_local)
+        page.goto(server_url + "/docs")
+        title = page.wait_for_selector("#swagger-ui .info .title")
+        assert "number_generator" in title.inner_text()
+        page.wait_for_selector("text=/generate.png")
+        assert elsewhere == []
+        assert page.problems == []  # no CSP violation, no script error
+
+    run_with_screenshot(page, tmp_path, check)
+
+
 def test_chromium_is_the_debian_one() -> None:
     assert shutil.which("chromium") == str(CHROMIUM)

@@ -779,6 +779,26 @@ def test_openapi_documents_json_png_and_limits(client: TestClient) -> None:
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
+def test_docs_load_only_local_assets_under_a_csp(client: TestClient) -> None:
+    docs = client.get("/docs")
+    assert docs.status_code == 200
+    policy = docs.headers["content-security-policy"]
+    assert "default-src 'none'" in policy and "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy.split("style-src")[0]  # no inline scripts
+    assert "<script>" not in docs.text  # every script is a file of this server
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs.text)
+    assert assets, docs.text
+    assert not [url for url in assets if "//" in url or url.startswith("/")], assets
+    types = {}
+    for url in assets:
+        answer = client.get("/" + url)
+        assert answer.status_code == 200, url
+        types[url.rsplit(".", 1)[-1]] = answer.headers["content-type"]
+    assert types["js"].startswith("text/javascript") and types["css"].startswith("text/css")
+    script = "".join(client.get("/" + url).text for url in assets if url.endswith("init.js"))
+    assert "openapi.json" in script and "validatorUrl: null" in script
+
+
 def test_playground_page_and_assets(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200

@@ -24,7 +24,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .._version import __version__
 from ..compose import SequenceGenerator
 from ..errors import NumberGeneratorError, ParameterError
-from . import generate, health, playground
+from . import docs, generate, health, playground
 from .body_limit import BodyLimitMiddleware
 from .jobs import AUGMENT_WORDS, LibraryValidationError
 from .messages import reword
@@ -82,6 +82,8 @@ def create_app(
         summary="Images of handwritten digit sequences drawn from real MNIST digits.",
         description=_description(settings),
         lifespan=lifespan,
+        docs_url=None,  # served by .docs from local files, under a CSP
+        redoc_url=None,  # ReDoc would load from a CDN
     )
     app.state.service = state
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -91,6 +93,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(generate.router)
     app.include_router(playground.router)
+    app.include_router(docs.router)
     _document_limits(app, settings)
     return app
 

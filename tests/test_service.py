@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import jsonschema_rs  # schemathesis's validator
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
@@ -777,6 +778,35 @@ def test_openapi_documents_json_png_and_limits(client: TestClient) -> None:
     assert "| request body | 16384 bytes |" in schema["info"]["description"]
     docs = client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+SCHEMA_CASES = [
+    {"number": 42},
+    {"digits": "090-1234"},
+    {"digits": [0, 4]},
+    {"number": None, "digits": "4"},
+    {"number": 42, "digits": None},
+    {"number": 42, "digits": "42"},
+    {"number": "42", "digits": [4, 2]},
+    {},
+    {"number": None},
+    {"number": None, "digits": None},
+    {"number": 42, "augment": "Heavy"},
+    {"number": 42, "augment": "sometimes"},
+    {"number": 42, "augment": " off "},
+    {"digits": "4+2"},
+    {"digits": "-"},
+]
+
+
+def test_openapi_schema_accepts_what_the_server_accepts(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    request = schema["components"]["schemas"]["GenerateRequest"]
+    validator = jsonschema_rs.Draft202012Validator(request)
+    for payload in SCHEMA_CASES:
+        documented = validator.is_valid(payload)
+        answer = client.post("/generate", json={**payload, "seed": 1})
+        assert (answer.status_code == 200) == documented, (payload, answer.text)
 
 
 def test_docs_load_only_local_assets_under_a_csp(client: TestClient) -> None:

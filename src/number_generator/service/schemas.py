@@ -42,6 +42,11 @@ class GenerateRequest(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
+            # Exactly one of `number` and `digits`, not null (null is the same as absent).
+            "oneOf": [
+                {"required": [name], "properties": {name: {"not": {"type": "null"}}}}
+                for name in ("number", "digits")
+            ],
             "examples": [
                 {
                     "augment": "false",
@@ -51,7 +56,7 @@ class GenerateRequest(BaseModel):
                     "image_width": 56,
                 },
                 {"digits": "0901234567", "image_width": 280, "seed": 7, "fit": "pad"},
-            ]
+            ],
         },
     )
 

@@ -159,12 +159,24 @@ def test_bad_input_shows_the_servers_message(page: Any, server_url: str, tmp_pat
         error = page.wait_for_selector("#error:not([hidden])")
         assert "image_width" in error.inner_text()
         assert "at most 4096" in error.inner_text()
+        # The previous image is gone: nothing under the error looks like its answer.
+        assert page.is_hidden("#figure")
+        assert page.get_attribute("#image", "src") in (None, "")
+        assert page.inner_text("#caption") == ""
+        assert page.get_attribute("#download", "href") == "#"
         page.fill("#image_width", "280")
         page.fill("#digits", "12a")
         page.click("#generate")
         page.wait_for_function(
             "() => document.querySelector('#error').textContent.includes('digits')"
         )
+        assert page.is_hidden("#figure")
+        # Separators are drawn, and the download's name keeps them safely.
+        page.fill("#digits", "090-1234/56")
+        page.click("#generate")
+        page.wait_for_selector('#image[data-digits="090-1234/56"]')
+        assert page.is_hidden("#error") and page.is_visible("#figure")
+        assert page.get_attribute("#download", "download") == "090-1234-56.png"
         # 422 answers are logged by the browser as failed resources; nothing else went wrong.
         assert [p for p in page.problems if "422" not in p] == []
 

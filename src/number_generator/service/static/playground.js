@@ -32,10 +32,30 @@
     }).join("\n");
   }
 
+  function clearImage() {
+    // An error must not sit above the previous request's picture, caption and links.
+    figure.hidden = true;
+    image.removeAttribute("src");
+    image.removeAttribute("style");
+    delete image.dataset.digits;
+    caption.textContent = "";
+    download.href = "#";
+    download.download = "digits.png";
+    direct.href = "#";
+    if (objectUrl) URL.revokeObjectURL(objectUrl);
+    objectUrl = null;
+  }
+
   function showError(message) {
+    clearImage();
     errorBox.textContent = message;
     errorBox.hidden = false;
     statusLine.textContent = "";
+  }
+
+  function fileName(digits) {
+    // Separators ("-", "/", " ") written as one "-" each run: a safe file name.
+    return `${digits.replace(/[-/ ]+/g, "-").replace(/^-+|-+$/g, "") || "digits"}.png`;
   }
 
   function applyZoom() {
@@ -72,7 +92,7 @@
       caption.textContent =
         `${digits}: ${image.naturalWidth} × ${image.naturalHeight} px, seed ${seed}`;
       download.href = objectUrl;
-      download.download = `${digits}.png`;
+      download.download = fileName(digits);
       if (seed) params.set("seed", seed);
       direct.href = `generate.png?${params}`;
       image.dataset.digits = digits;

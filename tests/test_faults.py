@@ -201,3 +201,104 @@ def test_a_lost_dask_worker_is_one_clear_error(tmp_path: Path) -> None:
     message = str(error)
     assert message.startswith("executor='dask': the export was interrupted: ")
     assert "resume=True (--resume)" in message and "\n" not in message
+
+
+# --------------------------------------------------------------------------- full disks
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A folder on a real 200 KiB tmpfs; where mounting is not allowed, a folder whose
+    files all write to /dev/full (ENOSPC at the first write).
+    """
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(folder)]
+    try:
+        mounted = subprocess.run(mount, capture_output=True).returncode == 0
+    except OSError:
+        mounted = False
+    if not mounted:
+        real_open = os.open
+
+        def open_full(path: Any, flags: int, *args: Any, **kwargs: Any) -> int:
+            if str(path).startswith(str(folder)) and flags & os.O_CREAT:
+                os.close(real_open(path, flags, *args, **kwargs))
+                return real_open("/dev/full", os.O_WRONLY)
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", open_full)
+    try:
+        yield folder
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+
+
+def fill(folder: Path) -> set[str]:
+    """Fill the disk of ``folder`` to the last byte; returns the folder's names."""
+    with pytest.raises(OSError, match="No space left"):
+        (folder / "filler").write_bytes(bytes(1 << 20))
+    return {p.name for p in folder.iterdir()}
+
+
+def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert captured.out == ""
+    return lines[0]
+
+
+def test_sequence_on_a_full_disk(small_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = fill(small_disk)
+    assert main(["sequence", "0123", "--output-path", str(small_disk)]) == 2
+    assert one_error_line(capsys) == (
+        f"number-generator: error: --output-path={str(small_disk)!r}: cannot write "
+        f"{small_disk / '0123.png'} (No space left on device)"
+    )
+    assert {p.name for p in small_disk.iterdir()} == before
+
+
+def test_preview_on_a_full_disk(small_disk: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = fill(small_disk)
+    target = small_disk / "sheet.png"
+    assert main(["preview", "--samples", "1", "--output-path", str(target)]) == 2
+    assert one_error_line(capsys) == (
+        f"number-generator: error: --output-path={str(target)!r}: cannot write {target} "
+        "(No space left on device)"
+    )
+    assert {p.name for p in small_disk.iterdir()} == before
+
+
+def test_phone_on_a_disk_that_fills_up(
+    small_disk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Some images fit, then the disk is full: the folder holds nothing new."""
+    (small_disk / "mine.txt").write_text("kept\n")
+    argv = ["phone", "--num-images", "1000", "--image-width", "200", "--seed", "1"]
+    assert main([*argv, "--output-path", str(small_disk)]) == 2
+    assert one_error_line(capsys) == (
+        f"number-generator: error: --output-path={str(small_disk)!r}: cannot write "
+        f"{small_disk} (No space left on device)"
+    )
+    assert [p.name for p in small_disk.iterdir()] == ["mine.txt"]
+    assert (small_disk / "mine.txt").read_text() == "kept\n"
+
+
+@pytest.mark.parametrize(
+    ("argv", "target"),
+    [
+        (["sequence", "42", "--output-path", "/proc/x.png"], "/proc/x.png"),
+        (["sequence", "42", "--output-path", "/proc"], "/proc/42.png"),
+        (["phone", "--num-images", "2", "--output-path", "/proc"], "/proc"),
+        (["preview", "--samples", "1", "--output-path", "/proc/a.png"], "/proc/a.png"),
+    ],
+)
+def test_writing_into_proc(
+    argv: list[str], target: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    line = one_error_line(capsys)
+    assert line.startswith(f"number-generator: error: --output-path='{argv[-1]}': ")
+    assert f": cannot write {target} (" in line

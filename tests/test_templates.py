@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import number_generator
 from number_generator import (
     PHONE_FORMATS,
     InvalidParameterError,
@@ -17,6 +21,7 @@ from number_generator import (
     Template,
     parse_template,
 )
+from number_generator._util.params import MAX_DIGITS
 from number_generator.templates import (
     ListTemplate,
     PatternTemplate,
@@ -24,6 +29,7 @@ from number_generator.templates import (
     RandomTemplate,
     label_of,
 )
+from number_generator.templates.kinds import MAX_FILE_BYTES, MAX_LINE_CHARS
 from number_generator.templates.unique import _allocate, _Permutation
 
 
@@ -284,3 +290,69 @@ def test_bad_strings_with_separators(
 ) -> None:
     with pytest.raises(InvalidParameterError, match=message):
         generator.render(digits, (2, 8), 100)
+
+
+# --------------------------------------------------------------------------- template files
+
+
+def run_cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    """``number-generator`` in a process of its own, with at most 2 GiB of address space
+    (reading a device without bound ends there, not in the machine's memory).
+    """
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    src = str(Path(number_generator.__file__).resolve().parents[1])
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([src, os.environ.get("PYTHONPATH", "")]))
+    command = [sys.executable, "-m", "number_generator", *argv]
+    # The bound is never reached: a refused template answers at once.
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, preexec_fn=limit, timeout=120
+    )
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero and mkfifo")
+@pytest.mark.parametrize("kind", ["device", "fifo"])
+def test_template_files_that_are_not_files(tmp_path: Path, kind: str) -> None:
+    if kind == "device":
+        path, what = "/dev/zero", "a character device"
+    else:
+        path, what = str(tmp_path / "fifo"), "a FIFO (named pipe)"
+        os.mkfifo(path)
+    done = run_cli("dataset", "--out", str(tmp_path / "out"), "--count", "1", "-t", f"file:{path}")
+    assert (done.returncode, done.stdout) == (2, "")
+    assert done.stderr == (
+        f"number-generator: error: --template='file:{path}': is {what}, not a text file; "
+        "give a file with one string per line\n"
+    )
+    assert not (tmp_path / "out").exists()
+
+
+def test_template_file_limits(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 1)  # sparse: nothing is really written
+    with pytest.raises(InvalidParameterError) as info:
+        parse_template(f"file:{big}")
+    assert str(info.value) == (
+        f"template='file:{big}': the file is larger than 64 MiB, the most a template file may hold"
+    )
+    assert info.value.param == "template"
+
+    long = tmp_path / "long.txt"
+    long.write_text("0901234\n" + "1" * (MAX_LINE_CHARS + 1) + "\n", encoding="utf-8")
+    with pytest.raises(InvalidParameterError) as info:
+        parse_template(f"file:{long}")
+    assert str(info.value) == (
+        f"template='file:{long}': line 2 has 4,097 characters; a line holds at most 4,096 "
+        "(one string per line)"
+    )
+    with pytest.raises(InvalidParameterError, match=r": is a folder, not a text file"):
+        parse_template(f"file:{tmp_path}")
+
+    # At the limits: read.
+    fits = tmp_path / "fits.txt"
+    fits.write_text("-".join("1" * MAX_DIGITS) + "\n", encoding="utf-8")
+    assert parse_template(f"file:{fits}").max_label_length(False) == MAX_DIGITS

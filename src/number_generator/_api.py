@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -174,9 +176,25 @@ def generate_phone_numbers(
     # Every option checked once, by drawing one image, before any file is written.
     generator.draw(numbers[0], options, pipeline, np.random.default_rng(0))
     show = sys.stderr.isatty() if progress is None else progress
+    # Everything is written into a hidden folder inside ``folder`` first and moved
+    # into place once complete (labels.csv last): a full disk or Ctrl-C leaves the
+    # folder as it was, never PNGs without their labels.
+    staging = Path(tempfile.mkdtemp(prefix=".tmp-phone-", dir=folder))
     written: list[tuple[str, Path]] = []
-    for number in tqdm(numbers, desc="phone numbers", unit="img", disable=not show):
-        rendered = generator.draw(number, options, pipeline, rng)
-        written.append((number, write_png(folder / f"{number}.png", rendered.paper)))
-    write_manifest(folder / "labels.csv", ((path.name, label) for label, path in written))
+    moved: list[Path] = []
+    try:
+        for number in tqdm(numbers, desc="phone numbers", unit="img", disable=not show):
+            rendered = generator.draw(number, options, pipeline, rng)
+            write_png(staging / f"{number}.png", rendered.paper)
+            written.append((number, folder / f"{number}.png"))
+        write_manifest(staging / "labels.csv", ((path.name, label) for label, path in written))
+        for name in [*(path.name for _, path in written), "labels.csv"]:
+            os.replace(staging / name, folder / name)
+            moved.append(folder / name)
+    except BaseException:
+        for path in moved:
+            path.unlink(missing_ok=True)
+        raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return written

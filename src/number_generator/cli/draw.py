@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .._api import default_generator, generate_numbers_sequence, generate_phone_numbers
 from .._util.files import prepare_output_dir, write_png
 from .._util.params import DEFAULT_SPACING_RANGE, parse_digits
 from ..datasets import DigitDataset
+from ..errors import NumberGeneratorError
 from ..preview import ROW_SETS, contact_sheet
 from ..templates.phone import PHONE_FORMATS, check_capacity
 from .options import (
@@ -145,6 +148,23 @@ def _dataset(args: argparse.Namespace) -> DigitDataset:
     return generator.dataset
 
 
+@contextmanager
+def _writing(flag: str, value: Path, target: Path) -> Iterator[None]:
+    """An OS error while writing ``target`` (a full disk, a folder in /proc …) is one line.
+
+    The writers leave nothing half-written: files are renamed into place once complete.
+    """
+    try:
+        yield
+    except NumberGeneratorError:
+        raise
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise NumberGeneratorError(
+            f"{flag}={str(value)!r}: cannot write {target} ({reason})"
+        ) from None
+
+
 def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     if args.sequence is not None and args.digits_option is not None:
@@ -154,19 +174,22 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         parser.error("the following arguments are required: SEQUENCE")
     check_spacing_flags(parser, args)
     parse_digits(sequence, "SEQUENCE")  # fail fast, before any data is loaded
-    generate_numbers_sequence(
-        sequence,
-        (args.min_spacing, args.max_spacing),
-        args.image_width,
-        seed=args.seed,
-        augment=args.augment,
-        image_height=args.image_height,
-        fit=args.fit,
-        dataset=_dataset(args),
-        output_path=args.output_path,
-    )
-    target = args.output_path
-    print(target if target.suffix.lower() == ".png" else target / f"{sequence}.png")
+    dataset = _dataset(args)
+    path = args.output_path
+    target = path if path.suffix.lower() == ".png" else path / f"{sequence}.png"
+    with _writing("--output-path", path, target):
+        generate_numbers_sequence(
+            sequence,
+            (args.min_spacing, args.max_spacing),
+            args.image_width,
+            seed=args.seed,
+            augment=args.augment,
+            image_height=args.image_height,
+            fit=args.fit,
+            dataset=dataset,
+            output_path=path,
+        )
+    print(target)
     return 0
 
 
@@ -174,19 +197,21 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 
     check_spacing_flags(parser, args)
     check_capacity(args.num_images, args.format)  # fail fast, before any data is loaded
-    prepare_output_dir(args.output_path, "--output-path")
-    written = generate_phone_numbers(
-        args.num_images,
-        args.image_width,
-        args.output_path,
-        (args.min_spacing, args.max_spacing),
-        seed=args.seed,
-        format=args.format,
-        augment=args.augment,
-        image_height=args.image_height,
-        fit=args.fit,
-        dataset=_dataset(args),
-    )
+    folder = prepare_output_dir(args.output_path, "--output-path")
+    dataset = _dataset(args)
+    with _writing("--output-path", args.output_path, folder):
+        written = generate_phone_numbers(
+            args.num_images,
+            args.image_width,
+            folder,
+            (args.min_spacing, args.max_spacing),
+            seed=args.seed,
+            format=args.format,
+            augment=args.augment,
+            image_height=args.image_height,
+            fit=args.fit,
+            dataset=dataset,
+        )
     print(f"wrote {len(written)} images and labels.csv to {args.output_path}")
     return 0
 
@@ -211,5 +236,7 @@ def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         zoom=args.zoom,
         dataset=_dataset(args),
     )
-    print(write_png(target, sheet))
+    with _writing("--output-path", args.output_path, target):
+        write_png(target, sheet)
+    print(target)
     return 0

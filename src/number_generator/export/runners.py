@@ -3,19 +3,31 @@
 Every runner maps :func:`write_shard` over the tasks it is given and reports
 each :class:`~.shards.ShardResult` to ``on_done`` in this process, in the
 order shards finish; the bytes of a shard never depend on which runner wrote it.
+
+No process outlives the export: while shards are written, ``SIGTERM`` (what
+``timeout``, docker, systemd and Kubernetes send) stops the export as Ctrl-C
+does (:class:`KeyboardInterrupt`), and an interrupted export stops its helper
+processes at once. A helper whose parent dies (``kill -9``) exits without
+writing: on Linux the kernel kills it (``PR_SET_PDEATHSIG``), elsewhere a
+watcher thread notices, and it checks its parent before renaming a shard into place.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import importlib
 import os
 import pickle
 import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, ShardError
 from .formats import writer_for
 from .options import ExportOptions
 from .shards import (
@@ -69,7 +81,7 @@ def run_shards(
 
     install(job)
     try:
-        with bar:
+        with bar, _sigterm_as_interrupt():
             tasks = (job.task(i) for i in todo)
             if options.executor == "dask":
                 workers = run_dask(tasks, job, options.client, options.scheduler, on_done)
@@ -89,11 +101,13 @@ def write_shard(task: ShardTask, job: ExportJob | None = None) -> ShardResult:
     started = time.perf_counter()
     if job is not None and not is_installed(job):
         install(job)
+    _exit_if_orphaned()
     generator = generator_for(task.job.ref)
     writer = writer_for(task.format)
     temp = temp_path(task, writer.suffix)
     try:
         writer.write(task, samples(task, generator), temp)
+        _exit_if_orphaned(temp)  # the export is gone: nothing new in its folder
         os.replace(temp, writer.final_path(task.out, task.name))
     except BaseException:
         remove(temp)
@@ -157,7 +171,7 @@ def run_processes(
         workers - 1,
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_helper,
-        initargs=(job,),
+        initargs=(job, os.getpid()),
     )
     pending: set[Future[ShardResult]] = set()
 
@@ -179,15 +193,79 @@ def run_processes(
         while pending:
             collect(block=True)
     except BaseException:
+        # Interrupted or failed: the helpers stop now, not after their shards (a shard
+        # cut short stays a ``.tmp-`` entry, which a resumed export deletes).
+        _stop_helpers(pool)
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
 
 
-def _init_helper(job: ExportJob) -> None:
-    """Set up a helper process: Ctrl-C is the parent's to handle; load the digit data."""
+def _stop_helpers(pool: Any) -> None:
+    """Terminate the pool's processes (``SIGTERM``: they die at once, mid-shard or idle)."""
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt() -> Iterator[None]:
+    """Meanwhile, ``SIGTERM`` raises :class:`KeyboardInterrupt`, as Ctrl-C does.
+
+    Only in the main thread, and only where ``SIGTERM`` still has its default
+    action (a program that handles it keeps its own handler).
+    """
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL
+    ):
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+# The pid of the export's process, in a helper process; None elsewhere.
+_PARENT: int | None = None
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+
+
+def _init_helper(job: ExportJob, parent: int) -> None:
+    """Set up a helper process: Ctrl-C is the parent's to handle; it dies with its
+    parent; load the digit data.
+    """
+    global _PARENT
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _PARENT = parent
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    _exit_if_orphaned()  # the parent died before the line above
+    threading.Thread(target=_watch_parent, name="watch-parent", daemon=True).start()
     install(job)
+
+
+def _watch_parent() -> None:
+    """Exit this helper as soon as the export's process is gone (where no kernel does it)."""
+    while True:
+        _exit_if_orphaned()
+        time.sleep(0.5)
+
+
+def _exit_if_orphaned(temp: Any = None) -> None:
+    """In a helper whose parent is gone: delete ``temp`` (if given) and exit at once."""
+    if _PARENT is not None and os.getppid() != _PARENT:
+        if temp is not None:
+            remove(temp)
+        os._exit(1)
 
 
 # --------------------------------------------------------------------------- Dask
@@ -229,13 +307,27 @@ def run_dask(
         for task in _take(tasks, 2 * threads):
             futures.add(client.submit(write_shard, task, shipped, pure=False))
         for future in futures:
-            on_done(future.result())
+            on_done(_dask_result(future, distributed))
             for task in _take(tasks, 1):
                 futures.add(client.submit(write_shard, task, shipped, pure=False))
         return int(threads)
     finally:
         if own:
             client.close()
+
+
+def _dask_result(future: Any, distributed: Any) -> ShardResult:
+    """The shard a Dask future wrote; a lost worker or a cancelled shard is one clear error."""
+    try:
+        result: ShardResult = future.result()
+    except (CancelledError, distributed.KilledWorker) as exc:
+        reason = f"{type(exc).__name__}: {exc}".replace("\n", " ")
+        raise ShardError(
+            "executor='dask': the export was interrupted: a shard was cancelled or its "
+            f"Dask worker was lost ({reason}); run it again with resume=True (--resume) "
+            "to keep the complete shards and write the rest"
+        ) from None
+    return result
 
 
 def _take(iterator: Iterator[ShardTask], n: int) -> list[ShardTask]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -187,6 +188,58 @@ class PatternTemplate(Template):
         return sum(ch not in SEPARATORS for ch in self.spec)
 
 
+#: The largest template file read (``file:PATH``), and its longest line: a string has
+#: at most MAX_DIGITS digits (with a separator between two), so a longer line is never one.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_LINE_CHARS = 4 * MAX_DIGITS
+
+_FILE_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _read_text_file(file: Path, spec: str) -> bytes:
+    """The bytes of ``file``: refused unless it is a regular file of at most MAX_FILE_BYTES.
+
+    Opened without blocking (a FIFO would wait for a writer) and checked on the
+    open descriptor, so what is read is what was checked.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    fd = os.open(file, flags)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = _FILE_KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
+            raise InvalidParameterError(
+                f"template={spec!r}: is {kind}, not a text file; give a file with one "
+                "string per line",
+                param="template",
+                value=spec,
+            )
+        size, chunks = info.st_size, []
+        if size <= MAX_FILE_BYTES:
+            # Bounded even if the file grows while it is read.
+            left = MAX_FILE_BYTES + 1
+            while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+                chunks.append(chunk)
+                left -= len(chunk)
+            size = max(size, MAX_FILE_BYTES + 1 - left)
+    finally:
+        os.close(fd)
+    if size > MAX_FILE_BYTES:
+        raise InvalidParameterError(
+            f"template={spec!r}: the file is larger than {MAX_FILE_BYTES >> 20} MiB, "
+            "the most a template file may hold",
+            param="template",
+            value=spec,
+        )
+    return b"".join(chunks)
+
+
 class ListTemplate(Template):
     """A fixed list of strings (e.g. read from a text file), drawn with equal probability."""
 
@@ -215,11 +268,15 @@ class ListTemplate(Template):
 
     @classmethod
     def from_file(cls, path: str | os.PathLike[str]) -> ListTemplate:
-        """Read one string per line from a UTF-8 text file."""
+        """Read one string per line from a UTF-8 text file.
+
+        Only a regular file is read (not a device, a FIFO or a folder), of at most
+        :data:`MAX_FILE_BYTES`, with lines of at most :data:`MAX_LINE_CHARS` characters.
+        """
         file = Path(path).expanduser()
         spec = f"file:{file}"
         try:
-            text = file.read_text(encoding="utf-8")
+            text = _read_text_file(file, spec).decode("utf-8")
         except FileNotFoundError:
             raise InvalidParameterError(
                 f"template={spec!r}: no such file", param="template", value=spec
@@ -228,7 +285,16 @@ class ListTemplate(Template):
             raise InvalidParameterError(
                 f"template={spec!r}: cannot be read ({exc})", param="template", value=spec
             ) from None
-        return cls(text.splitlines(), spec=spec)
+        lines = text.splitlines()
+        for number, line in enumerate(lines, 1):
+            if len(line) > MAX_LINE_CHARS:
+                raise InvalidParameterError(
+                    f"template={spec!r}: line {number} has {len(line):,} characters; "
+                    f"a line holds at most {MAX_LINE_CHARS:,} (one string per line)",
+                    param="template",
+                    value=spec,
+                )
+        return cls(lines, spec=spec)
 
     @property
     def fingerprint(self) -> str:

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import re
+import signal
 import socket
+import subprocess
+import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +33,8 @@ pytestmark = pytest.mark.network
 
 IMAGES = "t10k-images-idx3-ubyte.gz"
 LABELS = "t10k-labels-idx1-ubyte.gz"
+TRAIN_IMAGES, TRAIN_LABELS = (resource.file_name for resource in MNIST.resources["train"])
+SRC = Path(__file__).resolve().parents[1] / "src"
 SHA256 = {resource.file_name: resource.sha256 for resource in MNIST.resources["test"]}
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 BUILTIN_MIRRORS = MNIST.mirrors  # read before the fixtures below replace them
@@ -83,6 +90,50 @@ def listing(folder: Path) -> list[str]:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def child_env(**variables: str) -> dict[str, str]:
+    """The environment of a child Python: this checkout first on the path, no proxies."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    env.update(variables)
+    return env
+
+
+@contextlib.contextmanager
+def downloading_in_a_subprocess(
+    file_name: str, dest: Path, url: str
+) -> Iterator[subprocess.Popen[str]]:
+    """A child process running ``fetch_file``; killed on the way out if still running."""
+    code = (
+        "import sys; from pathlib import Path; "
+        "from number_generator.datasets.download import fetch_file; "
+        "fetch_file(sys.argv[1], sys.argv[2], Path(sys.argv[3]), [sys.argv[4]], retries=0)"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, file_name, SHA256[file_name], str(dest), url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=60)
+
+
+def wait_for_a_file_in(folder: Path, process: subprocess.Popen[str]) -> None:
+    """Wait (bounded) until the child has written something into ``folder``."""
+    pause = threading.Event()  # not time.sleep: the fixture below records those
+    for _ in range(1200):
+        if listing(folder):
+            return
+        assert process.poll() is None, process.communicate()
+        pause.wait(0.05)
+    pytest.fail(f"nothing appeared in {folder}")
 
 
 # --------------------------------------------------------------------------- fetch_file
@@ -248,23 +299,19 @@ def test_no_mirrors_at_all(tmp_path: Path) -> None:
         fetch_file(LABELS, SHA256[LABELS], tmp_path, [])
 
 
-def test_interrupted_download_leaves_nothing(
-    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import pooch
+def test_ctrl_c_during_a_download_leaves_nothing(tmp_path: Path, server: MirrorServer) -> None:
+    """A real SIGINT while the bytes arrive: the temporary file goes, the folder stays empty."""
+    server.behave("a", IMAGES, "stall")
+    dest = tmp_path / "data"
 
-    real_call = pooch.HTTPDownloader.__call__
+    with downloading_in_a_subprocess(IMAGES, dest, server.url("a")) as process:
+        wait_for_a_file_in(dest, process)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
 
-    def interrupted(self: object, url: str, output_file: str, *args: object) -> None:
-        real_call(self, url, output_file, *args)
-        assert Path(output_file).stat().st_size > 0  # the bytes were on disk …
-        raise KeyboardInterrupt  # … when the user pressed Ctrl-C
-
-    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", interrupted)
-
-    with pytest.raises(KeyboardInterrupt):
-        fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [server.url()])
-    assert listing(tmp_path) == []
+    assert process.returncode != 0
+    assert "KeyboardInterrupt" in err
+    assert listing(dest) == []
 
 
 def test_progress_bar_on_request(
@@ -449,20 +496,154 @@ def test_read_only_data_folder_is_reported_before_any_request(
     assert server.count() == 0
 
 
-def test_permission_denied_is_reported_before_any_request(
-    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+def test_folder_that_cannot_be_made_is_not_blamed_on_the_mirrors(
+    server: MirrorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same as above wherever the tests run as root: pooch's own check refuses the folder."""
-    import pooch.core
-
-    def denied(path: object, env: object = None) -> None:
-        raise PermissionError(13, "Permission denied", str(path))
-
-    monkeypatch.setattr(pooch.core, "make_local_storage", denied)
+    """Root may write anywhere, but not make a folder in /proc: a local error, not retried."""
     monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    folder = Path("/proc/number-generator-test/mnist")
 
-    with pytest.raises(DatasetNotFoundError, match="Permission denied") as info:
-        load_mnist("test", tmp_path)
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("test", folder)
 
+    assert str(info.value).startswith(
+        f"{IMAGES} is missing from {folder} and that folder is not writable ("
+    )
     assert "NUMBER_GENERATOR_DATA_DIR" in str(info.value)
-    assert server.count() == 0
+    assert server.count() <= 1  # not retried, no other mirror asked
+    assert not folder.parent.exists()
+
+
+# --------------------------------------------------------------------------- offline first run
+
+
+@pytest.fixture
+def test_split_only(tmp_path: Path, mnist_bytes: dict[str, bytes]) -> Path:
+    """A data folder holding the test split's files and nothing else."""
+    folder = tmp_path / "mnist-test-only"
+    folder.mkdir()
+    for name, body in mnist_bytes.items():
+        (folder / name).write_bytes(body)
+    return folder
+
+
+def test_folder_with_another_split_names_the_split_to_use(
+    test_split_only: Path, dead_url: str
+) -> None:
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("train", test_split_only)
+
+    message = str(info.value)
+    assert "\n" not in message
+    assert re.fullmatch(
+        re.escape(
+            f"{test_split_only} holds the test split of mnist, not the train split: "
+            f"{TRAIN_IMAGES} is missing there and could not be downloaded (3 attempt(s) failed, "
+            f"the last: {dead_url}{TRAIN_IMAGES} (attempt 3): "
+        )
+        + r".*Connection refused\). "
+        + re.escape(
+            "Fix: use the test split (--split test, NUMBER_GENERATOR_SPLIT=test or "
+            f"split='test'), or put {TRAIN_IMAGES}, {TRAIN_LABELS} into {test_split_only}"
+        ),
+        message,
+    )
+    assert isinstance(info.value.__cause__, DownloadError)
+    assert listing(test_split_only) == sorted([IMAGES, LABELS])
+
+
+def test_all_split_with_only_the_test_files_names_the_test_split(
+    test_split_only: Path,
+) -> None:
+    with pytest.raises(DatasetNotFoundError, match=r"use the test split \(--split test"):
+        MNIST.download("all", test_split_only)
+
+
+def test_cli_offline_with_the_test_split_only_explains_in_one_line(
+    test_split_only: Path, dead_url: str
+) -> None:
+    """The first run a user makes: NUMBER_GENERATOR_DATA_DIR set, no split chosen, no network."""
+    env = child_env(
+        NUMBER_GENERATOR_DATA_DIR=str(test_split_only), NUMBER_GENERATOR_MIRRORS=dead_url
+    )
+    env.pop("NUMBER_GENERATOR_SPLIT", None)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "number_generator", "download"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        f"number-generator: error: {test_split_only} holds the test split of mnist, "
+        "not the train split: "
+    )
+    assert "Fix: use the test split (--split test, NUMBER_GENERATOR_SPLIT=test" in lines[0]
+    assert "check your network" not in lines[0]
+    assert listing(test_split_only) == sorted([IMAGES, LABELS])
+
+
+def test_cli_shows_each_mirror_failure_once(tmp_path: Path, server: MirrorServer) -> None:
+    server.behave("a", IMAGES, "500")
+    url = f"{server.url('a')}{IMAGES}"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "number_generator", "download", "--split", "test"],
+        capture_output=True,
+        text=True,
+        env=child_env(
+            NUMBER_GENERATOR_DATA_DIR=str(tmp_path / "data"),
+            NUMBER_GENERATOR_MIRRORS=server.url("a"),
+        ),
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"number-generator: error: could not download {IMAGES} into {tmp_path / 'data'}; "
+        "every mirror failed:\n"
+    )
+    for attempt in (1, 2, 3):
+        assert result.stderr.count(f"{url} (attempt {attempt}): HTTP 500") == 1
+    assert "WARNING" not in result.stderr
+
+
+def test_failures_before_a_success_are_logged_once(
+    tmp_path: Path,
+    server: MirrorServer,
+    dead_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="number_generator"):
+        fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [dead_url, server.url()])
+
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{IMAGES} came from {server.url()}{IMAGES} after 3 failed")
+    for attempt in (1, 2, 3):
+        assert warnings[0].count(f"{dead_url}{IMAGES} (attempt {attempt}): ") == 1
+
+
+def test_failed_download_does_not_create_a_mistyped_folder(tmp_path: Path) -> None:
+    mistyped = tmp_path / "mnsit" / "data"
+
+    with pytest.raises(DownloadError, match=re.escape(f"into {mistyped}; every mirror failed")):
+        load_mnist("test", mistyped)
+
+    assert listing(tmp_path) == []
+
+
+def test_the_folder_is_created_when_the_first_bytes_arrive(
+    tmp_path: Path, server: MirrorServer
+) -> None:
+    dest = tmp_path / "new" / "folder"
+    fetch_file(LABELS, SHA256[LABELS], dest, [server.url()])
+    assert listing(dest) == [LABELS]

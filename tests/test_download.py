@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from number_generator import (
     MNIST,
     DatasetNotFoundError,
     DownloadError,
+    InvalidParameterError,
+    InvalidTypeError,
     NumberGeneratorError,
     load_mnist,
 )
@@ -647,3 +650,143 @@ def test_the_folder_is_created_when_the_first_bytes_arrive(
     dest = tmp_path / "new" / "folder"
     fetch_file(LABELS, SHA256[LABELS], dest, [server.url()])
     assert listing(dest) == [LABELS]
+
+
+# --------------------------------------------------------------------------- deadlines, leftovers
+
+
+def test_trickling_mirror_is_abandoned_at_the_deadline(
+    tmp_path: Path,
+    server: MirrorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One byte every 50 ms: every read succeeds, so only the overall deadline ends it."""
+    monkeypatch.setenv("NUMBER_GENERATOR_DOWNLOAD_TIMEOUT", "0.5")
+    server.behave("a", LABELS, "trickle")
+
+    with caplog.at_level(logging.WARNING, logger="number_generator"):
+        path = fetch_file(LABELS, SHA256[LABELS], tmp_path, [server.url("a"), server.url("b")])
+
+    assert sha256_of(path) == SHA256[LABELS]
+    assert (server.count("a"), server.count("b")) == (1, 1)  # no retry once the time is spent
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{LABELS} came from {server.url('b')}{LABELS} after 1 failed attempt(s): "
+        f"{server.url('a')}{LABELS} (attempt 1): no complete file within 0.5 s "
+        "(the limit per file and mirror, NUMBER_GENERATOR_DOWNLOAD_TIMEOUT)"
+    ]
+    assert listing(tmp_path) == [LABELS]
+
+
+def test_every_mirror_trickling_fails_with_the_deadline_named(
+    tmp_path: Path, server: MirrorServer, sleeps: list[float]
+) -> None:
+    for mirror in ("a", "b"):
+        server.behave(mirror, LABELS, "trickle")
+
+    with pytest.raises(DownloadError) as info:
+        fetch_file(
+            LABELS,
+            SHA256[LABELS],
+            tmp_path / "data",
+            [server.url("a"), server.url("b")],
+            deadline=0.3,
+        )
+
+    assert (
+        str(info.value).count(
+            "(attempt 1): no complete file within 0.3 s "
+            "(the limit per file and mirror, NUMBER_GENERATOR_DOWNLOAD_TIMEOUT)"
+        )
+        == 2
+    )
+    assert (server.count("a"), server.count("b"), sleeps) == (1, 1, [])
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
+def test_bad_download_timeout_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_DOWNLOAD_TIMEOUT", value)
+    with pytest.raises(InvalidParameterError) as info:
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, [])
+    assert str(info.value) == (
+        f"NUMBER_GENERATOR_DOWNLOAD_TIMEOUT={value!r}: expected a positive number of seconds"
+    )
+    assert info.value.param == "deadline"
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (0, InvalidParameterError, "deadline=0: expected a positive number of seconds"),
+        (-2.5, InvalidParameterError, "deadline=-2.5: expected a positive number of seconds"),
+        (True, InvalidTypeError, "deadline=True: expected a number of seconds"),
+        ("10", InvalidTypeError, "deadline='10': expected a number of seconds"),
+    ],
+)
+def test_bad_deadline_argument(tmp_path: Path, value: object, error: type, message: str) -> None:
+    with pytest.raises(error) as info:
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, [], deadline=value)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_killed_download_leftovers_are_removed_by_the_next_download(
+    tmp_path: Path, server: MirrorServer
+) -> None:
+    server.behave("a", IMAGES, "stall")
+    dest = tmp_path / "data"
+    with downloading_in_a_subprocess(IMAGES, dest, server.url("a")) as process:
+        wait_for_a_file_in(dest, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    assert len(listing(dest)) == 1  # the killed process's temporary file
+
+    fetch_file(LABELS, SHA256[LABELS], dest, [server.url("b")])
+
+    assert listing(dest) == [LABELS]
+
+
+def test_only_stale_temporary_files_are_removed(tmp_path: Path) -> None:
+    host = socket.gethostname()
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead_pid = int(finished.stdout)
+    names = {
+        "dead": f"tmp-download-{dead_pid}@{host}-0123abcd.part",
+        "alive": f"tmp-download-{os.getpid()}@{host}-0123abcd.part",
+        "other-host": f"tmp-download-{dead_pid}@elsewhere.example-0123abcd.part",
+        "other-host-idle": f"tmp-download-{dead_pid}@elsewhere.example-4567abcd.part",
+        "not-ours": "tmpx7z2k_9q",
+        "data": IMAGES,
+    }
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"partial")
+    idle = time.time() - download_module.STALE_AFTER - 60
+    os.utime(tmp_path / names["other-host-idle"], (idle, idle))
+
+    removed = download_module.remove_stale_downloads(tmp_path)
+
+    assert sorted(path.name for path in removed) == sorted(
+        [names["dead"], names["other-host-idle"]]
+    )
+    assert listing(tmp_path) == sorted(
+        names[key] for key in ("alive", "other-host", "not-ours", "data")
+    )
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_downloaded_files_have_the_usual_mode(
+    tmp_path: Path, server: MirrorServer, umask: int
+) -> None:
+    previous = os.umask(umask)
+    try:
+        path = fetch_file(LABELS, SHA256[LABELS], tmp_path / "data", [server.url()])
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask

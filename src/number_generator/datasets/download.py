@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..errors import DownloadError, InvalidParameterError
+from ..errors import DownloadError, InvalidParameterError, InvalidTypeError
 
 __all__ = [
     "DEADLINE",
@@ -92,19 +92,28 @@ def download_deadline(deadline: float | None = None) -> float:
     InvalidParameterError
         If the value is not a positive, finite number of seconds (the message
         names the environment variable when the value came from there).
+    InvalidTypeError
+        If ``deadline`` is not a number.
     """
-    source: str = "deadline"
-    value: object = deadline
-    if deadline is None:
+    if deadline is not None:
+        if isinstance(deadline, bool) or not isinstance(deadline, (int, float)):
+            raise InvalidTypeError(
+                f"deadline={deadline!r}: expected a number of seconds",
+                param="deadline",
+                value=deadline,
+            )
+        source, seconds = "deadline", float(deadline)
+    else:
         raw = os.environ.get(DEADLINE_ENV, "").strip()
         if not raw:
             return DEADLINE
-        source, value = DEADLINE_ENV, raw
-    try:
-        seconds = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        seconds = math.nan
-    if isinstance(value, bool) or not (math.isfinite(seconds) and seconds > 0):
+        source = DEADLINE_ENV
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        value = deadline if deadline is not None else raw
         raise InvalidParameterError(
             f"{source}={value!r}: expected a positive number of seconds",
             param="deadline",
@@ -322,42 +331,51 @@ class _Watchdog:
 
     A timer shuts the response's socket down when the deadline passes, which
     ends a blocked read at once; between chunks :attr:`expired` is checked too.
+    The socket is reached through a duplicate of its descriptor, taken when
+    the watch starts, so the timer can never touch a descriptor reused since.
     """
 
     def __init__(self, give_up_at: float) -> None:
         self.give_up_at = give_up_at
         self._fired = threading.Event()
+        self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        self._sock: socket.socket | None = None
 
     @property
     def expired(self) -> bool:
         return self._fired.is_set() or time.monotonic() >= self.give_up_at
 
     def watch(self, response: Any) -> None:
-        sock = _socket_of(response)
-
-        def fire() -> None:
-            self._fired.set()
-            if sock is not None:
-                with contextlib.suppress(OSError):  # already closed
-                    sock.shutdown(socket.SHUT_RDWR)
-
-        self._timer = threading.Timer(max(0.0, self.give_up_at - time.monotonic()), fire)
+        """Start the timer for ``response`` (a streamed ``requests`` response)."""
+        self._sock = _socket_of(response)
+        self._timer = threading.Timer(max(0.0, self.give_up_at - time.monotonic()), self._fire)
         self._timer.daemon = True
         self._timer.start()
 
     def stop(self) -> None:
+        """Cancel the timer and let go of the socket."""
         if self._timer is not None:
             self._timer.cancel()
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
+
+    def _fire(self) -> None:
+        self._fired.set()
+        with self._lock:
+            if self._sock is not None:
+                with contextlib.suppress(OSError):  # already shut down by the peer
+                    self._sock.shutdown(socket.SHUT_RDWR)
 
 
 def _socket_of(response: Any) -> socket.socket | None:
-    """The socket a streamed ``requests`` response reads from, if it can be found."""
-    connection = getattr(response.raw, "connection", None) or getattr(
-        response.raw, "_connection", None
-    )
-    sock = getattr(connection, "sock", None)
-    return sock if isinstance(sock, socket.socket) else None
+    """A duplicate of the socket a streamed ``requests`` response reads from, if any."""
+    try:
+        return socket.socket(fileno=os.dup(response.raw.fileno()))
+    except (OSError, AttributeError, ValueError):  # no descriptor, or not a socket
+        return None
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import logging
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -790,3 +792,86 @@ def test_downloaded_files_have_the_usual_mode(
     finally:
         os.umask(previous)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# --------------------------------------------------------------------------- full disk
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KiB tmpfs: MNIST's test images (1.6 MB) do not fit. Needs root and mount."""
+    folder = tmp_path / "tiny-disk"
+    folder.mkdir()
+    mount = shutil.which("mount")
+    if mount is None or not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs Linux and root")
+    result = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_full_disk_is_reported_as_a_full_disk(full_disk: Path, server: MirrorServer) -> None:
+    with pytest.raises(OSError) as info:
+        fetch_file(IMAGES, SHA256[IMAGES], full_disk, [server.url("a"), server.url("b")])
+
+    assert info.value.errno == errno.ENOSPC
+    assert not isinstance(info.value, DownloadError)
+    assert (server.count("a"), server.count("b")) == (1, 0)  # not retried, no other mirror
+    assert listing(full_disk) == []  # the partial temporary file is gone
+
+
+def test_cli_download_onto_a_full_disk(
+    full_disk: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+
+    result = subprocess.run(
+        [sys.executable, "-m", "number_generator", "download", "--split", "test"],
+        capture_output=True,
+        text=True,
+        env=child_env(NUMBER_GENERATOR_DATA_DIR=str(full_disk)),
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"number-generator: error: {IMAGES} could not be written to {full_disk}: the disk is "
+        "full (No space left on device); free some space there, or set "
+        "NUMBER_GENERATOR_DATA_DIR or pass data_dir= to a folder on a disk with room\n"
+    )
+    assert listing(full_disk) == []
+    assert server.count() == 1
+
+
+def test_full_disk_found_when_syncing(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Network file systems may report ENOSPC only at fsync or close: the same answer."""
+
+    def no_room(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(download_module.os, "fsync", no_room)
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    dest = tmp_path / "data"
+
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("test", dest)
+
+    assert str(info.value) == (
+        f"{IMAGES} could not be written to {dest}: the disk is full (No space left on device); "
+        "free some space there, or set NUMBER_GENERATOR_DATA_DIR or pass data_dir= to a folder "
+        "on a disk with room"
+    )
+    assert listing(dest) == []
+    assert server.count() == 1

@@ -2,7 +2,14 @@
 
 Every mirror is a path prefix on one server: ``server.url("a")`` is
 ``http://127.0.0.1:<port>/a/``. Files are served from memory; what happens to a
-request is chosen per ``(mirror, file name)`` with :meth:`MirrorServer.behave`.
+request is chosen per ``(mirror, file name)`` with :meth:`MirrorServer.behave`:
+
+* ``"stall"`` sends the headers and the first :attr:`MirrorServer.stall_bytes` bytes (more
+  than a client reads at once), then nothing until the server stops (at most 10 s);
+* ``"trickle"`` sends the headers (the whole length), then one byte every
+  :attr:`MirrorServer.trickle_interval` seconds, :attr:`MirrorServer.trickle_bytes` bytes
+  in all, then hangs up (sooner if the client does, or the server stops): each read the
+  client makes succeeds quickly, so only an overall deadline ends the download early.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-Behaviour = Literal["ok", "wrong-hash", "truncate", "404", "500", "stall"]
+Behaviour = Literal["ok", "wrong-hash", "truncate", "404", "500", "stall", "trickle"]
 
 
 class MirrorServer:
@@ -21,6 +28,12 @@ class MirrorServer:
     def __init__(self, files: Mapping[str, bytes]) -> None:
         self.files = dict(files)
         self.requests: list[str] = []
+        #: Bytes a ``"stall"`` answer sends before it stops sending.
+        self.stall_bytes = 1 << 17
+        #: Seconds between two bytes of a ``"trickle"`` answer.
+        self.trickle_interval = 0.05
+        #: Bytes a ``"trickle"`` answer sends before it hangs up (20 s at the default pace).
+        self.trickle_bytes = 400
         self._behaviour: dict[tuple[str, str], Behaviour] = {}
         self._lock = threading.Lock()
         self._release = threading.Event()
@@ -88,13 +101,29 @@ class MirrorServer:
                     self.wfile.flush()
                     self.close_connection = True
                     return
+                if behaviour == "trickle":
+                    self._trickle(body)
+                    return
                 if behaviour == "stall":
-                    self.wfile.write(body[:1024])
+                    self.wfile.write(body[: server.stall_bytes])
                     self.wfile.flush()
                     server._release.wait(timeout=10)
                     self.close_connection = True
                     return
                 self.wfile.write(body)
+
+            def _trickle(self, body: bytes) -> None:
+                """One byte at a time until the client hangs up or the server stops."""
+                try:
+                    for index in range(min(len(body), server.trickle_bytes)):
+                        self.wfile.write(body[index : index + 1])
+                        self.wfile.flush()
+                        if server._release.wait(server.trickle_interval):
+                            break
+                except OSError:  # the client hung up
+                    pass
+                finally:
+                    self.close_connection = True
 
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: pytest shows failures, the request log is in ``requests``."""

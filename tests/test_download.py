@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import logging
 import os
 import re
+import shutil
+import signal
 import socket
+import subprocess
+import sys
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +27,8 @@ from number_generator import (
     MNIST,
     DatasetNotFoundError,
     DownloadError,
+    InvalidParameterError,
+    InvalidTypeError,
     NumberGeneratorError,
     load_mnist,
 )
@@ -28,6 +38,8 @@ pytestmark = pytest.mark.network
 
 IMAGES = "t10k-images-idx3-ubyte.gz"
 LABELS = "t10k-labels-idx1-ubyte.gz"
+TRAIN_IMAGES, TRAIN_LABELS = (resource.file_name for resource in MNIST.resources["train"])
+SRC = Path(__file__).resolve().parents[1] / "src"
 SHA256 = {resource.file_name: resource.sha256 for resource in MNIST.resources["test"]}
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 BUILTIN_MIRRORS = MNIST.mirrors  # read before the fixtures below replace them
@@ -83,6 +95,50 @@ def listing(folder: Path) -> list[str]:
 
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def child_env(**variables: str) -> dict[str, str]:
+    """The environment of a child Python: this checkout first on the path, no proxies."""
+    env = {k: v for k, v in os.environ.items() if k not in PROXY_VARIABLES}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(SRC), env.get("PYTHONPATH")]))
+    env.update(variables)
+    return env
+
+
+@contextlib.contextmanager
+def downloading_in_a_subprocess(
+    file_name: str, dest: Path, url: str
+) -> Iterator[subprocess.Popen[str]]:
+    """A child process running ``fetch_file``; killed on the way out if still running."""
+    code = (
+        "import sys; from pathlib import Path; "
+        "from number_generator.datasets.download import fetch_file; "
+        "fetch_file(sys.argv[1], sys.argv[2], Path(sys.argv[3]), [sys.argv[4]], retries=0)"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, file_name, SHA256[file_name], str(dest), url],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=child_env(),
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=60)
+
+
+def wait_for_a_file_in(folder: Path, process: subprocess.Popen[str]) -> None:
+    """Wait (bounded) until the child has written something into ``folder``."""
+    pause = threading.Event()  # not time.sleep: the fixture below records those
+    for _ in range(1200):
+        if listing(folder):
+            return
+        assert process.poll() is None, process.communicate()
+        pause.wait(0.05)
+    pytest.fail(f"nothing appeared in {folder}")
 
 
 # --------------------------------------------------------------------------- fetch_file
@@ -248,23 +304,19 @@ def test_no_mirrors_at_all(tmp_path: Path) -> None:
         fetch_file(LABELS, SHA256[LABELS], tmp_path, [])
 
 
-def test_interrupted_download_leaves_nothing(
-    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import pooch
+def test_ctrl_c_during_a_download_leaves_nothing(tmp_path: Path, server: MirrorServer) -> None:
+    """A real SIGINT while the bytes arrive: the temporary file goes, the folder stays empty."""
+    server.behave("a", IMAGES, "stall")
+    dest = tmp_path / "data"
 
-    real_call = pooch.HTTPDownloader.__call__
+    with downloading_in_a_subprocess(IMAGES, dest, server.url("a")) as process:
+        wait_for_a_file_in(dest, process)
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
 
-    def interrupted(self: object, url: str, output_file: str, *args: object) -> None:
-        real_call(self, url, output_file, *args)
-        assert Path(output_file).stat().st_size > 0  # the bytes were on disk …
-        raise KeyboardInterrupt  # … when the user pressed Ctrl-C
-
-    monkeypatch.setattr(pooch.HTTPDownloader, "__call__", interrupted)
-
-    with pytest.raises(KeyboardInterrupt):
-        fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [server.url()])
-    assert listing(tmp_path) == []
+    assert process.returncode != 0
+    assert "KeyboardInterrupt" in err
+    assert listing(dest) == []
 
 
 def test_progress_bar_on_request(
@@ -449,20 +501,377 @@ def test_read_only_data_folder_is_reported_before_any_request(
     assert server.count() == 0
 
 
-def test_permission_denied_is_reported_before_any_request(
-    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+def test_folder_that_cannot_be_made_is_not_blamed_on_the_mirrors(
+    server: MirrorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The same as above wherever the tests run as root: pooch's own check refuses the folder."""
-    import pooch.core
+    """Root may write anywhere, but not make a folder in /proc: a local error, not retried."""
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    folder = Path("/proc/number-generator-test/mnist")
 
-    def denied(path: object, env: object = None) -> None:
-        raise PermissionError(13, "Permission denied", str(path))
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("test", folder)
 
-    monkeypatch.setattr(pooch.core, "make_local_storage", denied)
+    assert str(info.value).startswith(
+        f"{IMAGES} is missing from {folder} and that folder is not writable ("
+    )
+    assert "NUMBER_GENERATOR_DATA_DIR" in str(info.value)
+    assert server.count() <= 1  # not retried, no other mirror asked
+    assert not folder.parent.exists()
+
+
+# --------------------------------------------------------------------------- offline first run
+
+
+@pytest.fixture
+def test_split_only(tmp_path: Path, mnist_bytes: dict[str, bytes]) -> Path:
+    """A data folder holding the test split's files and nothing else."""
+    folder = tmp_path / "mnist-test-only"
+    folder.mkdir()
+    for name, body in mnist_bytes.items():
+        (folder / name).write_bytes(body)
+    return folder
+
+
+def test_folder_with_another_split_names_the_split_to_use(
+    test_split_only: Path, dead_url: str
+) -> None:
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("train", test_split_only)
+
+    message = str(info.value)
+    assert "\n" not in message
+    assert re.fullmatch(
+        re.escape(
+            f"{test_split_only} holds the test split of mnist, not the train split: "
+            f"{TRAIN_IMAGES} is missing there and could not be downloaded (3 attempt(s) failed, "
+            f"the last: {dead_url}{TRAIN_IMAGES} (attempt 3): "
+        )
+        + r".*Connection refused\). "
+        + re.escape(
+            "Fix: use the test split (--split test, NUMBER_GENERATOR_SPLIT=test or "
+            f"split='test'), or put {TRAIN_IMAGES}, {TRAIN_LABELS} into {test_split_only}"
+        ),
+        message,
+    )
+    assert isinstance(info.value.__cause__, DownloadError)
+    assert listing(test_split_only) == sorted([IMAGES, LABELS])
+
+
+def test_all_split_with_only_the_test_files_names_the_test_split(
+    test_split_only: Path,
+) -> None:
+    with pytest.raises(DatasetNotFoundError, match=r"use the test split \(--split test"):
+        MNIST.download("all", test_split_only)
+
+
+def test_cli_offline_with_the_test_split_only_explains_in_one_line(
+    test_split_only: Path, dead_url: str
+) -> None:
+    """The first run a user makes: NUMBER_GENERATOR_DATA_DIR set, no split chosen, no network."""
+    env = child_env(
+        NUMBER_GENERATOR_DATA_DIR=str(test_split_only), NUMBER_GENERATOR_MIRRORS=dead_url
+    )
+    env.pop("NUMBER_GENERATOR_SPLIT", None)
+
+    result = subprocess.run(
+        [sys.executable, "-m", "number_generator", "download"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        f"number-generator: error: {test_split_only} holds the test split of mnist, "
+        "not the train split: "
+    )
+    assert "Fix: use the test split (--split test, NUMBER_GENERATOR_SPLIT=test" in lines[0]
+    assert "check your network" not in lines[0]
+    assert listing(test_split_only) == sorted([IMAGES, LABELS])
+
+
+def test_cli_shows_each_mirror_failure_once(tmp_path: Path, server: MirrorServer) -> None:
+    server.behave("a", IMAGES, "500")
+    url = f"{server.url('a')}{IMAGES}"
+
+    result = subprocess.run(
+        [sys.executable, "-m", "number_generator", "download", "--split", "test"],
+        capture_output=True,
+        text=True,
+        env=child_env(
+            NUMBER_GENERATOR_DATA_DIR=str(tmp_path / "data"),
+            NUMBER_GENERATOR_MIRRORS=server.url("a"),
+        ),
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"number-generator: error: could not download {IMAGES} into {tmp_path / 'data'}; "
+        "every mirror failed:\n"
+    )
+    for attempt in (1, 2, 3):
+        assert result.stderr.count(f"{url} (attempt {attempt}): HTTP 500") == 1
+    assert "WARNING" not in result.stderr
+
+
+def test_failures_before_a_success_are_logged_once(
+    tmp_path: Path,
+    server: MirrorServer,
+    dead_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="number_generator"):
+        fetch_file(IMAGES, SHA256[IMAGES], tmp_path, [dead_url, server.url()])
+
+    warnings = [record.getMessage() for record in caplog.records]
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"{IMAGES} came from {server.url()}{IMAGES} after 3 failed")
+    for attempt in (1, 2, 3):
+        assert warnings[0].count(f"{dead_url}{IMAGES} (attempt {attempt}): ") == 1
+
+
+def test_failed_download_does_not_create_a_mistyped_folder(tmp_path: Path) -> None:
+    mistyped = tmp_path / "mnsit" / "data"
+
+    with pytest.raises(DownloadError, match=re.escape(f"into {mistyped}; every mirror failed")):
+        load_mnist("test", mistyped)
+
+    assert listing(tmp_path) == []
+
+
+def test_the_folder_is_created_when_the_first_bytes_arrive(
+    tmp_path: Path, server: MirrorServer
+) -> None:
+    dest = tmp_path / "new" / "folder"
+    fetch_file(LABELS, SHA256[LABELS], dest, [server.url()])
+    assert listing(dest) == [LABELS]
+
+
+# --------------------------------------------------------------------------- deadlines, leftovers
+
+
+def test_trickling_mirror_is_abandoned_at_the_deadline(
+    tmp_path: Path,
+    server: MirrorServer,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One byte every 50 ms: every read succeeds, so only the overall deadline ends it."""
+    monkeypatch.setenv("NUMBER_GENERATOR_DOWNLOAD_TIMEOUT", "0.5")
+    server.behave("a", LABELS, "trickle")
+
+    with caplog.at_level(logging.WARNING, logger="number_generator"):
+        path = fetch_file(LABELS, SHA256[LABELS], tmp_path, [server.url("a"), server.url("b")])
+
+    assert sha256_of(path) == SHA256[LABELS]
+    assert (server.count("a"), server.count("b")) == (1, 1)  # no retry once the time is spent
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{LABELS} came from {server.url('b')}{LABELS} after 1 failed attempt(s): "
+        f"{server.url('a')}{LABELS} (attempt 1): no complete file within 0.5 s "
+        "(the limit per file and mirror, NUMBER_GENERATOR_DOWNLOAD_TIMEOUT)"
+    ]
+    assert listing(tmp_path) == [LABELS]
+
+
+def test_every_mirror_trickling_fails_with_the_deadline_named(
+    tmp_path: Path, server: MirrorServer, sleeps: list[float]
+) -> None:
+    for mirror in ("a", "b"):
+        server.behave(mirror, LABELS, "trickle")
+
+    with pytest.raises(DownloadError) as info:
+        fetch_file(
+            LABELS,
+            SHA256[LABELS],
+            tmp_path / "data",
+            [server.url("a"), server.url("b")],
+            deadline=0.3,
+        )
+
+    assert (
+        str(info.value).count(
+            "(attempt 1): no complete file within 0.3 s "
+            "(the limit per file and mirror, NUMBER_GENERATOR_DOWNLOAD_TIMEOUT)"
+        )
+        == 2
+    )
+    assert (server.count("a"), server.count("b"), sleeps) == (1, 1, [])
+    assert listing(tmp_path) == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon", "nan", "inf"])
+def test_bad_download_timeout_in_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv("NUMBER_GENERATOR_DOWNLOAD_TIMEOUT", value)
+    with pytest.raises(InvalidParameterError) as info:
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, [])
+    assert str(info.value) == (
+        f"NUMBER_GENERATOR_DOWNLOAD_TIMEOUT={value!r}: expected a positive number of seconds"
+    )
+    assert info.value.param == "deadline"
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (0, InvalidParameterError, "deadline=0: expected a positive number of seconds"),
+        (-2.5, InvalidParameterError, "deadline=-2.5: expected a positive number of seconds"),
+        (True, InvalidTypeError, "deadline=True: expected a number of seconds"),
+        ("10", InvalidTypeError, "deadline='10': expected a number of seconds"),
+    ],
+)
+def test_bad_deadline_argument(tmp_path: Path, value: object, error: type, message: str) -> None:
+    with pytest.raises(error) as info:
+        fetch_file(LABELS, SHA256[LABELS], tmp_path, [], deadline=value)  # type: ignore[arg-type]
+    assert str(info.value) == message
+
+
+def test_killed_download_leftovers_are_removed_by_the_next_download(
+    tmp_path: Path, server: MirrorServer
+) -> None:
+    server.behave("a", IMAGES, "stall")
+    dest = tmp_path / "data"
+    with downloading_in_a_subprocess(IMAGES, dest, server.url("a")) as process:
+        wait_for_a_file_in(dest, process)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=60)
+    assert len(listing(dest)) == 1  # the killed process's temporary file
+
+    fetch_file(LABELS, SHA256[LABELS], dest, [server.url("b")])
+
+    assert listing(dest) == [LABELS]
+
+
+def test_only_stale_temporary_files_are_removed(tmp_path: Path) -> None:
+    host = socket.gethostname()
+    finished = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    dead_pid = int(finished.stdout)
+    names = {
+        "dead": f"tmp-download-{dead_pid}@{host}-0123abcd.part",
+        "alive": f"tmp-download-{os.getpid()}@{host}-0123abcd.part",
+        "other-host": f"tmp-download-{dead_pid}@elsewhere.example-0123abcd.part",
+        "other-host-idle": f"tmp-download-{dead_pid}@elsewhere.example-4567abcd.part",
+        "not-ours": "tmpx7z2k_9q",
+        "data": IMAGES,
+    }
+    for name in names.values():
+        (tmp_path / name).write_bytes(b"partial")
+    idle = time.time() - download_module.STALE_AFTER - 60
+    os.utime(tmp_path / names["other-host-idle"], (idle, idle))
+
+    removed = download_module.remove_stale_downloads(tmp_path)
+
+    assert sorted(path.name for path in removed) == sorted(
+        [names["dead"], names["other-host-idle"]]
+    )
+    assert listing(tmp_path) == sorted(
+        names[key] for key in ("alive", "other-host", "not-ours", "data")
+    )
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_downloaded_files_have_the_usual_mode(
+    tmp_path: Path, server: MirrorServer, umask: int
+) -> None:
+    previous = os.umask(umask)
+    try:
+        path = fetch_file(LABELS, SHA256[LABELS], tmp_path / "data", [server.url()])
+    finally:
+        os.umask(previous)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# --------------------------------------------------------------------------- full disk
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real 64 KiB tmpfs: MNIST's test images (1.6 MB) do not fit. Needs root and mount."""
+    folder = tmp_path / "tiny-disk"
+    folder.mkdir()
+    mount = shutil.which("mount")
+    if mount is None or not sys.platform.startswith("linux") or os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs Linux and root")
+    result = subprocess.run(
+        [mount, "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_full_disk_is_reported_as_a_full_disk(full_disk: Path, server: MirrorServer) -> None:
+    with pytest.raises(OSError) as info:
+        fetch_file(IMAGES, SHA256[IMAGES], full_disk, [server.url("a"), server.url("b")])
+
+    assert info.value.errno == errno.ENOSPC
+    assert not isinstance(info.value, DownloadError)
+    assert (server.count("a"), server.count("b")) == (1, 0)  # not retried, no other mirror
+    assert listing(full_disk) == []  # the partial temporary file is gone
+
+
+def test_cli_download_onto_a_full_disk(
+    full_disk: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
 
-    with pytest.raises(DatasetNotFoundError, match="Permission denied") as info:
-        load_mnist("test", tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "number_generator", "download", "--split", "test"],
+        capture_output=True,
+        text=True,
+        env=child_env(NUMBER_GENERATOR_DATA_DIR=str(full_disk)),
+        timeout=120,
+        check=False,
+    )
 
-    assert "NUMBER_GENERATOR_DATA_DIR" in str(info.value)
-    assert server.count() == 0
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"number-generator: error: {IMAGES} could not be written to {full_disk}: the disk is "
+        "full (No space left on device); free some space there, or set "
+        "NUMBER_GENERATOR_DATA_DIR or pass data_dir= to a folder on a disk with room\n"
+    )
+    assert listing(full_disk) == []
+    assert server.count() == 1
+
+
+def test_full_disk_found_when_syncing(
+    tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Network file systems may report ENOSPC only at fsync or close: the same answer."""
+
+    def no_room(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(download_module.os, "fsync", no_room)
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", server.url())
+    dest = tmp_path / "data"
+
+    with pytest.raises(DatasetNotFoundError) as info:
+        load_mnist("test", dest)
+
+    assert str(info.value) == (
+        f"{IMAGES} could not be written to {dest}: the disk is full (No space left on device); "
+        "free some space there, or set NUMBER_GENERATOR_DATA_DIR or pass data_dir= to a folder "
+        "on a disk with room"
+    )
+    assert listing(dest) == []
+    assert server.count() == 1

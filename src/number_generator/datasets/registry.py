@@ -13,6 +13,7 @@ their splits from there alone::
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import os
@@ -26,7 +27,7 @@ import numpy.typing as npt
 from ..errors import ChecksumError, DatasetNotFoundError, DownloadError, InvalidParameterError
 from . import cache as _decoded_cache
 from .base import DigitDataset, LabelArray, U8Array, compute_ink_extents
-from .download import fetch_file, mirrors_from_env
+from .download import MirrorsFailedError, fetch_file, mirrors_from_env, remove_stale_downloads
 from .idx import read_idx_pair
 
 __all__ = [
@@ -142,8 +143,9 @@ class RegisteredDataset:
         """
         parts = cls._parts(split)
         folder = data_dir_for(cls.name, data_dir)
+        remove_stale_downloads(folder)
         return [
-            cls._ensure_file(resource, folder, progress)
+            cls._ensure_file(part, resource, folder, progress)
             for part in parts
             for resource in cls.resources[part]
         ]
@@ -188,14 +190,16 @@ class RegisteredDataset:
         if cached is not None:
             return cached
         for resource in (image_res, label_res):
-            cls._ensure_file(resource, folder, progress)
+            cls._ensure_file(part, resource, folder, progress)
         images_u8, labels_u8 = read_idx_pair(image_path, label_path)
         extents = compute_ink_extents(images_u8)
         _decoded_cache.save(image_path, label_path, images_u8, labels_u8, extents)
         return images_u8, labels_u8, extents
 
     @classmethod
-    def _ensure_file(cls, resource: Resource, folder: Path, progress: bool | None) -> Path:
+    def _ensure_file(
+        cls, part: str, resource: Resource, folder: Path, progress: bool | None
+    ) -> Path:
         path = folder / resource.file_name
         if path.is_file():
             digest = _sha256(path)
@@ -214,13 +218,49 @@ class RegisteredDataset:
                 mirrors_from_env(cls.mirrors),
                 progress=progress,
             )
+        except MirrorsFailedError as exc:
+            others = cls._splits_present(folder, besides=part)
+            if not others:
+                raise
+            raise DatasetNotFoundError(cls._other_split_message(part, others, folder, exc)) from exc
         except DownloadError:
             raise
         except OSError as exc:  # the folder cannot be created or written
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise DatasetNotFoundError(
+                    f"{resource.file_name} could not be written to {folder}: the disk is full "
+                    f"({exc.strerror}); free some space there, or set {DATA_DIR_ENV} or pass "
+                    "data_dir= to a folder on a disk with room"
+                ) from exc
             raise DatasetNotFoundError(
                 f"{resource.file_name} is missing from {folder} and that folder is not writable "
                 f"({exc}); set {DATA_DIR_ENV} or pass data_dir= to a writable folder"
             ) from exc
+
+    @classmethod
+    def _splits_present(cls, folder: Path, *, besides: str) -> list[str]:
+        """The splits other than ``besides`` whose files are all in ``folder``."""
+        return [
+            split
+            for split, files in cls.resources.items()
+            if split != besides and all((folder / f.file_name).is_file() for f in files)
+        ]
+
+    @classmethod
+    def _other_split_message(
+        cls, part: str, others: list[str], folder: Path, exc: MirrorsFailedError
+    ) -> str:
+        """One line: ``folder`` holds another split, the one asked for could not be had."""
+        last = exc.failures[-1] if exc.failures else "no mirrors configured"
+        tries = f"{len(exc.failures)} attempt(s) failed, the last: {last}"
+        other = others[0]
+        missing = ", ".join(f.file_name for f in cls.resources[part])
+        return (
+            f"{folder} holds the {' and '.join(others)} split of {cls.name}, not the {part} "
+            f"split: {exc.file_name} is missing there and could not be downloaded ({tries}). "
+            f"Fix: use the {other} split (--split {other}, {SPLIT_ENV}={other} or "
+            f"split={other!r}), or put {missing} into {folder}"
+        )
 
 
 def _sha256(path: Path) -> str:

@@ -70,7 +70,8 @@ def generate_numbers_sequence(
         Default ``(2, 8)``. Negative values make digits overlap.
     image_width:
         Width of the result in pixels; ``None``: the natural width of the
-        composed digits.
+        composed digits. At least 4 pixels per digit (``MIN_DIGIT_WIDTH``):
+        a narrower image would be an illegible smear and is refused.
     seed:
         Int or ``numpy.random.Generator``; the same seed and arguments give
         byte-identical images.
@@ -96,6 +97,16 @@ def generate_numbers_sequence(
     numpy.ndarray
         ``float32`` of shape ``(image_height, image_width)``, 0.0 = black ink,
         1.0 = white paper.
+
+    Raises
+    ------
+    InvalidParameterError, InvalidTypeError
+        For any value outside what is allowed, naming the parameter. The digits
+        side by side, before fitting to ``image_width``, may cover at most
+        ``MAX_STRIP_PIXELS`` (2**26) pixels, counted from the parameters as
+        ``n * image_height + (n - 1) * spacing_range[1]`` columns of
+        ``image_height`` rows for ``n`` digits; a call over it is refused before
+        anything is drawn, naming ``spacing_range`` or ``image_height``.
 
     Examples
     --------

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._util.files import prepare_output_dir, write_manifest, write_png
+from ._util.files import check_path, prepare_output_dir, write_manifest, write_png
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator
 from ._util.text import switch_word
 from .compose import RenderOptions, default_generator
@@ -115,17 +115,24 @@ def generate_numbers_sequence(
     ((28, 120), 'float32', 1.0)
     """
     augment = _augment_from_flag(augment, augment_flag)
+    target = None if output_path is None else check_path(output_path)
     generator = default_generator(dataset)
     digit_text = read_digits(digits)
     options = RenderOptions.reuse(spacing_range, image_width, image_height, fit, augment)
     rendered = generator.draw(digit_text, options, options.pipeline, generator.rng_for(seed))
-    if output_path is not None:
-        target = Path(output_path).expanduser()
+    if target is not None:
         if target.suffix.lower() != ".png":
             target = prepare_output_dir(target) / f"{rendered.label}.png"
         else:
             prepare_output_dir(target.parent)
-        write_png(target, rendered.paper)
+        try:
+            write_png(target, rendered.paper)
+        except OSError as exc:  # e.g. a folder named like the file
+            raise InvalidParameterError(
+                f"output_path={str(target)!r}: cannot write the image ({exc.strerror or exc})",
+                param="output_path",
+                value=output_path,
+            ) from exc
     return rendered.image
 
 

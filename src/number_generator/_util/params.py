@@ -70,19 +70,22 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
             value=digits,
         )
     else:
-        array = np.asarray(
-            digits if isinstance(digits, (list, tuple, np.ndarray)) else list(digits)
-        )
+        items = digits if isinstance(digits, (list, tuple, np.ndarray)) else list(digits)
+        try:
+            array = np.asarray(items)
+        except (ValueError, TypeError):  # ragged nesting such as [[1], [2, 3]]
+            _raise_for_bad_element(items, None, name)
         if array.size == 0:
             array = np.empty(0, np.intp)
-        if array.ndim != 1 or array.dtype.kind not in "iu":
-            _raise_for_bad_element(array, name)
+        if array.ndim != 1 or array.dtype.kind not in "iu" or _holds_bool(items):
+            _raise_for_bad_element(items, array, name)
         values = array.astype(np.intp, copy=False)
         out_of_range = (values < 0) | (values > 9)
         if out_of_range.any():
-            bad_value = values[out_of_range][0]
+            index = int(np.flatnonzero(out_of_range)[0])
             raise InvalidParameterError(
-                f"{name}: {int(bad_value)!r} is not a digit; each element must be an int 0-9",
+                f"{name}[{index}]: {int(values[index])!r} is not a digit; "
+                "each element must be an int 0-9",
                 param=name,
                 value=digits,
             )
@@ -102,23 +105,41 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
     return result
 
 
-def _raise_for_bad_element(array: npt.NDArray[Any], name: str) -> NoReturn:
-    if array.ndim != 1:
-        raise InvalidParameterError(
-            f"{name}: expected a flat sequence of digits, got an array of shape {array.shape}",
-            param=name,
-            value=array,
-        )
-    for element in array.tolist():
-        if isinstance(element, bool) or not isinstance(element, int):
-            raise InvalidTypeError(
-                f"{name}: {element!r} is not a digit; each element must be an int 0-9",
+def _holds_bool(items: Any) -> bool:
+    """Whether a list or tuple holds a bool (numpy reads ``[True, 1]`` as ints)."""
+    return not isinstance(items, np.ndarray) and any(
+        isinstance(item, (bool, np.bool_)) for item in items
+    )
+
+
+def _raise_for_bad_element(items: Any, array: npt.NDArray[Any] | None, name: str) -> NoReturn:
+    """The error for ``items`` that are not a flat sequence of ints 0-9, naming the culprit."""
+    if isinstance(items, np.ndarray):
+        assert array is not None
+        if array.ndim != 1:
+            raise InvalidParameterError(
+                f"{name}: expected a flat sequence of digits, got an array of shape {array.shape}",
                 param=name,
-                value=array,
+                value=items,
             )
-    bad = next(e for e in array.tolist() if not 0 <= e <= 9)
-    raise InvalidParameterError(
-        f"{name}: {bad!r} is not a digit; each element must be an int 0-9", param=name, value=array
+        raise InvalidTypeError(
+            f"{name}: an array of dtype {array.dtype}; expected ints 0-9", param=name, value=items
+        )
+    for index, item in enumerate(items):
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, numbers.Integral):
+            raise InvalidTypeError(
+                f"{name}[{index}]: {item!r} is not a digit; each element must be an int 0-9",
+                param=name,
+                value=items,
+            )
+        if not 0 <= int(item) <= 9:
+            raise InvalidParameterError(
+                f"{name}[{index}]: {item!r} is not a digit; each element must be an int 0-9",
+                param=name,
+                value=items,
+            )
+    raise InvalidTypeError(  # pragma: no cover - numpy reads ints 0-9 as an int array
+        f"{name}: expected ints 0-9", param=name, value=items
     )
 
 

@@ -12,8 +12,10 @@ import pytest
 import number_generator
 from number_generator import (
     InvalidParameterError,
+    InvalidTypeError,
     default_generator,
     generate_numbers_sequence,
+    generate_phone_numbers,
     get_mnist_data,
 )
 
@@ -109,3 +111,73 @@ def test_written_files_get_ordinary_permissions(tmp_path: Path) -> None:
     generate_numbers_sequence("12", (2, 8), 60, output_path=tmp_path)
     assert (tmp_path / "12.png").stat().st_mode & 0o777 == 0o666 & ~umask
     assert [p.name for p in tmp_path.iterdir()] == ["12.png"], "no temporary file left"
+
+
+def _bad_output_paths(tmp_path: Path) -> list[tuple[object, type, str]]:
+    """``output_path`` values that must be refused: (value, error class, exact message)."""
+    nul = str(tmp_path / "a") + "\0b"
+    return [
+        (nul, InvalidParameterError, f"output_path={nul!r}: a path cannot hold a NUL character"),
+        (5, InvalidTypeError, "output_path=5: expected a path (str or os.PathLike)"),
+        (b"out", InvalidTypeError, "output_path=b'out': expected a path (str or os.PathLike)"),
+        (
+            "/proc",
+            InvalidParameterError,
+            "output_path='/proc': cannot write into the folder (No such file or directory)",
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(4), ids=["nul", "int", "bytes", "proc"])
+def test_bad_output_path_is_a_parameter_error(tmp_path: Path, case: int) -> None:
+    value, error, message = _bad_output_paths(tmp_path)[case]
+    for call in (
+        lambda: generate_numbers_sequence("12", (2, 8), 60, output_path=value),
+        lambda: generate_phone_numbers(2, 200, value),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(error) as caught:
+            call()
+        assert (str(caught.value), caught.value.param) == (message, "output_path")
+    assert list(tmp_path.iterdir()) == [], "nothing written"
+
+
+def test_bad_png_output_path_is_a_parameter_error(tmp_path: Path) -> None:
+    with pytest.raises(InvalidParameterError) as caught:
+        generate_numbers_sequence("12", (2, 8), 60, output_path="/proc/digits.png")
+    assert str(caught.value) == (
+        "output_path='/proc': cannot write into the folder (No such file or directory)"
+    )
+    with pytest.raises(InvalidParameterError, match="a path cannot hold a NUL character"):
+        generate_numbers_sequence("12", (2, 8), 60, output_path=str(tmp_path / "a\0.png"))
+    folder = tmp_path / "taken.png"  # a folder where the file should go
+    folder.mkdir()
+    with pytest.raises(InvalidParameterError) as caught:
+        generate_numbers_sequence("12", (2, 8), 60, output_path=folder)
+    assert str(caught.value) == (
+        f"output_path={str(folder)!r}: cannot write the image (Is a directory)"
+    )
+    assert caught.value.param == "output_path"
+    assert [p.name for p in tmp_path.iterdir()] == ["taken.png"]
+    assert list(folder.iterdir()) == [], "no temporary file left behind"
+
+
+@pytest.mark.parametrize(
+    ("digits", "error", "message"),
+    [
+        ([[1], [2, 3]], InvalidTypeError, "digits[0]: [1] is not a digit"),
+        ([True, 1], InvalidTypeError, "digits[0]: True is not a digit"),
+        ([1, True], InvalidTypeError, "digits[1]: True is not a digit"),
+        ([3, "a", 5], InvalidTypeError, "digits[1]: 'a' is not a digit"),
+        ([3, 5.0], InvalidTypeError, "digits[1]: 5.0 is not a digit"),
+        ([3, 5, 12], InvalidParameterError, "digits[2]: 12 is not a digit"),
+        (np.array([3, 5.0]), InvalidTypeError, "digits: an array of dtype float64"),
+    ],
+    ids=["ragged", "bool-first", "bool-later", "str", "float", "twelve", "float-array"],
+)
+def test_a_bad_digit_is_named_by_its_index_and_value(
+    digits: object, error: type, message: str
+) -> None:
+    with pytest.raises(error) as caught:
+        generate_numbers_sequence(digits, (2, 8), 60)
+    assert str(caught.value).startswith(message)
+    assert caught.value.param == "digits"

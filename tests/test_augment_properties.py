@@ -111,7 +111,7 @@ def small_generator(mnist_test: DigitDataset) -> SequenceGenerator:
     pipeline=pipelines,
     digits=st.text("0123456789", min_size=1, max_size=8),
     spacing=st.tuples(st.integers(-6, 6), st.integers(0, 10)).map(lambda p: (p[0], p[0] + p[1])),
-    width=st.none() | st.integers(8, 400),
+    width=st.none() | st.integers(32, 400),  # 32: MIN_DIGIT_WIDTH (4 px) x 8 digits
     height=st.sampled_from([16, 28, 40]),
     fit=st.sampled_from(["pad", "stretch"]),
     seed=st.integers(0, 2**32),

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ._util.files import prepare_output_dir, write_manifest, write_png
+from ._util.files import check_path, prepare_output_dir, write_manifest, write_png
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator
 from ._util.text import switch_word
 from .compose import RenderOptions, default_generator
@@ -72,7 +72,8 @@ def generate_numbers_sequence(
         Default ``(2, 8)``. Negative values make digits overlap.
     image_width:
         Width of the result in pixels; ``None``: the natural width of the
-        composed digits.
+        composed digits. At least 4 pixels per digit (``MIN_DIGIT_WIDTH``):
+        a narrower image would be an illegible smear and is refused.
     seed:
         Int or ``numpy.random.Generator``; the same seed and arguments give
         byte-identical images.
@@ -99,6 +100,16 @@ def generate_numbers_sequence(
         ``float32`` of shape ``(image_height, image_width)``, 0.0 = black ink,
         1.0 = white paper.
 
+    Raises
+    ------
+    InvalidParameterError, InvalidTypeError
+        For any value outside what is allowed, naming the parameter. The digits
+        side by side, before fitting to ``image_width``, may cover at most
+        ``MAX_STRIP_PIXELS`` (2**26) pixels, counted from the parameters as
+        ``n * image_height + (n - 1) * spacing_range[1]`` columns of
+        ``image_height`` rows for ``n`` digits; a call over it is refused before
+        anything is drawn, naming ``spacing_range`` or ``image_height``.
+
     Examples
     --------
     >>> image = generate_numbers_sequence([3, 5, 0], (2, 8), 120, seed=7)
@@ -106,17 +117,24 @@ def generate_numbers_sequence(
     ((28, 120), 'float32', 1.0)
     """
     augment = _augment_from_flag(augment, augment_flag)
+    target = None if output_path is None else check_path(output_path)
     generator = default_generator(dataset)
     digit_text = read_digits(digits)
     options = RenderOptions.reuse(spacing_range, image_width, image_height, fit, augment)
     rendered = generator.draw(digit_text, options, options.pipeline, generator.rng_for(seed))
-    if output_path is not None:
-        target = Path(output_path).expanduser()
+    if target is not None:
         if target.suffix.lower() != ".png":
             target = prepare_output_dir(target) / f"{rendered.label}.png"
         else:
             prepare_output_dir(target.parent)
-        write_png(target, rendered.paper)
+        try:
+            write_png(target, rendered.paper)
+        except OSError as exc:  # e.g. a folder named like the file
+            raise InvalidParameterError(
+                f"output_path={str(target)!r}: cannot write the image ({exc.strerror or exc})",
+                param="output_path",
+                value=output_path,
+            ) from exc
     return rendered.image
 
 

@@ -13,9 +13,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import InvalidParameterError
+from ..errors import InvalidParameterError, InvalidTypeError
 
-__all__ = ["encode_png", "prepare_output_dir", "write_atomic", "write_manifest", "write_png"]
+__all__ = [
+    "check_path",
+    "encode_png",
+    "prepare_output_dir",
+    "write_atomic",
+    "write_manifest",
+    "write_png",
+]
 
 
 def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> bytes:
@@ -66,9 +73,40 @@ def write_manifest(path: str | Path, rows: Iterable[tuple[str, str]]) -> Path:
     return write_atomic(path, buffer.getvalue().encode("utf-8"))
 
 
+def check_path(path: Any, name: str = "output_path") -> Path:
+    """``path`` (a ``str`` or ``os.PathLike``, ``~`` expanded) as a :class:`Path`.
+
+    Anything else is an :class:`InvalidTypeError`, a NUL character an
+    :class:`InvalidParameterError`, both naming ``name``.
+
+    Examples
+    --------
+    >>> check_path("out/a.png").name
+    'a.png'
+    >>> check_path(5)
+    Traceback (most recent call last):
+    ...
+    number_generator.errors.InvalidTypeError: output_path=5: expected a path (str or os.PathLike)
+    """
+    text = os.fspath(path) if isinstance(path, os.PathLike) else path
+    if not isinstance(text, str):
+        raise InvalidTypeError(
+            f"{name}={path!r}: expected a path (str or os.PathLike)", param=name, value=path
+        )
+    if "\0" in text:
+        raise InvalidParameterError(
+            f"{name}={text!r}: a path cannot hold a NUL character", param=name, value=path
+        )
+    return Path(text).expanduser()
+
+
 def prepare_output_dir(output_path: str | os.PathLike[str], name: str = "output_path") -> Path:
-    """Create ``output_path`` as a folder if needed and check it can be written."""
-    folder = Path(output_path).expanduser()
+    """Create ``output_path`` as a folder if needed and check a file can be written into it.
+
+    The check writes and removes an empty hidden file: permission bits say
+    nothing to root, and folders such as ``/proc`` refuse new files to anyone.
+    """
+    folder = check_path(output_path, name)
     if folder.exists() and not folder.is_dir():
         raise InvalidParameterError(
             f"{name}={str(folder)!r}: exists and is not a folder", param=name, value=output_path
@@ -81,8 +119,14 @@ def prepare_output_dir(output_path: str | os.PathLike[str], name: str = "output_
             param=name,
             value=output_path,
         ) from exc
-    if not os.access(folder, os.W_OK | os.X_OK):
+    probe = folder / f".write-check.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+        probe.unlink()
+    except OSError as exc:
         raise InvalidParameterError(
-            f"{name}={str(folder)!r}: the folder is not writable", param=name, value=output_path
-        )
+            f"{name}={str(folder)!r}: cannot write into the folder ({exc.strerror or exc})",
+            param=name,
+            value=output_path,
+        ) from exc
     return folder

@@ -29,6 +29,15 @@ MAX_DIGITS = 1024
 DEFAULT_SPACING_RANGE = (2, 8)
 #: How the composed strip is fitted to ``image_width``.
 FITS = ("pad", "stretch")
+#: Most pixels the composed strip (the digits side by side, before fitting to
+#: ``image_width``) may cover, counted from the parameters alone: a glyph is at most
+#: ``image_height`` wide, so ``n`` characters make at most
+#: ``n * image_height + (n - 1) * max(spacing max, 0)`` columns of ``image_height`` rows
+#: (:func:`strip_columns`). 2**26 pixels: a 64 MiB strip, a 256 MiB ``float32`` image.
+MAX_STRIP_PIXELS = 2**26
+#: Fewest columns of ``image_width`` each digit must get; a narrower image would be
+#: an illegible smear (10 digits need ``image_width >= 40``).
+MIN_DIGIT_WIDTH = 4
 
 
 def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[Any]]:
@@ -61,19 +70,22 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
             value=digits,
         )
     else:
-        array = np.asarray(
-            digits if isinstance(digits, (list, tuple, np.ndarray)) else list(digits)
-        )
+        items = digits if isinstance(digits, (list, tuple, np.ndarray)) else list(digits)
+        try:
+            array = np.asarray(items)
+        except (ValueError, TypeError):  # ragged nesting such as [[1], [2, 3]]
+            _raise_for_bad_element(items, None, name)
         if array.size == 0:
             array = np.empty(0, np.intp)
-        if array.ndim != 1 or array.dtype.kind not in "iu":
-            _raise_for_bad_element(array, name)
+        if array.ndim != 1 or array.dtype.kind not in "iu" or _holds_bool(items):
+            _raise_for_bad_element(items, array, name)
         values = array.astype(np.intp, copy=False)
         out_of_range = (values < 0) | (values > 9)
         if out_of_range.any():
-            bad_value = values[out_of_range][0]
+            index = int(np.flatnonzero(out_of_range)[0])
             raise InvalidParameterError(
-                f"{name}: {int(bad_value)!r} is not a digit; each element must be an int 0-9",
+                f"{name}[{index}]: {int(values[index])!r} is not a digit; "
+                "each element must be an int 0-9",
                 param=name,
                 value=digits,
             )
@@ -93,23 +105,41 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
     return result
 
 
-def _raise_for_bad_element(array: npt.NDArray[Any], name: str) -> NoReturn:
-    if array.ndim != 1:
-        raise InvalidParameterError(
-            f"{name}: expected a flat sequence of digits, got an array of shape {array.shape}",
-            param=name,
-            value=array,
-        )
-    for element in array.tolist():
-        if isinstance(element, bool) or not isinstance(element, int):
-            raise InvalidTypeError(
-                f"{name}: {element!r} is not a digit; each element must be an int 0-9",
+def _holds_bool(items: Any) -> bool:
+    """Whether a list or tuple holds a bool (numpy reads ``[True, 1]`` as ints)."""
+    return not isinstance(items, np.ndarray) and any(
+        isinstance(item, (bool, np.bool_)) for item in items
+    )
+
+
+def _raise_for_bad_element(items: Any, array: npt.NDArray[Any] | None, name: str) -> NoReturn:
+    """The error for ``items`` that are not a flat sequence of ints 0-9, naming the culprit."""
+    if isinstance(items, np.ndarray):
+        assert array is not None
+        if array.ndim != 1:
+            raise InvalidParameterError(
+                f"{name}: expected a flat sequence of digits, got an array of shape {array.shape}",
                 param=name,
-                value=array,
+                value=items,
             )
-    bad = next(e for e in array.tolist() if not 0 <= e <= 9)
-    raise InvalidParameterError(
-        f"{name}: {bad!r} is not a digit; each element must be an int 0-9", param=name, value=array
+        raise InvalidTypeError(
+            f"{name}: an array of dtype {array.dtype}; expected ints 0-9", param=name, value=items
+        )
+    for index, item in enumerate(items):
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, numbers.Integral):
+            raise InvalidTypeError(
+                f"{name}[{index}]: {item!r} is not a digit; each element must be an int 0-9",
+                param=name,
+                value=items,
+            )
+        if not 0 <= int(item) <= 9:
+            raise InvalidParameterError(
+                f"{name}[{index}]: {item!r} is not a digit; each element must be an int 0-9",
+                param=name,
+                value=items,
+            )
+    raise InvalidTypeError(  # pragma: no cover - numpy reads ints 0-9 as an int array
+        f"{name}: expected ints 0-9", param=name, value=items
     )
 
 
@@ -170,6 +200,101 @@ def check_spacing(spacing_range: Any, glyph_height: int = 28) -> tuple[int, int]
             value=spacing_range,
         )
     return low, high
+
+
+def strip_columns(count: int, image_height: int, spacing_max: int) -> int:
+    """Most columns ``count`` characters can span before fitting (each glyph at most square).
+
+    Examples
+    --------
+    >>> strip_columns(10, 28, 8)
+    352
+    """
+    return count * image_height + (count - 1) * max(spacing_max, 0)
+
+
+def check_strip(
+    count: int, image_height: int, spacing_range: tuple[int, int], what: str = "digits"
+) -> None:
+    """Refuse a strip of ``count`` characters that could exceed :data:`MAX_STRIP_PIXELS`.
+
+    The bound depends on the parameters only, so a call is refused (or not) whatever
+    the seed, before any glyph is drawn. The error names the parameter to change:
+    ``spacing_range`` when the gaps make most of the strip, else ``image_height``
+    (the message also says how many ``what`` would fit).
+
+    Examples
+    --------
+    >>> check_strip(1024, 28, (2, 8))
+    >>> check_strip(1024, 1024, (2, 8))
+    Traceback (most recent call last):
+    ...
+    number_generator.errors.InvalidParameterError: image_height=1024: ... or at most 63 digits
+    """
+    height, spacing_max = image_height, max(spacing_range[1], 0)
+    columns = strip_columns(count, height, spacing_max)
+    if columns * height <= MAX_STRIP_PIXELS:
+        return
+    spacing_first = (count - 1) * spacing_max > count * height
+    ways = []
+    widest = _widest_spacing(count, height)
+    if widest >= 0:
+        ways.append(f"a spacing maximum of at most {widest}")
+    elif spacing_first and _widest_spacing(count, 28) >= 0:
+        ways.append(f"a spacing maximum of at most {_widest_spacing(count, 28)} at image_height 28")
+    tallest = next(
+        (
+            h
+            for h in range(height - 1, MIN_IMAGE_HEIGHT - 1, -1)
+            if strip_columns(count, h, spacing_max) * h <= MAX_STRIP_PIXELS
+        ),
+        None,
+    )
+    if tallest is not None:
+        ways.append(f"an image_height of at most {tallest}")
+    most = (MAX_STRIP_PIXELS // height + spacing_max) // (height + spacing_max)
+    ways.append(f"at most {most} {what}")
+    param, value = (
+        ("spacing_range", spacing_range) if spacing_first else ("image_height", image_height)
+    )
+    shown = tuple(spacing_range) if spacing_first else image_height
+    advice = ", ".join(ways[:-1]) + (", or " if len(ways) > 1 else "") + ways[-1]
+    raise InvalidParameterError(
+        f"{param}={shown!r}: {count} {what} at image_height {height} with a spacing maximum "
+        f"of {spacing_max} could compose a strip of {columns} x {height} = "
+        f"{columns * height:,} pixels, more than the limit of {MAX_STRIP_PIXELS:,} "
+        f"(MAX_STRIP_PIXELS); use {advice}",
+        param=param,
+        value=value,
+    )
+
+
+def _widest_spacing(count: int, height: int) -> int:
+    """The largest spacing maximum that keeps ``count`` glyphs within the strip limit."""
+    if count < 2:
+        return MAX_IMAGE_WIDTH
+    return min((MAX_STRIP_PIXELS // height - count * height) // (count - 1), MAX_IMAGE_WIDTH)
+
+
+def check_legible(digits: int, image_width: int | None) -> None:
+    """Refuse an ``image_width`` giving each of ``digits`` fewer than :data:`MIN_DIGIT_WIDTH` px.
+
+    Examples
+    --------
+    >>> check_legible(10, 40)
+    >>> check_legible(10, 5)
+    Traceback (most recent call last):
+    ...
+    number_generator.errors.InvalidParameterError: image_width=5: too narrow for 10 digits, ...
+    """
+    if image_width is not None and image_width < MIN_DIGIT_WIDTH * digits:
+        raise InvalidParameterError(
+            f"image_width={image_width}: too narrow for {digits} digits, which would be an "
+            f"illegible smear; give at least {MIN_DIGIT_WIDTH * digits} "
+            f"({MIN_DIGIT_WIDTH} px per digit), or None for the natural width",
+            param="image_width",
+            value=image_width,
+        )
 
 
 def check_width(image_width: Any) -> int | None:

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .._util.params import DEFAULT_SPACING_RANGE, as_generator
+from .._util.params import DEFAULT_SPACING_RANGE, as_generator, check_legible, check_strip
 from ..augment import Pipeline, resolve_augment
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import pick_glyphs, prepare_glyphs, read_digits
@@ -221,7 +221,13 @@ class SequenceGenerator:
         Raises
         ------
         InvalidParameterError, InvalidTypeError
-            For any parameter outside what is allowed.
+            For any parameter outside what is allowed, including two limits that
+            depend on the digits: the composed strip may cover at most
+            :data:`~number_generator._util.params.MAX_STRIP_PIXELS` pixels, counted
+            as ``n * image_height + (n - 1) * spacing max`` columns of
+            ``image_height`` rows for ``n`` characters; and ``image_width`` must
+            give each digit at least
+            :data:`~number_generator._util.params.MIN_DIGIT_WIDTH` pixels.
         """
         sequence = read_digits(digits)
         options = RenderOptions.reuse(spacing_range, image_width, image_height, fit)
@@ -263,6 +269,12 @@ class SequenceGenerator:
         """
         sequence = read_digits(digits)
         height, spacing = options.image_height, options.spacing_range
+        # Limits that depend on the digits too, checked before any pixel is drawn.
+        if sequence.text is None:
+            check_strip(sequence.values.size, height, spacing)
+        else:
+            check_strip(len(sequence.text), height, spacing, "characters")
+        check_legible(sequence.values.size, options.image_width)
         indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng)
         glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
         if spacing[0] < 0:

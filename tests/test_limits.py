@@ -8,6 +8,7 @@ would die of ``MemoryError`` instead of printing the expected error.
 from __future__ import annotations
 
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from number_generator import generate_numbers_sequence
+from number_generator import DigitDataset, batches, export_dataset, generate_numbers_sequence
 from number_generator._util.params import MAX_STRIP_PIXELS, MIN_DIGIT_WIDTH
 from number_generator.errors import InvalidParameterError
 
@@ -157,3 +158,20 @@ def test_the_cli_refuses_a_width_too_narrow_to_read(tmp_path: Path) -> None:
         result.stderr == f"number-generator: error: --image-width{NARROW[len('image_width') :]}\n"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_streams_and_exports_check_the_templates_longest_string_up_front(
+    mnist_test: DigitDataset, tmp_path: Path
+) -> None:
+    message = re.escape("image_width=30: too narrow for 12 digits")
+    with pytest.raises(InvalidParameterError, match=message) as raised:
+        batches(4, "random:4-12", image_width=30, dataset=mnist_test)
+    assert raised.value.param == "image_width"
+    with pytest.raises(InvalidParameterError, match=message):
+        export_dataset(
+            tmp_path / "out", 10, "random:4-12", image_width=30, dataset=mnist_test, workers=1
+        )
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(InvalidParameterError, match="could compose a strip") as raised:
+        batches(2, "random:1-1024", image_height=1024, image_width=8192, dataset=mnist_test)
+    assert raised.value.param == "image_height"

@@ -162,6 +162,7 @@ class BatchStream:
         if options.image_width is None:  # room for the template's longest string
             width = default_width(template, options.image_height, options.spacing_range)
             options = options.replace(image_width=width)
+        options.check_template(template)
         self.options = options
         self.pad_value = check_int(pad_value, "pad_value", -(2**31), 2**31 - 1)
         self.rng = _as_rng(seed)

@@ -12,10 +12,13 @@ from .._util.params import (
     check_choice,
     check_flag,
     check_height,
+    check_legible,
     check_spacing,
+    check_strip,
     check_width,
 )
 from ..augment import Pipeline, resolve_augment
+from ..templates import Template
 
 __all__ = ["RenderOptions"]
 
@@ -76,6 +79,15 @@ class RenderOptions:
     def pipeline(self) -> Pipeline | None:
         """The augmentation as a :class:`Pipeline`, or ``None`` for none."""
         return resolve_augment(self.augment)
+
+    def check_template(self, template: Template) -> None:
+        """Refuse options under which ``template``'s longest string could not be drawn.
+
+        The strip-size and legible-width limits, checked once for a whole stream
+        or export instead of failing at the first long string.
+        """
+        check_strip(template.max_length, self.image_height, self.spacing_range, "characters")
+        check_legible(template.max_label_length(keep_separators=False), self.image_width)
 
     def replace(self, **changes: Any) -> RenderOptions:
         """A copy with ``changes`` applied, checked again."""

@@ -289,6 +289,7 @@ def _summary(
 
 def _probe(generator: SequenceGenerator, template: Template, render: RenderOptions) -> None:
     """Every option is checked by drawing one image before anything is written."""
+    render.check_template(template)
     draw(generator, template.sample(np.random.default_rng(0), 1)[0], render, 0)
 
 

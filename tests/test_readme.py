@@ -94,3 +94,23 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "python3 -m venv .venv" in steps and "python3 -m venv .venv" in script
     assert 'pip install -e ".[dev]"' in steps
     assert re.search(r'pip install (--quiet )?-e "\.\[dev[^"]*\]"', script)
+
+
+CPU_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_the_torch_extra_is_installed_after_the_cpu_build() -> None:
+    """``pip install ".[torch]"`` alone takes PyPI's CUDA build (GBs), not the CPU one.
+
+    Every README command installing the extra follows, in its block, the install of
+    the CPU build from PyTorch's index, so the extra finds ``torch`` and adds nothing.
+    """
+    extra = re.compile(r"pip install .*\[[^\]]*\btorch\b")
+    found = 0
+    for _, body in FENCE.findall(README.read_text()):
+        lines = [line.split("#")[0].strip() for line in body.splitlines()]
+        for index, line in enumerate(lines):
+            if extra.search(line):
+                found += 1
+                assert CPU_TORCH in lines[:index], f"{line!r} without {CPU_TORCH!r} before it"
+    assert found >= 2

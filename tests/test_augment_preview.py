@@ -113,7 +113,7 @@ def test_preview_into_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
     [
         (["preview", "--rows", "light,bogus"], "augment='bogus': unknown preset"),
         (["preview", "--samples", "0"], "0 is not in the range 1..16"),
-        (["preview", "--digits", "4x"], "'x' is not a digit"),
+        (["preview", "--digits", "4x"], "--digits='4x': 'x' is neither a digit nor a separator"),
     ],
     ids=["rows", "samples", "digits"],
 )

@@ -12,7 +12,7 @@ import cv2
 import numpy as np
 import pytest
 
-from number_generator import __version__
+from number_generator import __version__, generate_numbers_sequence
 from number_generator.cli import generate_numbers_sequence_main, generate_phone_numbers_main, main
 
 BIN = Path(sys.executable).parent
@@ -152,6 +152,60 @@ def test_seed_004_flag_spellings(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert cv2.imread(str(tmp_path / "42.png"), cv2.IMREAD_GRAYSCALE).shape == (28, 56)
 
 
+@pytest.mark.parametrize("flag", ["-n", "--number", "--digits"])
+@pytest.mark.parametrize(
+    ("entry", "prefix"),
+    [
+        (generate_phone_numbers_main, ["generate-phone-numbers"]),
+        (main, ["number-generator", "phone"]),
+    ],
+    ids=["generate-phone-numbers", "phone"],
+)
+def test_digits_flags_in_phone_commands_point_to_num_images(
+    entry: object,
+    prefix: list[str],
+    flag: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``-n`` is seed 004's ``--number`` (the digits) everywhere; phone commands refuse it."""
+    monkeypatch.chdir(tmp_path)
+    argv = ([] if entry is generate_phone_numbers_main else ["phone"]) + ["--num-images", "3"]
+    code, out, err = run(entry, [*argv, flag, "5"], capsys)
+    assert (code, out) == (2, "")
+    assert err == (
+        f"{' '.join(prefix)}: error: {flag} gives the digits of one image "
+        "(generate-numbers-sequence, number-generator sequence); phone numbers are drawn at "
+        "random: say how many with --num-images N (see --help)\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "name"),
+    [
+        (["090-1234"], "0901234"),
+        (["--digits", "09/12 34"], "091234"),
+        (["-n", "12-34-5"], "12345"),
+    ],
+    ids=["dash", "slash-space", "seed-004-n"],
+)
+def test_sequence_with_separators_draws_them_and_names_the_file_by_digits(
+    argv: list[str], name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI takes what the API takes: separators are drawn, the file is ``<digits>.png``."""
+    options = ["--seed", "3", "--image-width", "200", "--output-path", str(tmp_path)]
+    code, out, err = run(generate_numbers_sequence_main, [*argv, *options], capsys)
+    assert (code, err) == (0, "")
+    target = tmp_path / f"{name}.png"
+    assert out == f"{target}\n"
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    expected = generate_numbers_sequence(argv[-1], (2, 8), 200, seed=3, output_path=tmp_path / "x")
+    assert (tmp_path / "x" / target.name).read_bytes() == target.read_bytes()
+    assert not np.array_equal(expected, generate_numbers_sequence(name, (2, 8), 200, seed=3))
+
+
 def test_download_verifies_present_files(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(main, ["download", "--split", "test"], capsys)
     assert code == 0
@@ -164,8 +218,10 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 BAD = [
-    (["sequence", "4a2"], "SEQUENCE='4a2': 'a' is not a digit"),
-    (["sequence", ""], "empty"),
+    (["sequence", "4a2"], "SEQUENCE='4a2': 'a' is neither a digit nor a separator"),
+    (["sequence", "--digits", "4.2"], "--digits='4.2': '.' is neither a digit nor a separator"),
+    (["sequence", ""], "SEQUENCE='': holds no digit"),
+    (["sequence", "--", "- -"], "SEQUENCE='- -': holds no digit"),
     (["sequence"], "the following arguments are required: SEQUENCE"),
     (["sequence", "12", "--digits", "34"], "either as SEQUENCE or with --digits"),
     (
@@ -251,6 +307,6 @@ def test_installed_entry_point_bad_input(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert result.stderr == (
-        "generate-numbers-sequence: error: SEQUENCE='12x': 'x' is not a digit; "
-        "only the characters 0-9 are allowed\n"
+        "generate-numbers-sequence: error: SEQUENCE='12x': 'x' is neither a digit nor a "
+        "separator; allowed: 0-9 and the separators '-', '/' and ' '\n"
     )

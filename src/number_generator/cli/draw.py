@@ -7,7 +7,8 @@ from pathlib import Path
 
 from .._api import default_generator, generate_numbers_sequence, generate_phone_numbers
 from .._util.files import prepare_output_dir, write_png
-from .._util.params import DEFAULT_SPACING_RANGE, parse_digits
+from .._util.params import DEFAULT_SPACING_RANGE
+from .._util.text import digits_of
 from ..datasets import DigitDataset
 from ..preview import ROW_SETS, contact_sheet
 from ..templates.phone import PHONE_FORMATS, check_capacity
@@ -23,22 +24,27 @@ from .options import (
 
 __all__ = ["build_phone_parser", "build_preview_parser", "build_sequence_parser"]
 
+#: The digits of ``sequence`` as an option: seed 000's ``--digits``, seed 004's ``-n/--number``.
+DIGITS_FLAGS = ("--digits", "--number", "-n")
+
 
 def build_sequence_parser(parser: argparse.ArgumentParser) -> None:
     """``sequence``: one PNG of a digit sequence."""
     parser.add_argument(
-        "sequence", nargs="?", default=None, help="the digits to draw, e.g. 0901234567"
+        "sequence",
+        nargs="?",
+        default=None,
+        help="the digits to draw, e.g. 0901234567; separators - / and space are drawn too "
+        "(090-1234-5678)",
     )
     parser.add_argument(
-        "--digits",
-        "--number",
-        "-n",
+        *DIGITS_FLAGS,
         dest="digits_option",
         default=None,
         metavar="DIGITS",
         help="the digits to draw (alternative to SEQUENCE)",
     )
-    add_output_path(parser, "folder for <sequence>.png, or a .png file")
+    add_output_path(parser, "folder for <digits>.png (separators left out), or a .png file")
     add_render_options(parser)
     set_handler(parser, _run_sequence)
 
@@ -57,6 +63,12 @@ def build_phone_parser(parser: argparse.ArgumentParser) -> None:
     )
     add_output_path(parser, "folder for the PNGs and labels.csv")
     parser.add_argument(
+        *DIGITS_FLAGS,
+        action=_NoDigits,
+        nargs=0,
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument(
         "--format",
         choices=tuple(PHONE_FORMATS),
         default="mobile",
@@ -64,6 +76,23 @@ def build_phone_parser(parser: argparse.ArgumentParser) -> None:
     )
     add_render_options(parser)
     set_handler(parser, _run_phone)
+
+
+class _NoDigits(argparse.Action):
+    """``-n``/``--number``/``--digits`` on a command that draws its own numbers."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"{option_string} gives the digits of one image (generate-numbers-sequence, "
+            "number-generator sequence); phone numbers are drawn at random: "
+            "say how many with --num-images N"
+        )
 
 
 def build_preview_parser(parser: argparse.ArgumentParser) -> None:
@@ -149,11 +178,13 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
     if args.sequence is not None and args.digits_option is not None:
         parser.error("give the digits either as SEQUENCE or with --digits, not both")
-    sequence = args.sequence if args.sequence is not None else args.digits_option
+    sequence, name = args.sequence, "SEQUENCE"
+    if sequence is None:
+        sequence, name = args.digits_option, "--digits"
     if sequence is None:
         parser.error("the following arguments are required: SEQUENCE")
     check_spacing_flags(parser, args)
-    parse_digits(sequence, "SEQUENCE")  # fail fast, before any data is loaded
+    digits = digits_of(sequence, name)  # fail fast, before any data is loaded
     generate_numbers_sequence(
         sequence,
         (args.min_spacing, args.max_spacing),
@@ -166,7 +197,7 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
         output_path=args.output_path,
     )
     target = args.output_path
-    print(target if target.suffix.lower() == ".png" else target / f"{sequence}.png")
+    print(target if target.suffix.lower() == ".png" else target / f"{digits}.png")
     return 0
 
 
@@ -194,7 +225,7 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     check_spacing_flags(parser, args)
-    parse_digits(args.digits, "--digits")
+    digits_of(args.digits, "--digits")
     rows = args.rows if args.rows in ROW_SETS else [r for r in args.rows.split(",") if r.strip()]
     target = args.output_path
     if target.suffix.lower() != ".png":

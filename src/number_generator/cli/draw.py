@@ -9,7 +9,9 @@ from .._api import default_generator, generate_numbers_sequence, generate_phone_
 from .._util.files import prepare_output_dir, write_png
 from .._util.params import DEFAULT_SPACING_RANGE
 from .._util.text import digits_of
+from ..augment import resolve_augment
 from ..datasets import DigitDataset
+from ..errors import InvalidParameterError
 from ..preview import ROW_SETS, contact_sheet
 from ..templates.phone import PHONE_FORMATS, check_capacity
 from .options import (
@@ -222,11 +224,37 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     return 0
 
 
+def _preview_rows(text: str) -> str | list[str]:
+    """``--rows``: a row-set name, or a comma-separated list of augment names, each checked."""
+    if text in ROW_SETS:
+        return text
+    rows = [row.strip() for row in text.split(",") if row.strip()]
+    for row in rows:
+        try:
+            resolve_augment(row)
+        except InvalidParameterError:
+            raise _bad_rows(text, row) from None
+    if not rows:
+        raise _bad_rows(text, text)
+    return rows
+
+
+def _bad_rows(text: str, row: str) -> InvalidParameterError:
+    """``--rows=TEXT`` names something that is no row set nor augmentation."""
+    return InvalidParameterError(
+        f"--rows={text!r}: {row!r} is neither a row set ({', '.join(ROW_SETS)}) nor a preset "
+        f"or transform name ({', '.join(ROW_SETS['all'])}); give a row set or a "
+        "comma-separated list of names",
+        param="rows",
+        value=text,
+    )
+
+
 def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     check_spacing_flags(parser, args)
     digits_of(args.digits, "--digits")
-    rows = args.rows if args.rows in ROW_SETS else [r for r in args.rows.split(",") if r.strip()]
+    rows = _preview_rows(args.rows)
     target = args.output_path
     if target.suffix.lower() != ".png":
         target = prepare_output_dir(target, "--output-path") / "augment_preview.png"

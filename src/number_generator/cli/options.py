@@ -43,9 +43,9 @@ __all__ = [
 EXIT_USAGE = 2
 #: The dataset every command draws from: the first registered one (MNIST).
 DEFAULT_SET: type[RegisteredDataset] = DATASETS[DEFAULT_DATASET]
-#: Options whose value the CLI reshapes before the library sees it (an on/off word
-#: becomes True/None, a comma list a list): errors about them keep the library's name.
-_RESHAPED = frozenset({"augment", "rows"})
+#: Options whose value the CLI reshapes before the library sees it (a comma list becomes
+#: a list): the command checks them itself, naming the flag.
+_RESHAPED = frozenset({"rows"})
 
 #: What a command runs: ``handler(parser, args)`` returns the exit code.
 Handler = Callable[[argparse.ArgumentParser, argparse.Namespace], int]
@@ -230,8 +230,12 @@ def check_spacing_flags(parser: argparse.ArgumentParser, args: argparse.Namespac
 
 
 def set_handler(parser: argparse.ArgumentParser, handler: Handler) -> None:
-    """Make ``handler`` run the command; call after every option is added."""
-    parser.set_defaults(handler=handler, flags=flag_names(parser))
+    """Make ``handler`` run the command; call after every option is added.
+
+    ``handler`` is given this parser, so the command's errors are shown with its own
+    name (``number-generator dataset: error: ...``) and its flags.
+    """
+    parser.set_defaults(handler=handler, flags=flag_names(parser), command_parser=parser)
 
 
 def flag_message(exc: NumberGeneratorError, flags: Mapping[str, str]) -> str:

@@ -276,7 +276,7 @@ def train(config: Config, glyphs: DigitDataset, log: Any = None) -> Run:
         _, batch = next(stream)
         loss = ctc_loss(model, batch, ctc)
         optimizer.zero_grad(set_to_none=True)
-        loss.backward()  # type: ignore[no-untyped-call]
+        loss.backward()  # type: ignore[no-untyped-call, unused-ignore]  # typed only with torch
         nn.utils.clip_grad_norm_(model.parameters(), 5.0)
         optimizer.step()
         schedule.step()

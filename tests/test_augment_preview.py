@@ -111,11 +111,13 @@ def test_preview_into_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["preview", "--rows", "light,bogus"], "augment='bogus': unknown preset"),
+        (["preview", "--rows", "light,bogus"], "--rows='light,bogus': 'bogus' is neither"),
+        (["preview", "--rows", "ultra"], "--rows='ultra': 'ultra' is neither a row set"),
+        (["preview", "--rows", ","], "--rows=',': ',' is neither a row set"),
         (["preview", "--samples", "0"], "0 is not in the range 1..16"),
-        (["preview", "--digits", "4x"], "'x' is not a digit"),
+        (["preview", "--digits", "4x"], "--digits='4x': 'x' is neither a digit nor a separator"),
     ],
-    ids=["rows", "samples", "digits"],
+    ids=["rows", "row-name", "no-rows", "samples", "digits"],
 )
 def test_preview_bad_input_exits_2(
     argv: list[str],
@@ -129,6 +131,20 @@ def test_preview_bad_input_exits_2(
     assert code == 2 and out == "" and message in err
     assert err.count("\n") == 1 and "Traceback" not in err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_preview_unknown_row_names_the_rows_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(["preview", "--rows", "ultra"], capsys)
+    names = ", ".join(["none", "light", "medium", "heavy", *TRANSFORM_NAMES])
+    assert (code, out) == (2, "")
+    assert err == (
+        "number-generator preview: error: --rows='ultra': 'ultra' is neither a row set "
+        f"(presets, transforms, all) nor a preset or transform name ({names}); give a row set "
+        "or a comma-separated list of names\n"
+    )
 
 
 def test_augment_flag_on_the_sequence_command(

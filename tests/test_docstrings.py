@@ -10,6 +10,11 @@ from pathlib import Path
 import pytest
 
 import number_generator
+from _helpers import require
+
+#: Modules of an optional extra -> the dependency they need: without it their examples
+#: are skipped on a developer's machine and fail in CI (see ``require``).
+OPTIONAL = {"number_generator.torch": "torch"}
 
 MODULES = sorted(
     info.name
@@ -21,6 +26,8 @@ MODULES = sorted(
 @pytest.mark.parametrize("name", MODULES, ids=str)
 def test_docstring_examples(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
+    if name in OPTIONAL:
+        require(OPTIONAL[name])
     module = importlib.import_module(name)
     finder = doctest.DocTestFinder(exclude_empty=True)
     runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)

@@ -309,7 +309,7 @@ def test_resume_after_a_crash_mid_shard(
     (crashed / ".tmp-shard-00002-999-deadbeef").mkdir()
     summary = export_dataset(crashed, 100, "phone", resume=True, **options)
     assert (summary.shards_skipped, summary.shards_written, summary.images_written) == (1, 2, 60)
-    assert "kept 1 complete shards" in str(summary)
+    assert "kept 1 complete shard from an earlier run" in str(summary)
     assert tree(crashed) == tree(tmp_path / "clean")
 
 
@@ -540,5 +540,5 @@ def test_cli_out_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     file.write_text("")
     assert main(["dataset", "--out", str(file), "--count", "5"]) == 2
     assert capsys.readouterr().err == (
-        f"number-generator: error: --out='{file}': exists and is not a folder\n"
+        f"number-generator dataset: error: --out='{file}': exists and is not a folder\n"
     )

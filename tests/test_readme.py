@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from number_generator._util.text import OFF_WORDS, ON_WORDS
+from number_generator.cli import generate_numbers_sequence_main
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 CI_RUN = README.parent / ".ci" / "run"
 BIN = Path(sys.executable).parent
@@ -65,6 +68,7 @@ def test_shell_examples(tmp_path: Path) -> None:
     assert ran >= 7
     assert len(list((tmp_path / "phones").glob("*.png"))) == 100
     assert (tmp_path / "out" / "0901234567.png").is_file()
+    assert (tmp_path / "out" / "09012345678.png").is_file(), "separators drawn, not in the name"
     assert (tmp_path / "out" / "pi.png").is_file()
 
 
@@ -94,3 +98,41 @@ def test_ci_runs_the_readme_test_command() -> None:
     assert "python3 -m venv .venv" in steps and "python3 -m venv .venv" in script
     assert 'pip install -e ".[dev]"' in steps
     assert re.search(r'pip install (--quiet )?-e "\.\[dev[^"]*\]"', script)
+
+
+CPU_TORCH = "pip install torch --index-url https://download.pytorch.org/whl/cpu"
+
+
+def test_the_torch_extra_is_installed_after_the_cpu_build() -> None:
+    """``pip install ".[torch]"`` alone takes PyPI's CUDA build (GBs), not the CPU one.
+
+    Every README command installing the extra follows, in its block, the install of
+    the CPU build from PyTorch's index, so the extra finds ``torch`` and adds nothing.
+    """
+    extra = re.compile(r"pip install .*\[[^\]]*\btorch\b")
+    found = 0
+    for _, body in FENCE.findall(README.read_text()):
+        lines = [line.split("#")[0].strip() for line in body.splitlines()]
+        for index, line in enumerate(lines):
+            if extra.search(line):
+                found += 1
+                assert CPU_TORCH in lines[:index], f"{line!r} without {CPU_TORCH!r} before it"
+    assert found >= 2
+
+
+def test_the_on_and_off_words_are_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every on and off word of ``augment`` is in the README's table and --augment's help."""
+    rows = {
+        line.split("|")[2].strip(): line.split("|")[1]
+        for line in README.read_text().splitlines()
+        if line.startswith("| ") and line.count("|") == 3
+    }
+    off, on = rows["off (the default)"], rows['the `"medium"` preset']
+    assert set(re.findall(r'"([^"]*)"', off)) == set(OFF_WORDS)
+    assert set(re.findall(r'"([^"]*)"', on)) == set(ON_WORDS)
+    with pytest.raises(SystemExit):
+        generate_numbers_sequence_main(["--help"])
+    usage = " ".join(capsys.readouterr().out.split())
+    help_text = usage[usage.index("--augment PRESET, -a PRESET") :].split(" --seed")[0]
+    for word in (ON_WORDS | OFF_WORDS) - {""}:
+        assert re.search(rf"\b{word}\b", help_text), word

@@ -176,7 +176,8 @@ def test_serve_refuses_bad_settings_before_starting() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == (
-        "number-generator: error: NUMBER_GENERATOR_MAX_IMAGE_WIDTH='wide': expected an integer"
+        "number-generator serve: error: "
+        "NUMBER_GENERATOR_MAX_IMAGE_WIDTH='wide': expected an integer"
     )
 
 

@@ -41,8 +41,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from torch.utils.data import IterableDataset, get_worker_info
+
+try:
+    import torch
+    from torch.utils.data import IterableDataset, get_worker_info
+except ModuleNotFoundError as exc:  # the optional extra is not installed
+    if exc.name is None or exc.name.partition(".")[0] != "torch":
+        raise
+    raise ModuleNotFoundError(
+        f"number_generator.torch needs PyTorch ({exc.name} is not installed): "
+        "pip install 'number-generator[torch]' (see the README for the CPU-only wheel)",
+        name=exc.name,
+    ) from None
 
 from ._util.params import DEFAULT_SPACING_RANGE, check_int
 from .batches import ALPHABET, BLANK, MAX_BATCH_SIZE, Batch, BatchStream

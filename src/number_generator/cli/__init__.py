@@ -51,14 +51,16 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
 def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    command = args.command_parser  # the subcommand's own: "number-generator dataset"
+    prog = command.prog
     try:
-        result: int = args.handler(parser, args)
+        result: int = args.handler(command, args)
     except NumberGeneratorError as exc:
         message = flag_message(exc, args.flags)
-        print(f"{parser.prog}: error: {message}".replace("\n", "\n  "), file=sys.stderr)
+        print(f"{prog}: error: {message}".replace("\n", "\n  "), file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return result
 

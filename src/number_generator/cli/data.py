@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 
-from ..errors import NumberGeneratorError
+from ..errors import InvalidParameterError, NumberGeneratorError
 from .options import DEFAULT_SET, add_data_options, int_range, set_handler
 
 __all__ = ["build_download_parser", "build_serve_parser"]
@@ -50,6 +52,7 @@ def _run_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
             f"serve needs the 'service' extra ({exc.name} is not installed): "
             "pip install 'number-generator[service]'"
         ) from None
+    _check_listen(args.host, args.port)  # a busy port: one line, before any work
     dataset = server.prepare(split=args.split, data_dir=args.data_dir)
     print(
         f"serving {dataset!r} on http://{args.host}:{args.port} with {args.workers} worker(s): "
@@ -58,3 +61,47 @@ def _run_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     )
     server.serve(args.host, args.port, args.workers)
     return 0
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Bind ``host:port`` once, as uvicorn will, and let go: a port in use or an address
+    this machine does not have is then a one-line error instead of uvicorn's log lines.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except (socket.gaierror, UnicodeError) as exc:
+        reason = getattr(exc, "strerror", None) or exc
+        raise InvalidParameterError(
+            f"host={host!r}: cannot resolve it ({reason}); give an address of this machine, "
+            "e.g. 127.0.0.1 or 0.0.0.0",
+            param="host",
+            value=host,
+        ) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            if exc.errno == errno.EADDRINUSE:
+                raise InvalidParameterError(
+                    f"port={port}: {host}:{port} is already in use ({reason}); choose another "
+                    "port or stop the program listening there",
+                    param="port",
+                    value=port,
+                ) from None
+            if exc.errno == errno.EACCES:
+                raise InvalidParameterError(
+                    f"port={port}: not allowed to listen on it ({reason}); ports below 1024 "
+                    "need privileges: choose a port of 1024 or more",
+                    param="port",
+                    value=port,
+                ) from None
+            raise InvalidParameterError(
+                f"host={host!r}: cannot listen on it ({reason}); give an address of this "
+                "machine, e.g. 127.0.0.1 or 0.0.0.0",
+                param="host",
+                value=host,
+            ) from None

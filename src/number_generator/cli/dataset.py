@@ -154,6 +154,9 @@ def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
         print(f"{parser.prog}: run the same command with --resume to continue", file=sys.stderr)
         raise
     except OSError as exc:  # e.g. the disk filled up
-        raise NumberGeneratorError(f"--out={str(args.out)!r}: cannot write ({exc})") from None
+        raise NumberGeneratorError(
+            f"--out={str(args.out)!r}: cannot write ({exc.strerror or exc}); complete shards "
+            "are kept: make room, then run the same command with --resume"
+        ) from None
     print(summary)
     return 0

@@ -9,9 +9,11 @@ from pathlib import Path
 
 from .._api import default_generator, generate_numbers_sequence, generate_phone_numbers
 from .._util.files import prepare_output_dir, write_png
-from .._util.params import DEFAULT_SPACING_RANGE, parse_digits
+from .._util.params import DEFAULT_SPACING_RANGE
+from .._util.text import digits_of
+from ..augment import resolve_augment
 from ..datasets import DigitDataset
-from ..errors import NumberGeneratorError
+from ..errors import InvalidParameterError, NumberGeneratorError
 from ..preview import ROW_SETS, contact_sheet
 from ..templates.phone import PHONE_FORMATS, check_capacity
 from .options import (
@@ -26,22 +28,27 @@ from .options import (
 
 __all__ = ["build_phone_parser", "build_preview_parser", "build_sequence_parser"]
 
+#: The digits of ``sequence`` as an option: seed 000's ``--digits``, seed 004's ``-n/--number``.
+DIGITS_FLAGS = ("--digits", "--number", "-n")
+
 
 def build_sequence_parser(parser: argparse.ArgumentParser) -> None:
     """``sequence``: one PNG of a digit sequence."""
     parser.add_argument(
-        "sequence", nargs="?", default=None, help="the digits to draw, e.g. 0901234567"
+        "sequence",
+        nargs="?",
+        default=None,
+        help="the digits to draw, e.g. 0901234567; separators - / and space are drawn too "
+        "(090-1234-5678)",
     )
     parser.add_argument(
-        "--digits",
-        "--number",
-        "-n",
+        *DIGITS_FLAGS,
         dest="digits_option",
         default=None,
         metavar="DIGITS",
         help="the digits to draw (alternative to SEQUENCE)",
     )
-    add_output_path(parser, "folder for <sequence>.png, or a .png file")
+    add_output_path(parser, "folder for <digits>.png (separators left out), or a .png file")
     add_render_options(parser)
     set_handler(parser, _run_sequence)
 
@@ -60,6 +67,12 @@ def build_phone_parser(parser: argparse.ArgumentParser) -> None:
     )
     add_output_path(parser, "folder for the PNGs and labels.csv")
     parser.add_argument(
+        *DIGITS_FLAGS,
+        action=_NoDigits,
+        nargs=0,
+        help=argparse.SUPPRESS,
+    )
+    parser.add_argument(
         "--format",
         choices=tuple(PHONE_FORMATS),
         default="mobile",
@@ -67,6 +80,23 @@ def build_phone_parser(parser: argparse.ArgumentParser) -> None:
     )
     add_render_options(parser)
     set_handler(parser, _run_phone)
+
+
+class _NoDigits(argparse.Action):
+    """``-n``/``--number``/``--digits`` on a command that draws its own numbers."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"{option_string} gives the digits of one image (generate-numbers-sequence, "
+            "number-generator sequence); phone numbers are drawn at random: "
+            "say how many with --num-images N"
+        )
 
 
 def build_preview_parser(parser: argparse.ArgumentParser) -> None:
@@ -169,14 +199,16 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 
     if args.sequence is not None and args.digits_option is not None:
         parser.error("give the digits either as SEQUENCE or with --digits, not both")
-    sequence = args.sequence if args.sequence is not None else args.digits_option
+    sequence, name = args.sequence, "SEQUENCE"
+    if sequence is None:
+        sequence, name = args.digits_option, "--digits"
     if sequence is None:
         parser.error("the following arguments are required: SEQUENCE")
     check_spacing_flags(parser, args)
-    parse_digits(sequence, "SEQUENCE")  # fail fast, before any data is loaded
+    digits = digits_of(sequence, name)  # fail fast, before any data is loaded
     dataset = _dataset(args)
     path = args.output_path
-    target = path if path.suffix.lower() == ".png" else path / f"{sequence}.png"
+    target = path if path.suffix.lower() == ".png" else path / f"{digits}.png"
     with _writing("--output-path", path, target):
         generate_numbers_sequence(
             sequence,
@@ -216,11 +248,37 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     return 0
 
 
+def _preview_rows(text: str) -> str | list[str]:
+    """``--rows``: a row-set name, or a comma-separated list of augment names, each checked."""
+    if text in ROW_SETS:
+        return text
+    rows = [row.strip() for row in text.split(",") if row.strip()]
+    for row in rows:
+        try:
+            resolve_augment(row)
+        except InvalidParameterError:
+            raise _bad_rows(text, row) from None
+    if not rows:
+        raise _bad_rows(text, text)
+    return rows
+
+
+def _bad_rows(text: str, row: str) -> InvalidParameterError:
+    """``--rows=TEXT`` names something that is no row set nor augmentation."""
+    return InvalidParameterError(
+        f"--rows={text!r}: {row!r} is neither a row set ({', '.join(ROW_SETS)}) nor a preset "
+        f"or transform name ({', '.join(ROW_SETS['all'])}); give a row set or a "
+        "comma-separated list of names",
+        param="rows",
+        value=text,
+    )
+
+
 def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     check_spacing_flags(parser, args)
-    parse_digits(args.digits, "--digits")
-    rows = args.rows if args.rows in ROW_SETS else [r for r in args.rows.split(",") if r.strip()]
+    digits_of(args.digits, "--digits")
+    rows = _preview_rows(args.rows)
     target = args.output_path
     if target.suffix.lower() != ".png":
         target = prepare_output_dir(target, "--output-path") / "augment_preview.png"

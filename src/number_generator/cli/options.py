@@ -19,7 +19,8 @@ from .._util.params import (
     MAX_IMAGE_WIDTH,
     MIN_IMAGE_HEIGHT,
 )
-from .._util.text import switch_word
+from .._util.text import OFF_WORDS, ON_WORDS, switch_word
+from ..augment import PRESETS
 from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, SPLIT_ENV, RegisteredDataset
 from ..errors import NumberGeneratorError, ParameterError
 
@@ -31,6 +32,7 @@ __all__ = [
     "add_data_options",
     "add_output_path",
     "add_render_options",
+    "augment_help",
     "check_spacing_flags",
     "flag_message",
     "flag_names",
@@ -41,9 +43,9 @@ __all__ = [
 EXIT_USAGE = 2
 #: The dataset every command draws from: the first registered one (MNIST).
 DEFAULT_SET: type[RegisteredDataset] = DATASETS[DEFAULT_DATASET]
-#: Options whose value the CLI reshapes before the library sees it (an on/off word
-#: becomes True/None, a comma list a list): errors about them keep the library's name.
-_RESHAPED = frozenset({"augment", "rows"})
+#: Options whose value the CLI reshapes before the library sees it (a comma list becomes
+#: a list): the command checks them itself, naming the flag.
+_RESHAPED = frozenset({"rows"})
 
 #: What a command runs: ``handler(parser, args)`` returns the exit code.
 Handler = Callable[[argparse.ArgumentParser, argparse.Namespace], int]
@@ -79,6 +81,24 @@ def _augment_value(text: str) -> Any:
     return True if switch else None
 
 
+def augment_help() -> str:
+    """``--augment``'s help: the presets and the one list of on and off words.
+
+    Examples
+    --------
+    >>> print(augment_help())  # doctest: +NORMALIZE_WHITESPACE
+    augmentation: a preset (light, medium, heavy), a transform name (see preview --rows
+    transforms), or a switch: 1, on, true or yes = medium; 0, false, no, none or off = no
+    augmentation (the default); words are case-insensitive
+    """
+    on, off = (_spoken(sorted(word for word in words if word)) for words in (ON_WORDS, OFF_WORDS))
+    return (
+        f"augmentation: a preset ({', '.join(PRESETS)}), a transform name (see preview --rows "
+        f"transforms), or a switch: {on} = medium; {off} = no augmentation (the default); "
+        "words are case-insensitive"
+    )
+
+
 def _spoken(words: Iterable[str]) -> str:
     """``a, b or c``."""
     *head, last = words
@@ -100,7 +120,7 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
         type=_augment_value,
         default=None,
         metavar="PRESET",
-        help="augmentation preset, or 1/0 for on/off (default off)",
+        help=augment_help(),
     )
     parser.add_argument(
         "--seed",
@@ -210,8 +230,12 @@ def check_spacing_flags(parser: argparse.ArgumentParser, args: argparse.Namespac
 
 
 def set_handler(parser: argparse.ArgumentParser, handler: Handler) -> None:
-    """Make ``handler`` run the command; call after every option is added."""
-    parser.set_defaults(handler=handler, flags=flag_names(parser))
+    """Make ``handler`` run the command; call after every option is added.
+
+    ``handler`` is given this parser, so the command's errors are shown with its own
+    name (``number-generator dataset: error: ...``) and its flags.
+    """
+    parser.set_defaults(handler=handler, flags=flag_names(parser), command_parser=parser)
 
 
 def flag_message(exc: NumberGeneratorError, flags: Mapping[str, str]) -> str:

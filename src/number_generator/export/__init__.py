@@ -91,17 +91,23 @@ class ExportSummary:
         return self.images_written / self.seconds if self.seconds > 0 else 0.0
 
     def __str__(self) -> str:
-        if self.executor == "dask":
-            where = f"{self.workers} Dask worker threads"
-        else:
-            where = f"{self.workers} worker process" + ("es" if self.workers != 1 else "")
+        def counted(count: int, one: str, many: str) -> str:
+            return f"{count:,} {one if count == 1 else many}"
+
         text = (
-            f"wrote {self.images_written:,} images in {self.shards_written} shards "
-            f"({self.format}) to {self.out} in {self.seconds:.1f} s "
-            f"({self.images_per_second:,.0f} images/s, {where})"
+            f"wrote {counted(self.images_written, 'image', 'images')} in "
+            f"{counted(self.shards_written, 'shard', 'shards')} ({self.format}) to {self.out} "
+            f"in {self.seconds:.1f} s"
         )
+        if self.shards_written:  # a resumed run with nothing left to do used no worker
+            if self.executor == "dask":
+                where = counted(self.workers, "Dask worker thread", "Dask worker threads")
+            else:
+                where = counted(self.workers, "worker process", "worker processes")
+            text += f" ({self.images_per_second:,.0f} images/s, {where})"
         if self.shards_skipped:
-            text += f"; kept {self.shards_skipped} complete shards from an earlier run"
+            kept = counted(self.shards_skipped, "complete shard", "complete shards")
+            text += f"; kept {kept} from an earlier run"
         return text
 
 

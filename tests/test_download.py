@@ -587,7 +587,7 @@ def test_cli_offline_with_the_test_split_only_explains_in_one_line(
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith(
-        f"number-generator: error: {test_split_only} holds the test split of mnist, "
+        f"number-generator download: error: {test_split_only} holds the test split of mnist, "
         "not the train split: "
     )
     assert "Fix: use the test split (--split test, NUMBER_GENERATOR_SPLIT=test" in lines[0]
@@ -613,7 +613,7 @@ def test_cli_shows_each_mirror_failure_once(tmp_path: Path, server: MirrorServer
 
     assert result.returncode == 2
     assert result.stderr.startswith(
-        f"number-generator: error: could not download {IMAGES} into {tmp_path / 'data'}; "
+        f"number-generator download: error: could not download {IMAGES} into {tmp_path / 'data'}; "
         "every mirror failed:\n"
     )
     for attempt in (1, 2, 3):
@@ -845,8 +845,8 @@ def test_cli_download_onto_a_full_disk(
 
     assert result.returncode == 2
     assert result.stderr == (
-        f"number-generator: error: {IMAGES} could not be written to {full_disk}: the disk is "
-        "full (No space left on device); free some space there, or set "
+        f"number-generator download: error: {IMAGES} could not be written to {full_disk}: "
+        "the disk is full (No space left on device); free some space there, or set "
         "NUMBER_GENERATOR_DATA_DIR or pass data_dir= to a folder on a disk with room\n"
     )
     assert listing(full_disk) == []

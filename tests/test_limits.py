@@ -104,7 +104,8 @@ def test_the_cli_refuses_a_strip_over_the_limit_with_one_line(tmp_path: Path) ->
     assert result.returncode == 2
     assert result.stdout == ""
     assert (
-        result.stderr == f"number-generator: error: --image-height{TALL[len('image_height') :]}\n"
+        result.stderr
+        == f"number-generator sequence: error: --image-height{TALL[len('image_height') :]}\n"
     )
     assert list(tmp_path.iterdir()) == [], "nothing written"
 
@@ -155,7 +156,8 @@ def test_the_cli_refuses_a_width_too_narrow_to_read(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert (
-        result.stderr == f"number-generator: error: --image-width{NARROW[len('image_width') :]}\n"
+        result.stderr
+        == f"number-generator sequence: error: --image-width{NARROW[len('image_width') :]}\n"
     )
     assert list(tmp_path.iterdir()) == []
 

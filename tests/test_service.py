@@ -304,7 +304,7 @@ BAD_BODIES = [
     ({"number": True}, "number", "number=True: expected a non-negative integer or a string"),
     ({"number": None}, "number", "number (or digits) is required"),
     ({"digits": "12+3"}, "digits", "digits='12+3': '+' is neither a digit nor a separator"),
-    ({"digits": [1, 12]}, "digits", "digits: 12 is not a digit"),
+    ({"digits": [1, 12]}, "digits", "digits[1]: 12 is not a digit"),
     ({"digits": [1, "a"]}, "digits", "digits=[1, 'a']: expected the digits as a string or"),
     ({"digits": ""}, "digits", "digits='': holds no digit"),
     ({"number": 42, "digits": "42"}, "digits", "digits='42': give either number or digits"),

@@ -324,7 +324,7 @@ def test_template_files_that_are_not_files(tmp_path: Path, kind: str) -> None:
     done = run_cli("dataset", "--out", str(tmp_path / "out"), "--count", "1", "-t", f"file:{path}")
     assert (done.returncode, done.stdout) == (2, "")
     assert done.stderr == (
-        f"number-generator: error: --template='file:{path}': is {what}, not a text file; "
+        f"number-generator dataset: error: --template='file:{path}': is {what}, not a text file; "
         "give a file with one string per line\n"
     )
     assert not (tmp_path / "out").exists()

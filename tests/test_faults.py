@@ -302,3 +302,42 @@ def test_writing_into_proc(argv: list[str], capsys: pytest.CaptureFixture[str]) 
         f"number-generator {argv[0]}: error: --output-path='/proc': cannot write into the "
         "folder (No such file or directory)"
     )
+
+
+def _dead_port() -> int:
+    """A port on 127.0.0.1 where nothing listens (bound, then closed)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["phone", "--num-images", "2", "--output-path", "new"],
+        ["preview", "--samples", "1", "--output-path", "new/sheet.png"],
+        ["sequence", "42", "--output-path", "new"],
+        ["dataset", "--out", "new", "--count", "4"],
+    ],
+    ids=["phone", "preview", "sequence", "dataset"],
+)
+def test_a_run_without_data_leaves_no_output_folder(
+    argv: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    empty = tmp_path / "no-data"
+    empty.mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NUMBER_GENERATOR_DATA_DIR", str(empty))
+    monkeypatch.setenv("NUMBER_GENERATOR_SPLIT", "train")
+    monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", f"http://127.0.0.1:{_dead_port()}/")
+    assert main(argv) == 2
+    first = capsys.readouterr().err.splitlines()[0]
+    assert first.startswith(f"number-generator {argv[0]}: error: could not download ")
+    assert not (tmp_path / "new").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["no-data"]

@@ -153,6 +153,8 @@ def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     except KeyboardInterrupt:
         print(f"{parser.prog}: run the same command with --resume to continue", file=sys.stderr)
         raise
+    except NumberGeneratorError:  # a DownloadError is an OSError too: it speaks for itself
+        raise
     except OSError as exc:  # e.g. the disk filled up
         raise NumberGeneratorError(
             f"--out={str(args.out)!r}: cannot write ({exc.strerror or exc}); complete shards "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from .._api import default_generator, generate_numbers_sequence, generate_phone_numbers
@@ -179,6 +179,21 @@ def _dataset(args: argparse.Namespace) -> DigitDataset:
 
 
 @contextmanager
+def _output_folder(path: Path) -> Iterator[Path]:
+    """``path`` ready as the output folder; if this run made it, a failure that leaves it
+    empty removes it again, so a failed command leaves no empty folder behind."""
+    made = not path.exists()
+    folder = prepare_output_dir(path, "--output-path")
+    try:
+        yield folder
+    except BaseException:
+        if made:
+            with suppress(OSError):
+                folder.rmdir()  # refuses a folder that holds anything
+        raise
+
+
+@contextmanager
 def _writing(flag: str, value: Path, target: Path) -> Iterator[None]:
     """An OS error while writing ``target`` (a full disk, a folder in /proc …) is one line.
 
@@ -229,21 +244,21 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 
     check_spacing_flags(parser, args)
     check_capacity(args.num_images, args.format)  # fail fast, before any data is loaded
-    folder = prepare_output_dir(args.output_path, "--output-path")
-    dataset = _dataset(args)
-    with _writing("--output-path", args.output_path, folder):
-        written = generate_phone_numbers(
-            args.num_images,
-            args.image_width,
-            folder,
-            (args.min_spacing, args.max_spacing),
-            seed=args.seed,
-            format=args.format,
-            augment=args.augment,
-            image_height=args.image_height,
-            fit=args.fit,
-            dataset=dataset,
-        )
+    with _output_folder(args.output_path) as folder:
+        dataset = _dataset(args)
+        with _writing("--output-path", args.output_path, folder):
+            written = generate_phone_numbers(
+                args.num_images,
+                args.image_width,
+                folder,
+                (args.min_spacing, args.max_spacing),
+                seed=args.seed,
+                format=args.format,
+                augment=args.augment,
+                image_height=args.image_height,
+                fit=args.fit,
+                dataset=dataset,
+            )
     print(f"wrote {len(written)} images and labels.csv to {args.output_path}")
     return 0
 
@@ -279,22 +294,21 @@ def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
     check_spacing_flags(parser, args)
     digits_of(args.digits, "--digits")
     rows = _preview_rows(args.rows)
-    target = args.output_path
-    if target.suffix.lower() != ".png":
-        target = prepare_output_dir(target, "--output-path") / "augment_preview.png"
-    else:
-        prepare_output_dir(target.parent, "--output-path")
-    sheet = contact_sheet(
-        rows,
-        digits=args.digits,
-        samples=args.samples,
-        seed=args.seed,
-        image_width=args.image_width,
-        spacing_range=(args.min_spacing, args.max_spacing),
-        zoom=args.zoom,
-        dataset=_dataset(args),
-    )
-    with _writing("--output-path", args.output_path, target):
-        write_png(target, sheet)
+    path = args.output_path
+    is_file = path.suffix.lower() == ".png"
+    with _output_folder(path.parent if is_file else path) as folder:
+        target = path if is_file else folder / "augment_preview.png"
+        sheet = contact_sheet(
+            rows,
+            digits=args.digits,
+            samples=args.samples,
+            seed=args.seed,
+            image_width=args.image_width,
+            spacing_range=(args.min_spacing, args.max_spacing),
+            zoom=args.zoom,
+            dataset=_dataset(args),
+        )
+        with _writing("--output-path", path, target):
+            write_png(target, sheet)
     print(target)
     return 0

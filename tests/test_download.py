@@ -329,16 +329,14 @@ def test_progress_bar_on_request(
 def test_quiet_by_default_when_not_on_a_terminal(
     tmp_path: Path, server: MirrorServer, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    import pooch
-
     chatter: list[logging.LogRecord] = []
-    handler = logging.Handler()
+    handler = logging.Handler(logging.WARNING)
     handler.emit = chatter.append  # type: ignore[method-assign]
-    pooch.get_logger().addHandler(handler)  # pooch prints through its own stderr handler
+    logging.getLogger("number_generator").addHandler(handler)
     try:
         fetch_file(LABELS, SHA256[LABELS], tmp_path, [server.url()])
     finally:
-        pooch.get_logger().removeHandler(handler)
+        logging.getLogger("number_generator").removeHandler(handler)
 
     assert [record.getMessage() for record in chatter] == []  # no "Downloading data from …"
     captured = capfd.readouterr()

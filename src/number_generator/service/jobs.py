@@ -21,7 +21,7 @@ import numpy.typing as npt
 from fastapi.exceptions import RequestValidationError
 
 from .._util.files import encode_png, write_atomic
-from .._util.params import MIN_IMAGE_HEIGHT, check_spacing, parse_digits
+from .._util.params import MIN_IMAGE_HEIGHT, check_spacing, parse_digits, strip_columns
 from .._util.text import OFF_WORDS, ON_WORDS, SEPARATORS, digits_of, has_separators, switch_word
 from ..augment import PRESETS, TRANSFORM_NAMES, resolve_augment
 from ..compose import RenderOptions, SequenceGenerator, SequenceImage
@@ -319,10 +319,10 @@ def _check_area(
 ) -> None:
     """Refuse work whose composed strip could exceed the server's pixel budget.
 
-    A glyph is at most ``image_height`` wide once scaled, so the strip is at
-    most ``count * image_height + (count - 1) * spacing_max`` columns.
+    The strip's bound is the library's (:func:`strip_columns`); the server's budget
+    (``settings.max_pixels``) is smaller than the library's own limit.
     """
-    columns = count * image_height + (count - 1) * max(spacing_max, 0)
+    columns = strip_columns(count, image_height, spacing_max)
     if columns * image_height > settings.max_pixels:
         spacing = (count - 1) * spacing_max > count * image_height
         field = "spacing_max" if spacing else digit_field

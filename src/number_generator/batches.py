@@ -16,6 +16,8 @@ on one core); every other case draws each image with
 Both follow the same rules, so they give the same distribution: each digit a
 random glyph of its class, each gap uniform in ``spacing_range``, the strip
 centred on white paper and scaled down uniformly only when it does not fit.
+With ``writer="same"`` every string is one writer's hand on both paths, and
+``Batch.writers`` says whose.
 
 ``number_generator.torch`` wraps this in a PyTorch ``IterableDataset``.
 """
@@ -73,6 +75,10 @@ class Batch(NamedTuple):
     boxes:
         ``int32 [B, T, 4]``: ``x0, y0, x1, y1`` (exclusive ends) of each label
         character's ink in output pixels; ``-1`` for padding and spaces.
+    writers:
+        ``int32 [B, T]``: the writer id of each label character's glyph
+        (:attr:`DigitDataset.writers`); ``-1`` for padding, separators and
+        glyphs of unknown writer.
     """
 
     images: F32Array
@@ -80,6 +86,7 @@ class Batch(NamedTuple):
     targets: I64Array
     target_lengths: I64Array
     boxes: I32Array
+    writers: I32Array
 
 
 def default_width(template: Template, image_height: int, spacing_range: tuple[int, int]) -> int:
@@ -121,11 +128,12 @@ class BatchStream:
         data_dir: str | Path | None = None,
         keep_separators: bool = False,
         pad_value: int = -1,
+        writer: str = "any",
     ) -> None:
         size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         parsed = parse_template(template)
         options = RenderOptions(
-            spacing_range, image_width, image_height, fit, augment, keep_separators
+            spacing_range, image_width, image_height, fit, augment, keep_separators, writer=writer
         )
         self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
 
@@ -190,22 +198,28 @@ class BatchStream:
         texts = self.template.sample(self.rng, size)
         labels = texts if keep_separators else [_digits(t) for t in texts]
         boxes = np.full((size, length, 4), -1, np.int32)
+        writers = np.full((size, length), -1, np.int32)
         if self._vectorized:
-            images, slow = self._compose(texts, boxes)
+            images, slow = self._compose(texts, boxes, writers)
         else:
             images = np.empty((size, self.options.image_height, self.image_width), np.float32)
             slow = list(range(size))
         for i in slow:  # one at a time: augmented, scaled, overlapping or too wide
             image = self.generator.draw(texts[i], self.options, self._pipeline, self.rng)
             images[i] = image.image
-            _fill_boxes(boxes[i], image, texts[i], keep_separators)
+            _fill_glyphs(boxes[i], writers[i], image, texts[i], keep_separators)
         targets, lengths = _encode(labels, length, self.pad_value)
-        return Batch(images, labels, targets, lengths, boxes)
+        return Batch(images, labels, targets, lengths, boxes, writers)
 
-    def _compose(self, texts: list[str], boxes: I32Array) -> tuple[F32Array, list[int]]:
-        """Images of ``texts`` composed at once, their boxes filled in; which are left to draw."""
+    def _compose(
+        self, texts: list[str], boxes: I32Array, writers: I32Array
+    ) -> tuple[F32Array, list[int]]:
+        """Images of ``texts`` composed at once, their boxes and writers filled in; which
+        are left to draw."""
         spacing, width = self.options.spacing_range, self.image_width
-        composed = compose_batch(self.generator.dataset, texts, spacing, width, self.rng)
+        composed = compose_batch(
+            self.generator.dataset, texts, spacing, width, self.rng, self.options.writer
+        )
         images = np.divide(composed.paper, np.float32(255), dtype=np.float32)
         wanted = composed.fits[composed.glyph_text]
         if self.options.keep_separators:
@@ -214,6 +228,7 @@ class BatchStream:
             wanted &= composed.glyph_digit >= 0
             column = composed.glyph_digit
         boxes[composed.glyph_text[wanted], column[wanted]] = composed.boxes[wanted]
+        writers[composed.glyph_text[wanted], column[wanted]] = composed.glyph_writer[wanted]
         return images, np.flatnonzero(~composed.fits).tolist()
 
     def __iter__(self) -> Iterator[Batch]:
@@ -225,15 +240,21 @@ def _digits(text: str) -> str:
     return text.translate(_DROP_SEPARATORS) if has_separators(text) else text
 
 
-def _fill_boxes(row: I32Array, image: SequenceImage, text: str, keep_separators: bool) -> None:
+def _fill_glyphs(
+    row: I32Array, writers: I32Array, image: SequenceImage, text: str, keep_separators: bool
+) -> None:
+    """One image's boxes and writers into its rows of the batch, one per label character."""
     if not keep_separators:
         boxes = image.boxes
         row[: len(boxes)] = boxes
+        writers[: len(boxes)] = image.digit_writers
         return
-    glyph_boxes = iter(image.glyph_boxes)
+    glyph = 0
     for position, char in enumerate(text):
         if char != " ":
-            row[position] = next(glyph_boxes)
+            row[position] = image.glyph_boxes[glyph]
+            writers[position] = image.writers[glyph]
+            glyph += 1
 
 
 def _encode(labels: list[str], length: int, pad_value: int) -> tuple[I64Array, I64Array]:
@@ -269,6 +290,7 @@ def batches(
     data_dir: str | Path | None = None,
     keep_separators: bool = False,
     pad_value: int = -1,
+    writer: str = "any",
 ) -> Iterator[Batch]:
     """Yield batches of synthetic digit-string images, forever or ``n`` times.
 
@@ -293,12 +315,17 @@ def batches(
         Keep the template's ``-``, ``/`` and spaces in labels and targets.
     pad_value:
         Fills ``targets`` past each label's length (default -1).
+    writer:
+        ``"any"`` (default) or ``"same"``: every string from one writer's
+        hand (see :meth:`~number_generator.SequenceGenerator.render`);
+        :attr:`Batch.writers` tells whose.
 
     Yields
     ------
     Batch
         ``images`` float32 ``[B, H, W]``, ``labels``, ``targets`` int64
-        ``[B, T]``, ``target_lengths`` int64 ``[B]``, ``boxes`` int32 ``[B, T, 4]``.
+        ``[B, T]``, ``target_lengths`` int64 ``[B]``, ``boxes`` int32 ``[B, T, 4]``,
+        ``writers`` int32 ``[B, T]``.
 
     Raises
     ------
@@ -312,7 +339,9 @@ def batches(
     ((8, 28, ...), (8, 7), '0357889')
     """
     count = None if n is None else check_int(n, "n", 0, 2**63 - 1)
-    options = RenderOptions(spacing_range, image_width, image_height, fit, augment, keep_separators)
+    options = RenderOptions(
+        spacing_range, image_width, image_height, fit, augment, keep_separators, writer=writer
+    )
     stream = BatchStream.from_options(
         batch_size,
         template,

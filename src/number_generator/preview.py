@@ -42,6 +42,7 @@ def contact_sheet(
     spacing_range: tuple[int, int] = DEFAULT_SPACING_RANGE,
     zoom: int = 2,
     dataset: DigitDataset | str | Path | None = None,
+    writer: str = "any",
 ) -> U8Array:
     """A labelled grid of augmented samples, as a ``uint8`` picture (black ink on white).
 
@@ -66,6 +67,9 @@ def contact_sheet(
         Integer magnification (nearest neighbour), 1-8, so pixels stay visible.
     dataset:
         Where glyphs come from; default MNIST.
+    writer:
+        ``"any"`` or ``"same"`` (each cell one writer's hand), as for
+        :meth:`SequenceGenerator.render`.
 
     Examples
     --------
@@ -79,7 +83,7 @@ def contact_sheet(
     generator = SequenceGenerator(dataset)
     pipelines = [resolve_augment(setting) for setting in settings]
     text = read_digits(digits)
-    options = RenderOptions(spacing_range, image_width)
+    options = RenderOptions(spacing_range, image_width, writer=writer)
     lines: list[U8Array] = []
     for setting, pipeline in zip(settings, pipelines):
         cells = [

@@ -21,6 +21,9 @@ Every item is a dict with the same keys whether it is one sample or a batch
     ``int64`` scalar (``[B]``).
 ``boxes``
     ``int32 [T, 4]``: each label character's ink box, -1 for padding.
+``writers``
+    ``int32 [T]``: each label character's writer id (``writer="same"``: one
+    id for the whole string), -1 for padding, separators and unknown writers.
 
 PyTorch's default collate stacks samples into exactly the batch layout, ready
 for ``torch.nn.CTCLoss(blank=BLANK)`` with ``BLANK + 1`` model outputs.
@@ -82,7 +85,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         Base seed: the same seed, epoch and ``num_workers`` give the same
         data. ``None``: PyTorch's per-worker seeds.
     spacing_range, image_width, image_height, fit, augment, dataset, split,
-    data_dir, keep_separators, pad_value:
+    data_dir, keep_separators, pad_value, writer:
         As for :func:`number_generator.batches.batches`. ``image_width``
         defaults to room for the template's longest string.
 
@@ -109,6 +112,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         data_dir: str | Path | None = None,
         keep_separators: bool = False,
         pad_value: int = -1,
+        writer: str = "any",
     ) -> None:
         super().__init__()
         self.length = None if length is None else check_int(length, "length", 0, 2**63 - 1)
@@ -118,7 +122,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         self.seed = None if seed is None else check_int(seed, "seed", 0, 2**128 - 1)
         self.epoch = 0
         options = RenderOptions(
-            spacing_range, image_width, image_height, fit, augment, keep_separators
+            spacing_range, image_width, image_height, fit, augment, keep_separators, writer=writer
         )
         self._data: dict[str, Any] = {"dataset": dataset, "split": split, "data_dir": data_dir}
         # Checked now (the template parsed, the width fixed), so a bad option fails here,
@@ -174,6 +178,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
                     "target": tensors["target"][k].clone(),
                     "target_length": tensors["target_length"][k].clone(),
                     "boxes": tensors["boxes"][k].clone(),
+                    "writers": tensors["writers"][k].clone(),
                 }
                 produced += 1
 
@@ -185,4 +190,5 @@ def _as_tensors(batch: Batch) -> dict[str, Any]:
         "target": torch.from_numpy(batch.targets),
         "target_length": torch.from_numpy(batch.target_lengths),
         "boxes": torch.from_numpy(batch.boxes),
+        "writers": torch.from_numpy(batch.writers),
     }

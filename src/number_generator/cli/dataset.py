@@ -139,6 +139,7 @@ def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
             resume=args.resume,
             unique=args.unique,
             keep_separators=args.keep_separators,
+            writer=args.writer,
             spacing_range=(args.min_spacing, args.max_spacing),
             image_width=args.image_width,
             image_height=args.image_height,

@@ -21,6 +21,7 @@ from .options import (
     add_data_options,
     add_output_path,
     add_render_options,
+    add_writer_option,
     check_spacing_flags,
     int_range,
     set_handler,
@@ -117,6 +118,7 @@ def build_preview_parser(parser: argparse.ArgumentParser) -> None:
         help="samples per row (default 4); column j uses seed SEED+j",
     )
     _add_sheet_options(parser)
+    add_writer_option(parser)
     add_data_options(parser)
     set_handler(parser, _run_preview)
 
@@ -235,6 +237,7 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             fit=args.fit,
             dataset=dataset,
             output_path=path,
+            writer=args.writer,
         )
     print(target)
     return 0
@@ -258,6 +261,7 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
                 image_height=args.image_height,
                 fit=args.fit,
                 dataset=dataset,
+                writer=args.writer,
             )
     print(f"wrote {len(written)} images and labels.csv to {args.output_path}")
     return 0
@@ -307,6 +311,7 @@ def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
             spacing_range=(args.min_spacing, args.max_spacing),
             zoom=args.zoom,
             dataset=_dataset(args),
+            writer=args.writer,
         )
         with _writing("--output-path", path, target):
             write_png(target, sheet)

@@ -22,6 +22,7 @@ from .._util.params import (
 from .._util.text import OFF_WORDS, ON_WORDS, switch_word
 from ..augment import PRESETS
 from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, SPLIT_ENV, RegisteredDataset
+from ..datasets.writers import WRITER_MODES
 from ..errors import NumberGeneratorError, ParameterError
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "add_data_options",
     "add_output_path",
     "add_render_options",
+    "add_writer_option",
     "augment_help",
     "check_spacing_flags",
     "flag_message",
@@ -128,7 +130,19 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="random seed: the same seed gives the same images",
     )
+    add_writer_option(parser)
     add_data_options(parser)
+
+
+def add_writer_option(parser: argparse.ArgumentParser) -> None:
+    """``--writer any|same``: digits from any writer, or each string from one writer."""
+    parser.add_argument(
+        "--writer",
+        choices=WRITER_MODES,
+        default="any",
+        help="any: each digit from any writer (default); same: every digit of a string from "
+        "one writer's hand (needs the dataset's writers file, see download)",
+    )
 
 
 def _add_layout_options(parser: argparse.ArgumentParser) -> None:

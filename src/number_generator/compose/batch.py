@@ -6,7 +6,8 @@ operations: every glyph column is a row of one table (:class:`ColumnTable`),
 and each image is gathered from it in one ``take``. The layout follows the
 same rules as :meth:`SequenceGenerator.draw <.generator.SequenceGenerator.draw>`
 (:mod:`.spacing`, :mod:`.separators`, :func:`.layout.centre_offset`): a random
-glyph of each digit's class, gaps uniform in the spacing range (at least
+glyph of each digit's class (of one writer per string with ``writer="same"``,
+:mod:`number_generator.datasets.writers`), gaps uniform in the spacing range (at least
 :data:`~.separators.MIN_STROKE_GAP` beside a ``-``/``/`` stroke), a space adds
 :func:`~.separators.space_width`, the strip centred on the paper. It draws
 from the random stream in its own order, so its images are not those
@@ -24,6 +25,7 @@ import numpy.typing as npt
 from .._util.text import ASCII_ZERO
 from ..augment import Pipeline
 from ..datasets import DigitDataset
+from ..datasets.writers import writer_index
 from .glyphs import missing_class
 from .layout import centre_offset
 from .options import RenderOptions
@@ -89,6 +91,7 @@ class Composed(NamedTuple):
     glyph_char: IntArray  # [G] its character position in the string
     glyph_digit: IntArray  # [G] its digit position, -1 for a separator
     fits: BoolArray  # [B] False: left blank, to be drawn scaled down
+    glyph_writer: npt.NDArray[np.int32]  # [G] its writer, -1 for a separator or unknown
 
 
 def can_compose_batch(options: RenderOptions, pipeline: Pipeline | None, glyph_height: int) -> bool:
@@ -142,19 +145,23 @@ def compose_batch(
     spacing: tuple[int, int],
     width: int,
     rng: np.random.Generator,
+    writer: str = "any",
 ) -> Composed:
     """Compose ``texts`` at once, at native glyph height, ``fit="pad"``, ``spacing[0] >= 0``.
 
     A string wider than ``width`` is left blank (``fits`` is ``False``) for the
     caller to draw scaled down. Random draws, in order: the spaces' widths, the
-    digits' glyphs, the separators' variants, the gaps.
+    digits' glyphs (with ``writer="same"`` then one writer per string), the
+    separators' variants, the gaps.
     """
     height = dataset.glyph_shape[0]
     chars = _read_chars(texts)
     space_total = np.cumsum(_space_extras(chars.is_space, height, rng))
     slots = _glyph_slots(chars, len(texts))
     sources = _Sources.empty(slots.at.size)
-    _pick_digits(dataset, slots, sources, texts, rng)
+    indices = _pick_digits(dataset, slots, sources, texts, rng, writer)
+    glyph_writer = np.full(slots.at.size, -1, np.int32)
+    glyph_writer[slots.is_digit] = dataset.writers[indices]
     table = column_table(dataset)
     _pick_separators(table, slots, sources, rng)
     gaps = _gaps(slots, spacing, space_total, rng)
@@ -165,7 +172,13 @@ def compose_batch(
     boxes[:, 2] = x0 + sources.widths
     boxes[:, 1::2] = sources.rows
     return Composed(
-        paper, boxes, slots.text, chars.position[slots.at], _digit_positions(slots), fits
+        paper,
+        boxes,
+        slots.text,
+        chars.position[slots.at],
+        _digit_positions(slots),
+        fits,
+        glyph_writer,
     )
 
 
@@ -208,20 +221,30 @@ def _pick_digits(
     sources: _Sources,
     texts: list[str],
     rng: np.random.Generator,
-) -> None:
-    """A random glyph of each digit's class, as rows of the dataset's column table."""
+    writer: str,
+) -> IntArray:
+    """A random glyph of each digit's class, as rows of the dataset's column table;
+    returns the glyphs' dataset indices."""
     is_digit = slots.is_digit
     values = slots.codes[is_digit].astype(np.intp) - ASCII_ZERO
     class_count = dataset.class_count[values]
     if not class_count.all():
         first_bad = slots.text[is_digit][np.flatnonzero(class_count == 0)[0]]
         raise missing_class(dataset, values[class_count == 0], "template", texts[first_bad])
-    picks = (rng.random(values.size) * class_count).astype(np.intp)
-    indices = dataset.class_order[dataset.class_start[values] + picks]
+    if writer == "same":
+        per_digit = rng.random(values.size)
+        per_text = rng.random(len(texts))
+        indices = writer_index(dataset).draw(
+            values, slots.text[is_digit], len(texts), (per_digit, per_text), rng
+        )
+    else:
+        picks = (rng.random(values.size) * class_count).astype(np.intp)
+        indices = dataset.class_order[dataset.class_start[values] + picks]
     extents = dataset.ink_extents[indices].astype(np.intp)
     sources.start[is_digit] = indices * dataset.images.shape[2] + extents[:, 0]
     sources.widths[is_digit] = extents[:, 1] - extents[:, 0]
     sources.rows[is_digit] = extents[:, 2:4]
+    return indices
 
 
 def _pick_separators(

@@ -53,6 +53,9 @@ class SequenceImage:
     text:
         The string as drawn, separators included (equal to :attr:`label`
         when it had none).
+    writers:
+        The writer id of every drawn glyph, in :attr:`glyph_boxes` order
+        (``-1`` for a ``-``/``/`` stroke or a glyph whose writer is unknown).
     """
 
     def __init__(
@@ -64,6 +67,7 @@ class SequenceImage:
         *,
         text: str | None = None,
         digit_slots: list[int] | None = None,
+        digit_writers: npt.NDArray[np.int32] | None = None,
     ) -> None:
         self.ink = ink
         self.digits = digits
@@ -71,6 +75,10 @@ class SequenceImage:
         self._layout = layout
         self._text = text
         self._digit_slots = digit_slots
+        if digit_writers is None:
+            digit_writers = np.full(indices.size, -1, np.int32)
+        #: ``int32`` ``(n,)``: the writer of each digit (as :attr:`indices`), ``-1`` if unknown.
+        self.digit_writers = digit_writers
 
     @cached_property
     def image(self) -> F32Array:
@@ -102,6 +110,15 @@ class SequenceImage:
         if self._digit_slots is None:
             return self.glyph_boxes
         return self.glyph_boxes[self._digit_slots]
+
+    @cached_property
+    def writers(self) -> npt.NDArray[np.int32]:
+        """``int32`` ``(g,)``: the writer of each glyph of :attr:`glyph_boxes`, ``-1`` if none."""
+        if self._digit_slots is None:
+            return self.digit_writers
+        writers = np.full(self._layout.starts.size, -1, np.int32)
+        writers[self._digit_slots] = self.digit_writers
+        return writers
 
     @cached_property
     def glyph_boxes(self) -> npt.NDArray[np.int32]:
@@ -166,6 +183,7 @@ class SequenceGenerator:
         image_height: int = 28,
         fit: str = "pad",
         augment: Any = INHERIT,
+        writer: str = "any",
     ) -> F32Array:
         """Image of ``digits`` as ``float32`` ``(image_height, image_width)``, 1.0 = paper.
 
@@ -179,6 +197,7 @@ class SequenceGenerator:
             image_height=image_height,
             fit=fit,
             augment=augment,
+            writer=writer,
         ).image
 
     def render(
@@ -191,6 +210,7 @@ class SequenceGenerator:
         image_height: int = 28,
         fit: str = "pad",
         augment: Any = INHERIT,
+        writer: str = "any",
     ) -> SequenceImage:
         """Render ``digits`` and report which glyphs were drawn and where they landed.
 
@@ -217,6 +237,12 @@ class SequenceGenerator:
             resize the strip to exactly ``(image_height, image_width)``.
         augment:
             Augmentation for this call; default :data:`INHERIT`, the instance's.
+        writer:
+            ``"any"`` (default): each digit from any writer. ``"same"``: every
+            digit from one writer's hand, chosen uniformly among the writers who
+            wrote every class the string needs (when none did, the fewest
+            writers that together did; see :mod:`~number_generator.datasets.writers`).
+            Needs a dataset with writer ids (:attr:`DigitDataset.writers`).
 
         Raises
         ------
@@ -230,7 +256,7 @@ class SequenceGenerator:
             :data:`~number_generator._util.params.MIN_DIGIT_WIDTH` pixels.
         """
         sequence = read_digits(digits)
-        options = RenderOptions.reuse(spacing_range, image_width, image_height, fit)
+        options = RenderOptions.reuse(spacing_range, image_width, image_height, fit, writer=writer)
         pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
         return self.draw(sequence, options, pipeline, self.rng_for(seed))
 
@@ -275,7 +301,7 @@ class SequenceGenerator:
         else:
             check_strip(len(sequence.text), height, spacing, "characters")
         check_legible(sequence.values.size, options.image_width)
-        indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng)
+        indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng, options.writer)
         glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
         if spacing[0] < 0:
             gaps = cap_overlap(gaps, glyphs.widths)
@@ -291,5 +317,11 @@ class SequenceGenerator:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
             ink = pipeline.transform_image(ink, rng)
         return SequenceImage(
-            ink, sequence.values, indices, layout, text=sequence.text, digit_slots=digit_slots
+            ink,
+            sequence.values,
+            indices,
+            layout,
+            text=sequence.text,
+            digit_slots=digit_slots,
+            digit_writers=self.dataset.writers[indices],
         )

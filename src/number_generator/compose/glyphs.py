@@ -18,6 +18,7 @@ from .._util.params import parse_digits
 from .._util.text import digits_of, has_separators
 from ..augment import Pipeline
 from ..datasets import DigitDataset
+from ..datasets.writers import writer_index
 from ..errors import InvalidParameterError
 from .spacing import draw_gaps
 
@@ -73,20 +74,30 @@ class Glyphs(NamedTuple):
 
 
 def pick_glyphs(
-    dataset: DigitDataset, digits: DigitText, spacing: tuple[int, int], rng: np.random.Generator
+    dataset: DigitDataset,
+    digits: DigitText,
+    spacing: tuple[int, int],
+    rng: np.random.Generator,
+    writer: str = "any",
 ) -> tuple[IntArray, IntArray]:
     """A random glyph of each digit's class (dataset indices) and the gaps between them.
 
-    One draw for everything: the glyph choices first, then the gaps.
+    One draw for everything: the glyph choices first, then the gaps, then (for
+    ``writer="same"``) the writer, whose glyphs the choices are taken among.
     """
     values = digits.values
     counts = dataset.class_count[values]
     if not counts.all():
         raise missing_class(dataset, values[counts == 0], "digits", digits.given)
     n = values.size
+    if writer == "same":
+        uniform = rng.random(2 * n)
+        # Glyph numbers first, the writer's last: uniform[:n] and uniform[-1].
+        indices = writer_index(dataset).draw_one(values, uniform[:n], float(uniform[-1]), rng)
+        return indices, draw_gaps(uniform[n:-1], *spacing)
     uniform = rng.random(2 * n - 1)
     picks = (uniform[:n] * counts).astype(np.intp)
-    indices: IntArray = dataset.class_order[dataset.class_start[values] + picks]
+    indices = dataset.class_order[dataset.class_start[values] + picks]
     return indices, draw_gaps(uniform[n:], *spacing)
 
 

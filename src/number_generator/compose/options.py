@@ -18,6 +18,7 @@ from .._util.params import (
     check_width,
 )
 from ..augment import Pipeline, resolve_augment
+from ..datasets.writers import check_writer
 from ..templates import Template
 
 __all__ = ["RenderOptions"]
@@ -42,6 +43,9 @@ class RenderOptions:
         kept as given (a preset name stays a name, so options pickle and print).
     keep_separators:
         Keep ``-``, ``/`` and spaces in labels (they are drawn either way).
+    writer:
+        ``"any"``: each digit from any writer; ``"same"``: every digit of a
+        string from one writer's hand (see :mod:`number_generator.datasets.writers`).
 
     Raises
     ------
@@ -61,6 +65,7 @@ class RenderOptions:
     fit: str = "pad"
     augment: Any = None
     keep_separators: bool = False
+    writer: str = "any"
 
     def __post_init__(self) -> None:
         height = check_height(self.image_height)
@@ -70,6 +75,7 @@ class RenderOptions:
             "image_width": check_width(self.image_width),
             "fit": check_choice(self.fit, "fit", FITS),
             "keep_separators": check_flag(self.keep_separators, "keep_separators"),
+            "writer": check_writer(self.writer),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -102,23 +108,30 @@ class RenderOptions:
         fit: Any = "pad",
         augment: Any = None,
         keep_separators: Any = False,
+        writer: Any = "any",
     ) -> RenderOptions:
         """Options as the constructor makes them, reusing an earlier check of the same values.
 
         For calls that draw one image each (``render``, the module function):
         plain values (a pair of ``int``, ``int`` or ``None``, ``int``, ``str``,
-        ``None``/``bool``/``str``, ``bool``) are checked once per distinct set
+        ``None``/``bool``/``str``, ``bool``, ``str``) are checked once per distinct set
         and the frozen result is shared; anything else is checked afresh. Bad
         values raise every time.
         """
-        args = (spacing_range, image_width, image_height, fit, augment, keep_separators)
+        args = (spacing_range, image_width, image_height, fit, augment, keep_separators, writer)
         if cls is RenderOptions and _plain(*args):
             return _reused(*args)
         return cls(*args)
 
 
 def _plain(
-    spacing_range: Any, image_width: Any, image_height: Any, fit: Any, augment: Any, flag: Any
+    spacing_range: Any,
+    image_width: Any,
+    image_height: Any,
+    fit: Any,
+    augment: Any,
+    flag: Any,
+    writer: Any,
 ) -> bool:
     """Whether the values have exact builtin types, so equal values mean equal options."""
     return (
@@ -131,6 +144,7 @@ def _plain(
         and type(fit) is str
         and (augment is None or type(augment) in (bool, str))
         and type(flag) is bool
+        and type(writer) is str
     )
 
 

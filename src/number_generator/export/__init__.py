@@ -123,6 +123,7 @@ def export_dataset(
     resume: bool = False,
     unique: bool = False,
     keep_separators: bool = False,
+    writer: str = "any",
     spacing_range: tuple[int, int] = (2, 8),
     image_width: int | None = None,
     image_height: int = 28,
@@ -177,6 +178,12 @@ def export_dataset(
     keep_separators:
         Keep ``-``, ``/`` and spaces of the template in the labels (they are
         drawn either way).
+    writer:
+        ``"any"`` (default) or ``"same"``: every string from one writer's hand
+        (see :meth:`~number_generator.SequenceGenerator.render`). With
+        ``"same"`` every format records the writer of each label character
+        (``writers``, beside ``boxes``: ``-1`` for a separator, ``null`` for a
+        kept space); with ``"any"`` the files are as before.
     spacing_range, image_width, image_height, fit, augment:
         As for :func:`~number_generator.generate_numbers_sequence`.
     dataset, split, data_dir:
@@ -235,6 +242,7 @@ def export_dataset(
         fit=fit,
         augment=augment,
         keep_separators=keep_separators,
+        writer=writer,
     )
     options.check_against(parsed, render)
     target = export_target(out)
@@ -244,11 +252,11 @@ def export_dataset(
 
     folder, old_plan = open_folder(target, options.resume)
     plan = build_plan(options, parsed, render, ref, resolve_seed(options.seed, old_plan))
-    writer = options.writer
+    shard_format = options.writer
     if old_plan is not None:
         compare_plans(folder, old_plan, plan)
         if old_plan.get("complete"):
-            writer.clean_merged(folder, options.names)
+            shard_format.clean_merged(folder, options.names)
             return _summary(options, folder, plan, started, kept=options.shards)
     clean_temporaries(folder)
     write_plan(folder, plan)
@@ -256,13 +264,13 @@ def export_dataset(
     job = _job(folder, options, parsed, render, ref, plan["seed"])
     # This process already holds the data: its generator serves the shards written here.
     share_data(ref, generator.dataset)
-    todo, kept_images = shards_to_write(job, writer, options.resume)
+    todo, kept_images = shards_to_write(job, shard_format, options.resume)
     written, images, used = run_shards(job, todo, kept_images, options, template)
 
-    writer.merge(job, options.names)
+    shard_format.merge(job, options.names)
     plan["complete"] = True
     write_plan(folder, plan)
-    writer.clean_merged(folder, options.names)
+    shard_format.clean_merged(folder, options.names)
     kept = options.shards - len(todo)
     return _summary(options, folder, plan, started, written, kept, images, used)
 

@@ -143,6 +143,7 @@ def build_plan(
         "image_height": render.image_height,
         "fit": render.fit,
         "augment": _describe_augment(render.augment),
+        **({"writer": render.writer} if render.writer != "any" else {}),
         "dataset": ref.describe(),
         "complete": False,
         "files": options.writer.files(options.names),

@@ -316,6 +316,8 @@ class Sample(NamedTuple):
     image: SequenceImage
     label: str
     boxes: list[list[int] | None]
+    #: Per label character, as ``boxes`` (-1: separator or unknown); only with ``writer="same"``.
+    writers: list[int | None] | None
 
 
 def draw(
@@ -330,6 +332,7 @@ def draw(
         image_height=options.image_height,
         fit=options.fit,
         augment=options.augment,
+        writer=options.writer,
     )
 
 
@@ -340,6 +343,15 @@ def label_boxes(image: SequenceImage, keep_separators: bool) -> list[list[int] |
         return boxes
     glyph_boxes = iter(image.glyph_boxes.tolist())
     return [None if char == " " else next(glyph_boxes) for char in image.text]
+
+
+def label_writers(image: SequenceImage, keep_separators: bool) -> list[int | None]:
+    """The writer of each label character's glyph, as :func:`label_boxes` lays them out."""
+    if not keep_separators:
+        digits: list[int | None] = image.digit_writers.tolist()
+        return digits
+    writers = iter(image.writers.tolist())
+    return [None if char == " " else next(writers) for char in image.text]
 
 
 def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
@@ -354,4 +366,10 @@ def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
     for index, text in zip(range(task.start, task.stop), strings):
         image = draw(generator, text, options, rng)
         label = text if keep else image.label
-        yield Sample(f"{index:0{task.key_width}d}", image, label, label_boxes(image, keep))
+        yield Sample(
+            f"{index:0{task.key_width}d}",
+            image,
+            label,
+            label_boxes(image, keep),
+            label_writers(image, keep) if options.writer == "same" else None,
+        )

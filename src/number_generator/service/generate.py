@@ -98,6 +98,7 @@ def _png_response(rendered: Rendered, png: bytes | None) -> Response:
             "X-Task-Id": rendered.task_id,
             "X-Seed": str(job.seed),
             "X-Digits": job.digits if len(job.digits) <= 256 else f"{job.digits[:256]}...",
+            "X-Writers": ",".join(map(str, rendered.image.writers[:256].tolist())),
             "Content-Disposition": f'inline; filename="{job.digits[:128]}.png"',
             "Cache-Control": "no-store",
         },
@@ -141,6 +142,7 @@ def generate(
         fit=payload.fit,
         augment=payload.augment,
         seed=payload.seed,
+        writer=payload.writer,
     )
     rendered, png = _run(state, generator, job)
     if wants_png(request.headers.get("accept")):
@@ -157,6 +159,8 @@ def generate(
             "image_height": job.options.image_height,
             "fit": job.options.fit,
             "seed": job.seed,
+            "writer": job.options.writer,
+            "writers": rendered.image.writers.tolist(),
         }
     )
     body = (
@@ -204,8 +208,13 @@ def generate_png(
     seed: Annotated[
         int | None, Query(ge=0, le=MAX_SEED, description="Random seed; omitted: drawn.")
     ] = None,
+    writer: Annotated[
+        Literal["any", "same"],
+        Query(description="any: digits from any writer; same: one writer's hand."),
+    ] = "any",
 ) -> Response:
-    """The PNG of ``digits``; the seed used is in the ``X-Seed`` header."""
+    """The PNG of ``digits``; the seed used is in the ``X-Seed`` header, the writer of each
+    glyph in ``X-Writers`` (comma-separated, -1 for a stroke)."""
     job = build_job(
         state.settings,
         where="query",
@@ -217,6 +226,7 @@ def generate_png(
         fit=fit,
         augment=augment,
         seed=seed,
+        writer=writer,
     )
     rendered, png = _run(state, generator, job)
     return _png_response(rendered, png)

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._util.params import FITS, MIN_IMAGE_HEIGHT
+from ..datasets.writers import WRITER_MODES
 from .jobs import augment_message, shown
 from .schemas import MAX_SEED, MIN_SPACING, GenerateRequest
 from .settings import Settings
@@ -71,6 +72,8 @@ def _message(where: str, field: str, error: Mapping[str, Any], settings: Setting
         return f"{name}: expected an integer {low}..{high}{null}"
     if field == "fit":
         return f"{name}: expected one of {', '.join(map(repr, FITS))}"
+    if field == "writer":
+        return f"{name}: expected one of {', '.join(map(repr, WRITER_MODES))}"
     if field == "augment":
         return augment_message(value)
     if field == "number":

@@ -94,6 +94,11 @@ class GenerateRequest(BaseModel):
         description='"pad": centre on white paper, exact spacing, scale down uniformly only '
         'if too wide; "stretch": resize to exactly image_width x image_height.',
     )
+    writer: Literal["any", "same"] = Field(
+        "any",
+        description='"any": each digit from any writer; "same": every digit from one '
+        "writer's hand (the response's `writers` tells whose).",
+    )
     augment: AugmentValue = Field(
         False,
         description='Augmentation: "true"/"false" (or booleans, 1/0) as in the original '
@@ -129,6 +134,11 @@ class GenerateResponse(BaseModel):
     image_height: int
     fit: str
     seed: int = Field(description="The seed used; send it back to get the same image.")
+    writer: str = Field(description="`writer` as sent (default any).")
+    writers: list[int] = Field(
+        description="The writer id of every drawn glyph, left to right (-1 for a '-' or '/' "
+        "stroke or an unknown writer)."
+    )
 
 
 class HealthDataset(BaseModel):

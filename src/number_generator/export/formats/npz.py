@@ -24,7 +24,8 @@ NPZ_MAX_BYTES = 2 * 2**30
 
 class NpzFormat(ShardFormat):
     """``NAME.npz``, merged at the end into ``dataset.npz``: ``images`` uint8 ``[N, H, W]``,
-    ``labels``, ``lengths``, ``boxes`` ``[N, L, 4]`` padded with -1.
+    ``labels``, ``lengths``, ``boxes`` ``[N, L, 4]`` padded with -1, and with
+    ``writer="same"`` ``writers`` ``[N, L]`` (the writer of each label character, -1 padded).
 
     For small sets (at most :data:`NPZ_MAX_BYTES` of pixels) of a fixed ``image_width``.
     """
@@ -58,19 +59,23 @@ class NpzFormat(ShardFormat):
         size, length = task.size, task.max_label_length
         images = np.empty((size, options.image_height, width), np.uint8)
         boxes = np.full((size, length, 4), -1, np.int32)
+        writers = np.full((size, length), -1, np.int32)
         labels: list[str] = []
         for k, sample in enumerate(samples):
             images[k] = sample.image.paper
             for position, box in enumerate(sample.boxes):
                 if box is not None:
                     boxes[k, position] = box
+            for position, writer in enumerate(sample.writers or ()):
+                if writer is not None:  # None: a kept space
+                    writers[k, position] = writer
             labels.append(sample.label)
         label_array = np.array(labels, dtype=f"<U{length}")
         lengths = np.array([len(label) for label in labels], np.int32)
-        write_npz(
-            temp,
-            {"images": images, "labels": label_array, "lengths": lengths, "boxes": boxes},
-        )
+        arrays = {"images": images, "labels": label_array, "lengths": lengths, "boxes": boxes}
+        if options.writer == "same":
+            arrays["writers"] = writers
+        write_npz(temp, arrays)
 
     def holds(self, path: Path, size: int) -> bool:
         with np.load(path) as archive:
@@ -87,6 +92,7 @@ class NpzFormat(ShardFormat):
         length = job.max_label_length
         images = np.empty((count, options.image_height, width), np.uint8)
         boxes = np.empty((count, length, 4), np.int32)
+        writers = np.empty((count, length), np.int32) if options.writer == "same" else None
         labels = np.empty(count, f"<U{length}")
         lengths = np.empty(count, np.int32)
         position = 0
@@ -96,10 +102,14 @@ class NpzFormat(ShardFormat):
                 end = position + len(part)
                 images[position:end] = archive["images"]
                 boxes[position:end] = archive["boxes"]
+                if writers is not None:
+                    writers[position:end] = archive["writers"]
                 labels[position:end] = part
                 lengths[position:end] = archive["lengths"]
                 position = end
         arrays = {"images": images, "labels": labels, "lengths": lengths, "boxes": boxes}
+        if writers is not None:
+            arrays["writers"] = writers
         with replacing(out, NPZ_NAME) as temp:
             write_npz(temp, arrays)
 

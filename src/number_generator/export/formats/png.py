@@ -26,7 +26,8 @@ class PngFormat(ShardFormat):
     """``NAME/KEY.png`` plus ``NAME/_records.jsonl`` and ``NAME/_labels.csv``.
 
     The shards' records are merged at the end into ``metadata.jsonl``
-    (``file_name``, ``label``, ``boxes``) and ``labels.csv`` (``file_name,label``)
+    (``file_name``, ``label``, ``boxes``, and ``writers`` with ``writer="same"``) and
+    ``labels.csv`` (``file_name,label``)
     at the top of the output folder.
     """
 
@@ -40,7 +41,13 @@ class PngFormat(ShardFormat):
         for sample in samples:
             file_name = f"{task.name}/{sample.key}.png"
             _write_file(temp / f"{sample.key}.png", encode_png(sample.image.paper))
-            record = {"file_name": file_name, "label": sample.label, "boxes": sample.boxes}
+            record: dict[str, object] = {
+                "file_name": file_name,
+                "label": sample.label,
+                "boxes": sample.boxes,
+            }
+            if sample.writers is not None:
+                record["writers"] = sample.writers
             records.write(json.dumps(record, separators=(",", ":")) + "\n")
             rows.writerow((file_name, sample.label))
         # Written last: a shard folder holding both files was written to the end.

@@ -19,7 +19,8 @@ _TAR_RECORD = 20 * _TAR_BLOCK
 
 
 class WebDatasetFormat(ShardFormat):
-    """``NAME.tar`` holding ``KEY.png`` and ``KEY.json`` (``label``, ``boxes``) per image."""
+    """``NAME.tar`` holding ``KEY.png`` and ``KEY.json`` (``label``, ``boxes``, and
+    ``writers`` with ``writer="same"``) per image."""
 
     name = "webdataset"
     suffix = ".tar"
@@ -30,7 +31,9 @@ class WebDatasetFormat(ShardFormat):
             tar = _TarWriter(handle)
             for sample in samples:
                 tar.add(f"{sample.key}.png", encode_png(sample.image.paper))
-                meta = {"label": sample.label, "boxes": sample.boxes}
+                meta: dict[str, object] = {"label": sample.label, "boxes": sample.boxes}
+                if sample.writers is not None:
+                    meta["writers"] = sample.writers
                 tar.add(f"{sample.key}.json", json.dumps(meta, separators=(",", ":")).encode())
             tar.close()
             handle.flush()

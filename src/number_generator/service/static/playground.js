@@ -3,7 +3,7 @@
 
 (() => {
   const FIELDS = ["digits", "spacing_min", "spacing_max", "image_width", "image_height", "fit",
-    "augment", "seed"];
+    "writer", "augment", "seed"];
   const form = document.getElementById("form");
   const button = document.getElementById("generate");
   const statusLine = document.getElementById("status");
@@ -83,14 +83,19 @@
       }
       const blob = await response.blob();
       const seed = response.headers.get("X-Seed");
+      // The writers of the digits (strokes are -1): named when one hand wrote them all.
+      const writers = [...new Set((response.headers.get("X-Writers") || "").split(",")
+        .filter((id) => id !== "" && id !== "-1"))];
       const digits = params.get("digits") || "";
       if (objectUrl) URL.revokeObjectURL(objectUrl);
       objectUrl = URL.createObjectURL(blob);
       image.src = objectUrl;
       await image.decode();
       applyZoom();
+      const hand = params.get("writer") === "same" && writers.length
+        ? `, writer ${writers.join(" + ")}` : "";
       caption.textContent =
-        `${digits}: ${image.naturalWidth} × ${image.naturalHeight} px, seed ${seed}`;
+        `${digits}: ${image.naturalWidth} × ${image.naturalHeight} px, seed ${seed}${hand}`;
       download.href = objectUrl;
       download.download = fileName(digits);
       if (seed) params.set("seed", seed);

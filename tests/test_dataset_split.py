@@ -90,3 +90,61 @@ def test_bad_fraction(mnist_test: DigitDataset, fraction: Any, error: type, matc
 def test_bad_seed(mnist_test: DigitDataset) -> None:
     with pytest.raises(InvalidParameterError, match=r"seed=-1"):
         mnist_test.partition(0.5, seed=-1)
+
+
+# --------------------------------------------------------------------------- by writer
+
+
+@pytest.mark.parametrize(("fraction", "seed"), [(0.5, 0), (0.3, 1), (0.8, 2)])
+def test_writer_partition_shares_no_writer_and_holds_every_glyph_once(
+    mnist_test: DigitDataset, fraction: float, seed: int
+) -> None:
+    first, second = mnist_test.partition(fraction, seed=seed, by="writer")
+
+    assert not set(first.writers.tolist()) & set(second.writers.tolist())
+    assert _fingerprints(first) + _fingerprints(second) == _fingerprints(mnist_test)
+    assert abs(len(first) - fraction * len(mnist_test)) < 60  # a writer holds ~34 glyphs
+    # The class balance follows the writers: each class within 1.5 points of its share.
+    for part in (first, second):
+        shares = part.class_counts() / len(part)
+        np.testing.assert_allclose(shares, mnist_test.class_counts() / 10000, atol=0.015)
+    again, _ = mnist_test.partition(fraction, seed=seed, by="writer")
+    np.testing.assert_array_equal(again.images, first.images)
+
+
+def test_writer_partition_keeps_unknown_glyphs_one_by_one() -> None:
+    images = np.zeros((6, 28, 28), np.uint8)
+    images[:, 5:9, 5:9] = 255
+    dataset = DigitDataset(images, [0, 1, 2, 3, 4, 5], writers=[7, 7, 7, -1, -1, -1])
+    first, second = dataset.partition(0.5, seed=0, by="writer")
+    assert len(first) + len(second) == 6
+    assert 7 not in set(first.writers.tolist()) & set(second.writers.tolist())
+
+
+def test_glyph_partition_is_the_default_and_unchanged(mnist_test: DigitDataset) -> None:
+    default, _ = mnist_test.partition(0.5, seed=3)
+    by_glyph, _ = mnist_test.partition(0.5, seed=3, by="glyph")
+    np.testing.assert_array_equal(default.images, by_glyph.images)
+    np.testing.assert_array_equal(default.writers, by_glyph.writers)
+
+
+def test_bad_by(mnist_test: DigitDataset) -> None:
+    with pytest.raises(
+        InvalidParameterError, match=r"by='writers': expected one of 'glyph', 'writer'"
+    ) as info:
+        mnist_test.partition(0.5, by="writers")
+    assert info.value.param == "by"
+
+
+def test_by_writer_needs_writers() -> None:
+    images = np.zeros((4, 28, 28), np.uint8)
+    images[:, 5:9, 5:9] = 255
+    with pytest.raises(
+        InvalidParameterError,
+        match=r"by='writer': the dataset 'custom' has no writer ids, so it cannot be split "
+        r"by writer\. Give the writer of each glyph as DigitDataset\(\.\.\., writers=\.\.\.\)",
+    ) as info:
+        DigitDataset(images, [0, 1, 2, 3]).partition(0.5, by="writer")
+    assert info.value.param == "by"
+    with pytest.raises(InvalidParameterError, match=r"has a single writer \(5\)"):
+        DigitDataset(images, [0, 1, 2, 3], writers=[5] * 4).partition(0.5, by="writer")

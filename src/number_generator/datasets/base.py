@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from .._util.params import as_generator
+from .._util.params import as_generator, check_choice
 from ..errors import InvalidParameterError, InvalidTypeError
 
 __all__ = ["DigitDataset", "compute_ink_extents"]
@@ -17,6 +17,8 @@ WriterArray = npt.NDArray[np.int32]
 
 #: Writer id meaning "not known".
 UNKNOWN_WRITER = -1
+#: What :meth:`DigitDataset.partition` can split by.
+PARTITION_BY = ("glyph", "writer")
 
 
 class DigitDataset:
@@ -132,6 +134,26 @@ class DigitDataset:
         start = self.class_start[digit]
         return self.class_order[start : start + self.class_count[digit]]
 
+    def class_counts(self) -> npt.NDArray[np.int64]:
+        """``(10,)``: how many glyphs of each class the dataset holds (blank ones included).
+
+        Examples
+        --------
+        >>> images = np.zeros((3, 28, 28), np.uint8)
+        >>> DigitDataset(images, [4, 4, 7]).class_counts().tolist()
+        [0, 0, 0, 0, 2, 0, 0, 1, 0, 0]
+        """
+        counts: npt.NDArray[np.int64] = np.bincount(self.labels, minlength=10).astype(np.int64)
+        return counts
+
+    def no_writers_message(self, what: str) -> str:
+        """``what`` cannot be done because no glyph has a known writer; how to get writers."""
+        split = f" ({self.split} split)" if self.split else ""
+        how = self.writers_hint or (
+            "Give the writer of each glyph as DigitDataset(..., writers=...)."
+        )
+        return f"the dataset {self.name!r}{split} has no writer ids, so {what}. {how}"
+
     def missing_classes(self) -> list[int]:
         """Digits with no usable glyph."""
         return [d for d in range(10) if self.class_count[d] == 0]
@@ -175,22 +197,41 @@ class DigitDataset:
         )
 
     def partition(
-        self, fraction: float = 0.5, *, seed: int | np.random.Generator = 0
+        self,
+        fraction: float = 0.5,
+        *,
+        seed: int | np.random.Generator = 0,
+        by: str = "glyph",
     ) -> tuple[DigitDataset, DigitDataset]:
         """Split into two disjoint datasets, e.g. glyphs to train on and held-out glyphs.
 
-        Each class is shuffled with ``seed`` and its first
-        ``round(fraction * count)`` glyphs go to the first part, the rest to
-        the second, so both parts keep the class balance and together hold
-        every glyph exactly once. (Named ``partition`` because
-        :attr:`split` already names the source split, e.g. ``"test"``.)
+        ``by="glyph"`` (default): each class is shuffled with ``seed`` and its
+        first ``round(fraction * count)`` glyphs go to the first part, the rest
+        to the second, so both parts keep the class balance exactly.
+
+        ``by="writer"``: whole writers go to one part or the other, so no
+        writer is in both (a recognizer is then tested on hands it never saw).
+        The writers are shuffled with ``seed`` and the first part takes them in
+        that order up to the cut whose glyph count is nearest
+        ``fraction * len(self)``; each part keeps at least one writer. Glyphs
+        of unknown writer (``-1``) count as writers of one glyph each. The
+        class balance then follows the writers; compare the parts'
+        :meth:`class_counts` (MNIST test at 0.5: every class within about
+        1.5 points of its share).
+
+        Either way the parts together hold every glyph exactly once. (Named
+        ``partition`` because :attr:`split` already names the source split,
+        e.g. ``"test"``.)
 
         Parameters
         ----------
         fraction:
-            Share of each class that goes to the first part, ``0 < fraction < 1``.
+            Share that goes to the first part, ``0 < fraction < 1``: of each
+            class (``by="glyph"``), or of all glyphs, near (``by="writer"``).
         seed:
             Int or ``numpy.random.Generator``; the same seed gives the same parts.
+        by:
+            ``"glyph"`` or ``"writer"`` (needs :attr:`writers`).
 
         Returns
         -------
@@ -201,7 +242,9 @@ class DigitDataset:
         Raises
         ------
         InvalidParameterError
-            If ``fraction`` is not strictly between 0 and 1, or ``seed`` is negative.
+            If ``fraction`` is not strictly between 0 and 1, ``seed`` is negative,
+            ``by`` is unknown, or ``by="writer"`` and the dataset has no writer
+            ids or a single writer.
         InvalidTypeError
             If ``fraction`` is not a real number or ``seed`` not an int or Generator.
 
@@ -212,6 +255,12 @@ class DigitDataset:
         >>> train, held_out = DigitDataset(images, [0, 1] * 5).partition(0.6, seed=0)
         >>> len(train), len(held_out), sorted(train.labels.tolist())
         (6, 4, [0, 0, 0, 1, 1, 1])
+        >>> hands = DigitDataset(images, [0, 1] * 5, writers=[1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+        >>> first, second = hands.partition(0.6, seed=0, by="writer")
+        >>> len(first), len(second), set(first.writers.tolist()) & set(second.writers.tolist())
+        (6, 4, set())
+        >>> first.class_counts()[:2].tolist(), second.class_counts()[:2].tolist()
+        ([3, 3], [2, 2])
         """
         if isinstance(fraction, (bool, np.bool_)) or not isinstance(
             fraction, (int, float, np.integer, np.floating)
@@ -227,13 +276,44 @@ class DigitDataset:
                 param="fraction",
                 value=fraction,
             )
+        check_choice(by, "by", PARTITION_BY)
         rng = as_generator(seed)
-        first = np.zeros(len(self), np.bool_)
-        for digit in range(10):
-            members = np.flatnonzero(self.labels == digit)
-            take = round(float(fraction) * members.size)
-            first[rng.permutation(members)[:take]] = True
+        if by == "writer":
+            first = self._writer_part(float(fraction), rng)
+        else:
+            first = np.zeros(len(self), np.bool_)
+            for digit in range(10):
+                members = np.flatnonzero(self.labels == digit)
+                take = round(float(fraction) * members.size)
+                first[rng.permutation(members)[:take]] = True
         return self.subset(first), self.subset(~first)
+
+    def _writer_part(self, fraction: float, rng: np.random.Generator) -> npt.NDArray[np.bool_]:
+        """Which glyphs go to the first part of a writer-disjoint partition."""
+        if not self.has_writers:
+            raise InvalidParameterError(
+                "by='writer': " + self.no_writers_message("it cannot be split by writer"),
+                param="by",
+                value="writer",
+            )
+        groups = self.writers.astype(np.int64)
+        unknown = np.flatnonzero(groups < 0)
+        groups[unknown] = -2 - unknown  # each unknown glyph a writer of its own
+        ids, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+        if ids.size < 2:
+            raise InvalidParameterError(
+                f"by='writer': the dataset {self.name!r} has a single writer "
+                f"({int(ids[0])}), so it cannot be split into two parts by writer",
+                param="by",
+                value="writer",
+            )
+        order = rng.permutation(ids.size)
+        taken = np.cumsum(counts[order])[:-1]  # the second part keeps at least one writer
+        cut = int(np.argmin(np.abs(taken - fraction * len(self))))
+        chosen = np.zeros(ids.size, np.bool_)
+        chosen[order[: cut + 1]] = True
+        first: npt.NDArray[np.bool_] = chosen[inverse.ravel()]
+        return first
 
 
 def _check_writers(writers: npt.ArrayLike | None, count: int) -> WriterArray:

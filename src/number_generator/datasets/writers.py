@@ -128,6 +128,7 @@ class WriterIndex:
             Only for strings no single writer covers (more draws, see the module).
         """
         per_digit, per_text = uniform
+        values = values.astype(np.intp, copy=False)  # 1 << 9 overflows a uint8
         bits = np.left_shift(1, values)
         masks = np.zeros(count, np.intp)
         np.bitwise_or.at(masks, text, bits)
@@ -201,14 +202,9 @@ def writer_index(dataset: DigitDataset) -> WriterIndex:
     index = _INDEXES.get(dataset)
     if index is None:
         if not dataset.has_writers:
-            split = f" ({dataset.split} split)" if dataset.split else ""
-            how = dataset.writers_hint or (
-                "Give the writer of each glyph as DigitDataset(..., writers=...), or use "
-                "writer='any'."
-            )
+            what = "digits cannot be drawn from one writer (writer='any' can)"
             raise InvalidParameterError(
-                f"writer='same': the dataset {dataset.name!r}{split} has no writer ids, so "
-                f"digits cannot be drawn from one writer. {how}",
+                f"writer='same': {dataset.no_writers_message(what)}",
                 param="writer",
                 value="same",
             )

@@ -1,8 +1,9 @@
 """Regenerate the README figures from real MNIST digits.
 
 Usage: ``python docs/make_figures.py`` (uses $NUMBER_GENERATOR_DATA_DIR /
-$NUMBER_GENERATOR_SPLIT like every other entry point). Writes
-``docs/images/examples.png``.
+$NUMBER_GENERATOR_SPLIT like every other entry point; the writers figure needs
+the split's QMNIST writers file there too). Writes ``docs/images/examples.png``
+and ``docs/images/writers.png``.
 """
 
 from __future__ import annotations
@@ -27,11 +28,35 @@ ROWS = [
 ]
 
 
+#: The number drawn in four writers' hands, and how many hands.
+WRITERS_NUMBER, HANDS = "0901234567", 4
+
+
 def main() -> None:
     generator = SequenceGenerator(seed=2024)
-    rows = []
+    pictures = []
     for caption, digits, spacing, options in ROWS:
-        paper = generator.render(digits, spacing, WIDTH, **options).paper
+        pictures.append((caption, generator.render(digits, spacing, WIDTH, **options).paper))
+    _write("examples.png", pictures)
+    _write("writers.png", _writers())
+
+
+def _writers() -> list[tuple[str, np.ndarray]]:
+    """The same number in the hands of the first four writers seeds 0, 1, … draw."""
+    generator = SequenceGenerator()
+    pictures: dict[int, np.ndarray] = {}
+    seed = 0
+    while len(pictures) < HANDS:
+        image = generator.render(WRITERS_NUMBER, (2, 8), WIDTH, seed=seed, writer="same")
+        pictures.setdefault(int(image.writers[0]), image.paper)
+        seed += 1
+    return [(f"{WRITERS_NUMBER}, writer {hand}", paper) for hand, paper in pictures.items()]
+
+
+def _write(name: str, pictures: list[tuple[str, np.ndarray]]) -> None:
+    """One row per picture: its caption on the left, the picture zoomed on the right."""
+    rows = []
+    for caption, paper in pictures:
         if paper.shape[0] != 28:
             paper = cv2.resize(
                 paper, (WIDTH * 28 // paper.shape[0], 28), interpolation=cv2.INTER_AREA
@@ -52,8 +77,8 @@ def main() -> None:
         row = np.hstack([label, np.full((image.shape[0], 2), 200, np.uint8), image])
         rows.append(np.vstack([row, np.full((2, row.shape[1]), 200, np.uint8)]))
     OUT.mkdir(parents=True, exist_ok=True)
-    write_png(OUT / "examples.png", np.vstack(rows))
-    print(OUT / "examples.png")
+    write_png(OUT / name, np.vstack(rows))
+    print(OUT / name)
 
 
 if __name__ == "__main__":

@@ -183,6 +183,28 @@ def test_bad_input_shows_the_servers_message(page: Any, server_url: str, tmp_pat
     run_with_screenshot(page, tmp_path, check)
 
 
+def test_writer_same_names_the_writer(page: Any, server_url: str, tmp_path: Path) -> None:
+    def check() -> None:
+        page.goto(server_url + "/")
+        page.wait_for_selector('#image[data-digits="0901234567"]')
+        assert "writer" not in page.inner_text("#caption")  # any writer: none named
+        page.fill("#digits", "5551234")
+        page.fill("#seed", "3")
+        page.select_option("#writer", "same")
+        page.click("#generate")
+        page.wait_for_selector('#image[data-digits="5551234"]')
+        api = page.request.get(
+            server_url + "/generate.png?digits=5551234&image_width=280&seed=3&writer=same"
+        )
+        writers = set(api.headers["x-writers"].split(","))
+        assert len(writers) == 1
+        assert page.inner_text("#caption").endswith(f"seed 3, writer {writers.pop()}")
+        assert "writer=same" in (page.get_attribute("#direct", "href") or "")
+        assert page.problems == []
+
+    run_with_screenshot(page, tmp_path, check)
+
+
 def test_docs_render_offline(page: Any, server_url: str, tmp_path: Path) -> None:
     """/docs shows the API with nothing but this server (the browser may reach nothing else)."""
 

@@ -14,7 +14,7 @@ import pytest
 from _helpers import idx_bytes, tiny_glyphs, write_idx
 from _http_server import MirrorServer
 from number_generator import DigitDataset, load_mnist
-from number_generator.datasets import MNIST, RegisteredDataset, Resource
+from number_generator.datasets import MNIST, RegisteredDataset, Resource, load_npz
 from number_generator.datasets.idx import read_idx_int
 from number_generator.errors import (
     ChecksumError,
@@ -277,3 +277,34 @@ def test_idx_table_helper_round_trips(tmp_path: Path) -> None:
     path = tmp_path / "t-idx2-int.gz"
     path.write_bytes(gzip.compress(idx_bytes(table)))
     np.testing.assert_array_equal(read_idx_int(path), table)
+
+
+# --------------------------------------------------------------------------- local files
+
+
+def test_npz_with_w_arrays_gives_writers(tmp_path: Path) -> None:
+    images, labels = tiny_glyphs(6)
+    path = tmp_path / "digits.npz"
+    np.savez(path, x_a=images[:4], y_a=labels[:4], w_a=[3, 3, 4, 4], x_b=images[4:], y_b=labels[4:])
+    assert load_npz(path).writers.tolist() == [3, 3, 4, 4, -1, -1]
+    assert load_npz(path, split="a").has_writers
+    assert not load_npz(path, split="b").has_writers
+
+
+@pytest.mark.parametrize(
+    ("writers", "message"),
+    [
+        ([1, 2, 3], r"w_a must hold 4 integer writer ids to match x_a, got int64 \(3,\)"),
+        ([0.5] * 4, r"w_a must hold 4 integer writer ids to match x_a, got float64"),
+        ([1, 2, 3, -4], r"w_a holds -4; writer ids are >= -1"),
+    ],
+    ids=["short", "floats", "negative"],
+)
+def test_npz_with_bad_writers_is_refused(
+    tmp_path: Path, writers: list[float], message: str
+) -> None:
+    images, labels = tiny_glyphs(4)
+    path = tmp_path / "digits.npz"
+    np.savez(path, x_a=images, y_a=labels, w_a=writers)
+    with pytest.raises(CorruptDatasetError, match=message):
+        load_npz(path)

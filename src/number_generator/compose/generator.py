@@ -56,6 +56,8 @@ class SequenceImage:
     writers:
         The writer id of every drawn glyph, in :attr:`glyph_boxes` order
         (``-1`` for a ``-``/``/`` stroke or a glyph whose writer is unknown).
+    digit_writers:
+        The writer id of each digit, in :attr:`indices` order (``-1``: unknown).
     """
 
     def __init__(
@@ -67,7 +69,7 @@ class SequenceImage:
         *,
         text: str | None = None,
         digit_slots: list[int] | None = None,
-        digit_writers: npt.NDArray[np.int32] | None = None,
+        writer_ids: npt.NDArray[np.int32] | None = None,
     ) -> None:
         self.ink = ink
         self.digits = digits
@@ -75,10 +77,7 @@ class SequenceImage:
         self._layout = layout
         self._text = text
         self._digit_slots = digit_slots
-        if digit_writers is None:
-            digit_writers = np.full(indices.size, -1, np.int32)
-        #: ``int32`` ``(n,)``: the writer of each digit (as :attr:`indices`), ``-1`` if unknown.
-        self.digit_writers = digit_writers
+        self._writer_ids = writer_ids  # the dataset's, indexed only when asked for
 
     @cached_property
     def image(self) -> F32Array:
@@ -110,6 +109,14 @@ class SequenceImage:
         if self._digit_slots is None:
             return self.glyph_boxes
         return self.glyph_boxes[self._digit_slots]
+
+    @cached_property
+    def digit_writers(self) -> npt.NDArray[np.int32]:
+        """``int32`` ``(n,)``: the writer of each digit (as :attr:`indices`), ``-1`` if unknown."""
+        if self._writer_ids is None:
+            return np.full(self.indices.size, -1, np.int32)
+        writers: npt.NDArray[np.int32] = self._writer_ids[self.indices]
+        return writers
 
     @cached_property
     def writers(self) -> npt.NDArray[np.int32]:
@@ -323,5 +330,5 @@ class SequenceGenerator:
             layout,
             text=sequence.text,
             digit_slots=digit_slots,
-            digit_writers=self.dataset.writers[indices],
+            writer_ids=self.dataset.writers,
         )

@@ -20,12 +20,14 @@ _NPZ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)
 
 
 class _NpzPair(NamedTuple):
-    """One ``x_*`` array of glyphs and its ``y_*`` array of labels, with their names."""
+    """One ``x_*`` array of glyphs and its ``y_*`` array of labels, with their names, and
+    its ``w_*`` array of writers if the archive has one."""
 
     x: str
     images: npt.NDArray[Any]
     y: str
     labels: npt.NDArray[Any]
+    writers: npt.NDArray[Any] | None
 
 
 def load_npz(path: str | Path, *, split: str | None = None) -> DigitDataset:
@@ -38,7 +40,9 @@ def load_npz(path: str | Path, *, split: str | None = None) -> DigitDataset:
     split:
         Read only ``x_<split>`` / ``y_<split>``. Default: every ``x_*`` array
         with a matching ``y_*`` is joined (a file with plain ``x`` / ``y``
-        works too).
+        works too). A ``w_<split>`` (or ``w``) array of integers, when present,
+        gives the writer of each glyph (:attr:`DigitDataset.writers`; ``-1``
+        unknown); glyphs without one have unknown writers.
 
     Raises
     ------
@@ -64,11 +68,16 @@ def load_npz(path: str | Path, *, split: str | None = None) -> DigitDataset:
     pairs = _read_npz_pairs(path, split)
     for pair in pairs:
         _check_npz_pair(path, pair, pairs[0])
+    writers = [
+        np.full(pair.labels.shape[0], -1, np.int64) if pair.writers is None else pair.writers
+        for pair in pairs
+    ]
     return DigitDataset(
         np.concatenate([pair.images for pair in pairs]),
         np.concatenate([pair.labels for pair in pairs]),
         name=path.stem,
         split=split,
+        writers=np.concatenate(writers),
     )
 
 
@@ -87,7 +96,10 @@ def _read_npz_pairs(path: Path, split: str | None) -> list[_NpzPair]:
         with archive:
             names = _choose_npz_names(path, sorted(archive.files), split)
             try:
-                return [_NpzPair(x, archive[x], y, archive[y]) for x, y in names]
+                return [
+                    _NpzPair(x, archive[x], y, archive[y], archive.get(f"w{x[1:]}"))
+                    for x, y in names
+                ]
             except _NPZ_ERRORS as exc:
                 raise CorruptDatasetError(f"{path}: an array cannot be read ({exc})") from exc
 
@@ -107,7 +119,7 @@ def _choose_npz_names(path: Path, keys: list[str], split: str | None) -> list[tu
 
 def _check_npz_pair(path: Path, pair: _NpzPair, first: _NpzPair) -> None:
     """Raise ``CorruptDatasetError`` unless ``pair`` holds glyphs shaped like ``first``'s."""
-    x, images, y, labels = pair
+    x, images, y, labels, writers = pair
     if images.dtype != np.uint8 or images.ndim != 3:
         raise CorruptDatasetError(
             f"{path}: {x} must be uint8 glyphs of shape (N, H, W), "
@@ -126,6 +138,14 @@ def _check_npz_pair(path: Path, pair: _NpzPair, first: _NpzPair) -> None:
     if labels.size and (labels.min() < 0 or labels.max() > 9):
         bad = labels[(labels < 0) | (labels > 9)][0]
         raise CorruptDatasetError(f"{path}: {y} holds {int(bad)!r}; labels must be digits 0-9")
+    w = f"w{x[1:]}"
+    if writers is not None and (writers.shape != labels.shape or writers.dtype.kind not in "iu"):
+        raise CorruptDatasetError(
+            f"{path}: {w} must hold {labels.shape[0]} integer writer ids to match {x}, "
+            f"got {writers.dtype} {writers.shape}"
+        )
+    if writers is not None and writers.size and writers.min() < -1:
+        raise CorruptDatasetError(f"{path}: {w} holds {int(writers.min())!r}; writer ids are >= -1")
 
 
 def load_idx_folder(path: str | Path) -> DigitDataset:

@@ -73,6 +73,8 @@ class WriterIndex:
         self.count: IntArray = counts.astype(np.intp)
         self.start: IntArray = (np.cumsum(counts) - counts.ravel()).reshape(counts.shape)
         self.coverage: IntArray = ((counts > 0) << np.arange(10)).sum(axis=1).astype(np.intp)
+        #: ``(W, 10, 2)``: first position in :attr:`order` and count of each writer's class.
+        self.cells: IntArray = np.stack((self.start, self.count), axis=2)
         self._covering: dict[int, IntArray] = {}
         self._fewest: IntArray | None = None
 
@@ -98,9 +100,8 @@ class WriterIndex:
         if not rows.size:
             text = np.zeros(values.size, np.intp)
             return self.draw(values, text, 1, (per_digit, np.array([per_text])), rng)
-        row = int(rows[int(per_text * rows.size)])
-        picks = (per_digit * self.count[row][values]).astype(np.intp)
-        indices: IntArray = self.order[self.start[row][values] + picks]
+        cells = self.cells[int(rows[int(per_text * rows.size)])][values]
+        indices: IntArray = self.order[cells[:, 0] + (per_digit * cells[:, 1]).astype(np.intp)]
         return indices
 
     def draw(
@@ -129,16 +130,7 @@ class WriterIndex:
         """
         per_digit, per_text = uniform
         values = values.astype(np.intp, copy=False)  # 1 << 9 overflows a uint8
-        bits = np.left_shift(1, values)
-        masks = np.zeros(count, np.intp)
-        np.bitwise_or.at(masks, text, bits)
-        writer_of_text = np.full(count, -1, np.intp)
-        for mask in np.unique(masks).tolist():
-            rows = self.covering(mask)
-            if rows.size:
-                chosen = masks == mask
-                picks = (per_text[chosen] * rows.size).astype(np.intp)
-                writer_of_text[chosen] = rows[picks]
+        writer_of_text, masks = self._one_writer_each(values, text, count, per_text)
         rows_of_digit = writer_of_text[text]
         for string in np.flatnonzero(writer_of_text < 0).tolist():
             members = np.flatnonzero(text == string)
@@ -148,6 +140,30 @@ class WriterIndex:
         indices: IntArray = self.order[self.start[rows_of_digit, values] + picks]
         return indices
 
+    def _one_writer_each(
+        self,
+        values: npt.NDArray[np.integer[Any]],
+        text: IntArray,
+        count: int,
+        per_text: FloatArray,
+    ) -> tuple[IntArray, IntArray]:
+        """Each string's writer row (-1 where nobody covers it) and its class mask."""
+        digits_of_text = np.bincount(text, minlength=count)
+        masks = np.zeros(count, np.intp)
+        has = digits_of_text > 0
+        first = (np.cumsum(digits_of_text) - digits_of_text)[has]
+        masks[has] = np.bitwise_or.reduceat(np.left_shift(1, values), first)
+        unique, inverse = np.unique(masks, return_inverse=True)
+        inverse = inverse.ravel()
+        covering = [self.covering(mask) for mask in unique.tolist()]
+        per_mask = np.array([rows.size for rows in covering], np.intp)
+        sizes = per_mask[inverse]
+        picks = (np.cumsum(per_mask) - per_mask)[inverse] + (per_text * sizes).astype(np.intp)
+        covered = sizes > 0
+        writer_of_text = np.full(count, -1, np.intp)
+        writer_of_text[covered] = np.concatenate(covering)[picks[covered]]
+        return writer_of_text, masks
+
     def _split(
         self, values: npt.NDArray[np.integer[Any]], mask: int, rng: np.random.Generator
     ) -> IntArray:
@@ -155,7 +171,8 @@ class WriterIndex:
         fewest = self._fewest_covers()
         if fewest[mask] >= _UNCOVERABLE:  # a class nobody wrote: callers check before
             raise InvalidParameterError(
-                f"writer='same': no writer wrote every class of {sorted(set(values.tolist()))}",
+                f"writer='same': some class of {sorted(set(values.tolist()))} has no glyph of a "
+                "known writer in this dataset",
                 param="writer",
                 value="same",
             )

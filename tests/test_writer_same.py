@@ -388,3 +388,21 @@ def test_service_same_writer_without_writer_ids_is_422(no_writers: DigitDataset)
         assert detail[0]["loc"] == ["body", "writer"]
         assert "has no writer ids" in detail[0]["msg"]
         assert client.post("/generate", json={"digits": "12"}).status_code == 200
+
+
+def test_spec_clis_take_writer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from number_generator.cli import generate_numbers_sequence_main, generate_phone_numbers_main
+
+    code = generate_numbers_sequence_main(
+        ["4242", "--output-path", str(tmp_path), "--writer", "same", "--seed", "1"]
+    )
+    assert code == 0 and (tmp_path / "4242.png").is_file()
+    argv = ["--num-images", "2", "--image-width", "200", "--output-path", str(tmp_path / "p")]
+    assert generate_phone_numbers_main([*argv, "--writer", "same"]) == 0
+    assert len(list((tmp_path / "p").glob("*.png"))) == 2
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as info:
+        generate_phone_numbers_main([*argv, "--writer", "nobody"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --writer: invalid choice: 'nobody'" in err and err.count("\n") == 1

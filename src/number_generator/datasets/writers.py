@@ -73,8 +73,9 @@ class WriterIndex:
         self.count: IntArray = counts.astype(np.intp)
         self.start: IntArray = (np.cumsum(counts) - counts.ravel()).reshape(counts.shape)
         self.coverage: IntArray = ((counts > 0) << np.arange(10)).sum(axis=1).astype(np.intp)
-        #: ``(W, 10, 2)``: first position in :attr:`order` and count of each writer's class.
-        self.cells: IntArray = np.stack((self.start, self.count), axis=2)
+        # The rows of start / count as a list: a list item is cheaper than a numpy row view.
+        self._starts: list[IntArray] = list(self.start)
+        self._counts: list[IntArray] = list(self.count)
         self._covering: dict[int, IntArray] = {}
         self._fewest: IntArray | None = None
 
@@ -96,12 +97,15 @@ class WriterIndex:
         mask = 0
         for value in values.tolist():
             mask |= 1 << value
-        rows = self.covering(mask)
+        rows = self._covering.get(mask)
+        if rows is None:
+            rows = self.covering(mask)
         if not rows.size:
             text = np.zeros(values.size, np.intp)
             return self.draw(values, text, 1, (per_digit, np.array([per_text])), rng)
-        cells = self.cells[int(rows[int(per_text * rows.size)])][values]
-        indices: IntArray = self.order[cells[:, 0] + (per_digit * cells[:, 1]).astype(np.intp)]
+        row = rows[int(per_text * rows.size)]
+        picks = (per_digit * self._counts[row].take(values)).astype(np.intp)
+        indices: IntArray = self.order.take(self._starts[row].take(values) + picks)
         return indices
 
     def draw(

@@ -308,3 +308,14 @@ def test_npz_with_bad_writers_is_refused(
     np.savez(path, x_a=images, y_a=labels, w_a=writers)
     with pytest.raises(CorruptDatasetError, match=message):
         load_npz(path)
+
+
+def test_writers_table_without_a_writer_column_is_refused(
+    tmp_path: Path, fresh_cache: Path
+) -> None:
+    labels = np.arange(10) % 10
+    tiny = _tiny_set(tmp_path, np.stack([labels, labels]).T.astype(np.int32))
+    with pytest.raises(
+        CorruptDatasetError, match=r"needs columns 0 \(class\) and 2 \(writer\), but it has 2"
+    ):
+        tiny.load("x", tmp_path)

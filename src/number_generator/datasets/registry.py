@@ -268,8 +268,7 @@ class RegisteredDataset:
             except (DownloadError, DatasetNotFoundError) as exc:
                 logger.warning("%s: writer ids left unknown: %s", resource.file_name, exc)
                 return unknown, cls._writers_hint(part, folder, "downloading it failed")
-            label_col, writer_col = cls.writers_columns
-            table = read_idx_int(path)[:, [label_col, writer_col]].astype(np.int32)
+            table = _class_and_writer(path, cls.writers_columns)
             _decoded_cache.save_writers(path, table)
         return _writers_of(path, table, labels, f"{cls.name} {part}"), ""
 
@@ -356,6 +355,17 @@ class RegisteredDataset:
             f"Fix: use the {other} split (--split {other}, {SPLIT_ENV}={other} or "
             f"split={other!r}), or put {missing} into {folder}"
         )
+
+
+def _class_and_writer(path: Path, columns: tuple[int, int]) -> npt.NDArray[np.int32]:
+    """The ``(rows, 2)`` class and writer columns of the IDX int32 table at ``path``."""
+    table = read_idx_int(path)
+    if table.shape[1] <= max(columns):
+        raise CorruptDatasetError(
+            f"{path}: a writers table needs columns {columns[0]} (class) and {columns[1]} "
+            f"(writer), but it has {table.shape[1]}"
+        )
+    return table[:, list(columns)].astype(np.int32)
 
 
 def _writers_of(

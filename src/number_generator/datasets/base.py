@@ -216,8 +216,8 @@ class DigitDataset:
         ``fraction * len(self)``; each part keeps at least one writer. Glyphs
         of unknown writer (``-1``) count as writers of one glyph each. The
         class balance then follows the writers; compare the parts'
-        :meth:`class_counts` (MNIST test at 0.5: every class within about
-        1.5 points of its share).
+        :meth:`class_counts` (MNIST test: every class within about one
+        percentage point of its share).
 
         Either way the parts together hold every glyph exactly once. (Named
         ``partition`` because :attr:`split` already names the source split,

@@ -22,11 +22,11 @@ import numpy.typing as npt
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator, check_legible, check_strip
 from ..augment import Pipeline, resolve_augment
 from ..datasets import DigitDataset, load_dataset
-from .glyphs import pick_glyphs, prepare_glyphs, read_digits
+from .glyphs import Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
 from .options import RenderOptions
 from .separators import layout_separators
-from .spacing import cap_overlap
+from .spacing import cap_overlap, contour_starts, dataset_profiles, row_profiles
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
 
@@ -166,6 +166,7 @@ class SequenceGenerator:
         image_height: int = 28,
         fit: str = "pad",
         augment: Any = INHERIT,
+        spacing_mode: str = "ink",
     ) -> F32Array:
         """Image of ``digits`` as ``float32`` ``(image_height, image_width)``, 1.0 = paper.
 
@@ -179,6 +180,7 @@ class SequenceGenerator:
             image_height=image_height,
             fit=fit,
             augment=augment,
+            spacing_mode=spacing_mode,
         ).image
 
     def render(
@@ -191,6 +193,7 @@ class SequenceGenerator:
         image_height: int = 28,
         fit: str = "pad",
         augment: Any = INHERIT,
+        spacing_mode: str = "ink",
     ) -> SequenceImage:
         """Render ``digits`` and report which glyphs were drawn and where they landed.
 
@@ -217,6 +220,14 @@ class SequenceGenerator:
             resize the strip to exactly ``(image_height, image_width)``.
         augment:
             Augmentation for this call; default :data:`INHERIT`, the instance's.
+        spacing_mode:
+            ``"ink"`` (default): a gap is the paper between the glyphs' ink
+            bounding columns. ``"contour"``: the smallest horizontal distance
+            between the two glyphs' inks, row by row (over the rows both have
+            ink; neighbours sharing no ink row fall back to bounding columns),
+            so digits tuck together as a reader sees spacing; 0 makes the
+            strokes touch, ``-k`` makes them cross by ``k`` pixels (capped like
+            negative ink gaps). Boxes still hug each glyph's own ink.
 
         Raises
         ------
@@ -230,7 +241,9 @@ class SequenceGenerator:
             :data:`~number_generator._util.params.MIN_DIGIT_WIDTH` pixels.
         """
         sequence = read_digits(digits)
-        options = RenderOptions.reuse(spacing_range, image_width, image_height, fit)
+        options = RenderOptions.reuse(
+            spacing_range, image_width, image_height, fit, spacing_mode=spacing_mode
+        )
         pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
         return self.draw(sequence, options, pipeline, self.rng_for(seed))
 
@@ -284,12 +297,36 @@ class SequenceGenerator:
             glyphs, gaps, digit_slots = layout_separators(
                 sequence.text, glyphs, gaps, height, spacing, rng
             )
-        layout = arrange(glyphs, gaps)
+        contour = options.spacing_mode == "contour"
+        if contour:
+            native = is_native(self.dataset, height, pipeline)
+            digit_profiles = dataset_profiles(self.dataset).take(indices, 1) if native else None
+            profiles = _profiles(glyphs, digit_profiles, digit_slots)
+            starts, strip_width = contour_starts(profiles, glyphs.widths, gaps)
+            layout = Layout(starts, glyphs.widths, glyphs.rows, strip_width=strip_width)
+        else:
+            layout = arrange(glyphs, gaps)
         shape = (height, options.image_width)
-        ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=spacing[0] < 0)
+        ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=contour or spacing[0] < 0)
         if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
             ink = pipeline.transform_image(ink, rng)
         return SequenceImage(
             ink, sequence.values, indices, layout, text=sequence.text, digit_slots=digit_slots
         )
+
+
+def _profiles(
+    glyphs: Glyphs, digit_profiles: npt.NDArray[np.int32] | None, digit_slots: list[int] | None
+) -> npt.NDArray[np.int32]:
+    """Row profiles of the placed glyphs; the digits' taken from ``digit_profiles`` when given."""
+    if digit_profiles is None:
+        return row_profiles(glyphs.images)
+    if digit_slots is None or len(digit_slots) == len(glyphs.images):
+        return digit_profiles
+    height = digit_profiles.shape[2]
+    profiles = np.empty((2, len(glyphs.images), height), np.int32)
+    profiles[:, digit_slots] = digit_profiles
+    others = sorted(set(range(len(glyphs.images))) - set(digit_slots))
+    profiles[:, others] = row_profiles([glyphs.images[k] for k in others])
+    return profiles

@@ -19,6 +19,7 @@ from .._util.params import (
 )
 from ..augment import Pipeline, resolve_augment
 from ..templates import Template
+from .spacing import SPACING_MODES
 
 __all__ = ["RenderOptions"]
 
@@ -41,7 +42,13 @@ class RenderOptions:
         Anything :func:`~number_generator.augment.resolve_augment` accepts;
         kept as given (a preset name stays a name, so options pickle and print).
     keep_separators:
-        Keep ``-``, ``/`` and spaces in labels (they are drawn either way).
+        Keep the separators and symbols (``-/.,+():`` and spaces) in labels
+        (they are drawn either way).
+    spacing_mode:
+        How a gap is measured: ``"ink"`` (default) between the glyphs' ink
+        bounding columns; ``"contour"`` row by row between their inks, so
+        digits tuck together and a gap of 0 makes strokes touch (see
+        :mod:`number_generator.compose.spacing`).
 
     Raises
     ------
@@ -61,6 +68,7 @@ class RenderOptions:
     fit: str = "pad"
     augment: Any = None
     keep_separators: bool = False
+    spacing_mode: str = "ink"
 
     def __post_init__(self) -> None:
         height = check_height(self.image_height)
@@ -70,6 +78,7 @@ class RenderOptions:
             "image_width": check_width(self.image_width),
             "fit": check_choice(self.fit, "fit", FITS),
             "keep_separators": check_flag(self.keep_separators, "keep_separators"),
+            "spacing_mode": check_choice(self.spacing_mode, "spacing_mode", SPACING_MODES),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -102,23 +111,38 @@ class RenderOptions:
         fit: Any = "pad",
         augment: Any = None,
         keep_separators: Any = False,
+        spacing_mode: Any = "ink",
     ) -> RenderOptions:
         """Options as the constructor makes them, reusing an earlier check of the same values.
 
         For calls that draw one image each (``render``, the module function):
         plain values (a pair of ``int``, ``int`` or ``None``, ``int``, ``str``,
-        ``None``/``bool``/``str``, ``bool``) are checked once per distinct set
+        ``None``/``bool``/``str``, ``bool``, ``str``) are checked once per distinct set
         and the frozen result is shared; anything else is checked afresh. Bad
         values raise every time.
         """
-        args = (spacing_range, image_width, image_height, fit, augment, keep_separators)
+        args = (
+            spacing_range,
+            image_width,
+            image_height,
+            fit,
+            augment,
+            keep_separators,
+            spacing_mode,
+        )
         if cls is RenderOptions and _plain(*args):
             return _reused(*args)
         return cls(*args)
 
 
 def _plain(
-    spacing_range: Any, image_width: Any, image_height: Any, fit: Any, augment: Any, flag: Any
+    spacing_range: Any,
+    image_width: Any,
+    image_height: Any,
+    fit: Any,
+    augment: Any,
+    flag: Any,
+    spacing_mode: Any,
 ) -> bool:
     """Whether the values have exact builtin types, so equal values mean equal options."""
     return (
@@ -131,6 +155,7 @@ def _plain(
         and type(fit) is str
         and (augment is None or type(augment) in (bool, str))
         and type(flag) is bool
+        and type(spacing_mode) is str
     )
 
 

@@ -59,6 +59,7 @@ def generate_numbers_sequence(
     dataset: DigitDataset | str | Path | None = None,
     output_path: str | os.PathLike[str] | None = None,
     augment_flag: str | bool | None = None,
+    spacing_mode: str = "ink",
 ) -> npt.NDArray[np.float32]:
     """Image of a sequence of handwritten digits drawn from MNIST.
 
@@ -93,6 +94,11 @@ def generate_numbers_sequence(
         or to this file if it ends in ``.png``.
     augment_flag:
         ``"true"``/``"false"``: the spelling of seed 004's API.
+    spacing_mode:
+        ``"ink"`` (default): gaps between the digits' ink bounding columns;
+        ``"contour"``: the smallest distance between the inks, row by row, so
+        digits tuck together (0 = touching strokes). See
+        :meth:`SequenceGenerator.render`.
 
     Returns
     -------
@@ -120,7 +126,9 @@ def generate_numbers_sequence(
     target = None if output_path is None else check_path(output_path)
     generator = default_generator(dataset)
     digit_text = read_digits(digits)
-    options = RenderOptions.reuse(spacing_range, image_width, image_height, fit, augment)
+    options = RenderOptions.reuse(
+        spacing_range, image_width, image_height, fit, augment, spacing_mode=spacing_mode
+    )
     rendered = generator.draw(digit_text, options, options.pipeline, generator.rng_for(seed))
     if target is not None:
         if target.suffix.lower() != ".png":
@@ -151,6 +159,7 @@ def generate_phone_numbers(
     fit: str = "pad",
     dataset: DigitDataset | str | Path | None = None,
     progress: bool | None = None,
+    spacing_mode: str = "ink",
 ) -> list[tuple[str, Path]]:
     """Write ``num_images`` PNGs of distinct phone numbers and a ``labels.csv``.
 
@@ -158,7 +167,7 @@ def generate_phone_numbers(
     ----------
     num_images:
         How many distinct numbers to draw (at most the format's capacity).
-    image_width, spacing_range, seed, augment, image_height, fit, dataset:
+    image_width, spacing_range, seed, augment, image_height, fit, dataset, spacing_mode:
         As for :func:`generate_numbers_sequence`.
     output_path:
         Folder to write into (created if missing). Files are named
@@ -189,7 +198,9 @@ def generate_phone_numbers(
     numbers = sample_unique_numbers(num_images, format, rng)
     folder = prepare_output_dir(output_path)
     generator = default_generator(dataset)
-    options = RenderOptions(spacing_range, image_width, image_height, fit, augment)
+    options = RenderOptions(
+        spacing_range, image_width, image_height, fit, augment, spacing_mode=spacing_mode
+    )
     pipeline = options.pipeline
     # Every option checked once, by drawing one image, before any file is written.
     generator.draw(numbers[0], options, pipeline, np.random.default_rng(0))

@@ -33,14 +33,15 @@ import numpy.typing as npt
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
 from ._util.text import SEPARATORS, has_separators
 from .compose import RenderOptions, SequenceImage, default_generator
-from .compose.batch import can_compose_batch, compose_batch
+from .compose.batch import can_compose_batch, compose_batch, drawn_alone
 from .datasets import DigitDataset
 from .templates import Template, parse_template
 
 __all__ = ["ALPHABET", "BLANK", "Batch", "BatchStream", "batches", "default_width"]
 
-#: Classes of the targets: ``targets`` hold indices into this string.
-ALPHABET = "0123456789-/ "
+#: Classes of the targets: ``targets`` hold indices into this string (the digits, then
+#: the separators in :data:`~number_generator._util.text.SEPARATORS` order).
+ALPHABET = "0123456789" + SEPARATORS
 #: Index for a CTC blank, one past :data:`ALPHABET` (a model has ``BLANK + 1`` outputs).
 BLANK = len(ALPHABET)
 #: Largest batch.
@@ -121,11 +122,12 @@ class BatchStream:
         data_dir: str | Path | None = None,
         keep_separators: bool = False,
         pad_value: int = -1,
+        spacing_mode: str = "ink",
     ) -> None:
         size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         parsed = parse_template(template)
         options = RenderOptions(
-            spacing_range, image_width, image_height, fit, augment, keep_separators
+            spacing_range, image_width, image_height, fit, augment, keep_separators, spacing_mode
         )
         self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
 
@@ -203,18 +205,31 @@ class BatchStream:
         return Batch(images, labels, targets, lengths, boxes)
 
     def _compose(self, texts: list[str], boxes: I32Array) -> tuple[F32Array, list[int]]:
-        """Images of ``texts`` composed at once, their boxes filled in; which are left to draw."""
+        """Images of ``texts`` composed at once, their boxes filled in; which are left to draw.
+
+        Strings with symbols (aligned to their digits, :data:`~.compose.separators.SYMBOLS`)
+        are left to draw one at a time, as are strings too wide to fit.
+        """
         spacing, width = self.options.spacing_range, self.image_width
-        composed = compose_batch(self.generator.dataset, texts, spacing, width, self.rng)
+        alone = drawn_alone(texts)
+        together = np.setdiff1d(np.arange(len(texts)), alone) if alone else np.arange(len(texts))
+        if not together.size:
+            return np.ones((len(texts), self.options.image_height, width), np.float32), alone
+        subset = [texts[i] for i in together.tolist()] if alone else texts
+        composed = compose_batch(self.generator.dataset, subset, spacing, width, self.rng)
         images = np.divide(composed.paper, np.float32(255), dtype=np.float32)
+        if alone:  # the composed images among those left to draw
+            images, composed_images = np.ones((len(texts), *images.shape[1:]), np.float32), images
+            images[together] = composed_images
         wanted = composed.fits[composed.glyph_text]
         if self.options.keep_separators:
             column = composed.glyph_char
         else:
             wanted &= composed.glyph_digit >= 0
             column = composed.glyph_digit
-        boxes[composed.glyph_text[wanted], column[wanted]] = composed.boxes[wanted]
-        return images, np.flatnonzero(~composed.fits).tolist()
+        rows = together[composed.glyph_text[wanted]]
+        boxes[rows, column[wanted]] = composed.boxes[wanted]
+        return images, sorted(together[~composed.fits].tolist() + alone)
 
     def __iter__(self) -> Iterator[Batch]:
         while True:
@@ -269,6 +284,7 @@ def batches(
     data_dir: str | Path | None = None,
     keep_separators: bool = False,
     pad_value: int = -1,
+    spacing_mode: str = "ink",
 ) -> Iterator[Batch]:
     """Yield batches of synthetic digit-string images, forever or ``n`` times.
 
@@ -290,9 +306,13 @@ def batches(
         Width of every image; default :func:`default_width` (room for the
         template's longest string; wider strips are scaled down).
     keep_separators:
-        Keep the template's ``-``, ``/`` and spaces in labels and targets.
+        Keep the template's separators and symbols (``-/.,+():`` and spaces)
+        in labels and targets.
     pad_value:
         Fills ``targets`` past each label's length (default -1).
+    spacing_mode:
+        ``"ink"`` (default) or ``"contour"``, as for
+        :func:`~number_generator.generate_numbers_sequence`.
 
     Yields
     ------
@@ -312,7 +332,9 @@ def batches(
     ((8, 28, ...), (8, 7), '0357889')
     """
     count = None if n is None else check_int(n, "n", 0, 2**63 - 1)
-    options = RenderOptions(spacing_range, image_width, image_height, fit, augment, keep_separators)
+    options = RenderOptions(
+        spacing_range, image_width, image_height, fit, augment, keep_separators, spacing_mode
+    )
     stream = BatchStream.from_options(
         batch_size,
         template,

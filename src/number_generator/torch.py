@@ -82,7 +82,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         Base seed: the same seed, epoch and ``num_workers`` give the same
         data. ``None``: PyTorch's per-worker seeds.
     spacing_range, image_width, image_height, fit, augment, dataset, split,
-    data_dir, keep_separators, pad_value:
+    data_dir, keep_separators, pad_value, spacing_mode:
         As for :func:`number_generator.batches.batches`. ``image_width``
         defaults to room for the template's longest string.
 
@@ -109,6 +109,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         data_dir: str | Path | None = None,
         keep_separators: bool = False,
         pad_value: int = -1,
+        spacing_mode: str = "ink",
     ) -> None:
         super().__init__()
         self.length = None if length is None else check_int(length, "length", 0, 2**63 - 1)
@@ -118,7 +119,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         self.seed = None if seed is None else check_int(seed, "seed", 0, 2**128 - 1)
         self.epoch = 0
         options = RenderOptions(
-            spacing_range, image_width, image_height, fit, augment, keep_separators
+            spacing_range, image_width, image_height, fit, augment, keep_separators, spacing_mode
         )
         self._data: dict[str, Any] = {"dataset": dataset, "split": split, "data_dir": data_dir}
         # Checked now (the template parsed, the width fixed), so a bad option fails here,

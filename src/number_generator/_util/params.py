@@ -29,6 +29,8 @@ MAX_DIGITS = 1024
 DEFAULT_SPACING_RANGE = (2, 8)
 #: How the composed strip is fitted to ``image_width``.
 FITS = ("pad", "stretch")
+#: How a gap between glyphs is measured (see :mod:`number_generator.compose.spacing`).
+SPACING_MODES = ("ink", "contour")
 #: Most pixels the composed strip (the digits side by side, before fitting to
 #: ``image_width``) may cover, counted from the parameters alone: a glyph is at most
 #: ``image_height`` wide, so ``n`` characters make at most

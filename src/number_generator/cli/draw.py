@@ -235,6 +235,7 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             fit=args.fit,
             dataset=dataset,
             output_path=path,
+            spacing_mode=args.spacing_mode,
         )
     print(target)
     return 0
@@ -258,6 +259,7 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
                 image_height=args.image_height,
                 fit=args.fit,
                 dataset=dataset,
+                spacing_mode=args.spacing_mode,
             )
     print(f"wrote {len(written)} images and labels.csv to {args.output_path}")
     return 0

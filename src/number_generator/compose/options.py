@@ -9,6 +9,7 @@ from typing import Any
 from .._util.params import (
     DEFAULT_SPACING_RANGE,
     FITS,
+    SPACING_MODES,
     check_choice,
     check_flag,
     check_height,
@@ -19,7 +20,6 @@ from .._util.params import (
 )
 from ..augment import Pipeline, resolve_augment
 from ..templates import Template
-from .spacing import SPACING_MODES
 
 __all__ = ["RenderOptions"]
 

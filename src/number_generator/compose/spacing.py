@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._util.params import SPACING_MODES
 from ..datasets import DigitDataset
 
 __all__ = [
@@ -39,8 +40,6 @@ U8Array = npt.NDArray[np.uint8]
 #: Profiles ``(2, n, height)``: each glyph's first and last ink column in each row.
 ProfileArray = npt.NDArray[np.int32]
 
-#: How a gap is measured: between ink bounding columns, or row by row between the inks.
-SPACING_MODES = ("ink", "contour")
 #: A row without ink: its first column is this far right, its last this far left,
 #: so any difference involving it is below ``-_NO_INK`` and never the tightest row.
 _NO_INK = 1 << 20

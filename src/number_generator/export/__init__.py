@@ -128,6 +128,7 @@ def export_dataset(
     image_height: int = 28,
     fit: str = "pad",
     augment: Any = None,
+    spacing_mode: str = "ink",
     dataset: Any = None,
     split: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
@@ -175,9 +176,9 @@ def export_dataset(
     unique:
         Every label distinct; checked against the template's capacity first.
     keep_separators:
-        Keep ``-``, ``/`` and spaces of the template in the labels (they are
-        drawn either way).
-    spacing_range, image_width, image_height, fit, augment:
+        Keep the template's separators and symbols (``-/.,+():`` and spaces)
+        in the labels (they are drawn either way).
+    spacing_range, image_width, image_height, fit, augment, spacing_mode:
         As for :func:`~number_generator.generate_numbers_sequence`.
     dataset, split, data_dir:
         The digit source (default MNIST, ``$NUMBER_GENERATOR_SPLIT`` split).
@@ -235,6 +236,7 @@ def export_dataset(
         fit=fit,
         augment=augment,
         keep_separators=keep_separators,
+        spacing_mode=spacing_mode,
     )
     options.check_against(parsed, render)
     target = export_target(out)

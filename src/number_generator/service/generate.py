@@ -141,6 +141,7 @@ def generate(
         fit=payload.fit,
         augment=payload.augment,
         seed=payload.seed,
+        spacing_mode=payload.spacing_mode,
     )
     rendered, png = _run(state, generator, job)
     if wants_png(request.headers.get("accept")):
@@ -156,6 +157,7 @@ def generate(
             "digits": job.digits,
             "image_height": job.options.image_height,
             "fit": job.options.fit,
+            "spacing_mode": job.options.spacing_mode,
             "seed": job.seed,
         }
     )
@@ -178,8 +180,9 @@ def generate_png(
     digits: Annotated[
         str,
         Query(
-            description="The digits to draw, e.g. 0901234567; the separators '-', '/' and "
-            "' ' may stand between them (090-1234-5678) and are drawn too.",
+            description="The digits to draw, e.g. 0901234567; the separators and symbols "
+            "- / . , + ( ) : and ' ' may stand between them (090-1234-5678, 1,234.56) and are "
+            "drawn too.",
         ),
     ],
     spacing_min: Annotated[
@@ -194,6 +197,9 @@ def generate_png(
     ] = None,
     image_height: Annotated[int, Query(ge=MIN_IMAGE_HEIGHT, description="Output height.")] = 28,
     fit: Annotated[Literal["pad", "stretch"], Query(description="pad or stretch.")] = "pad",
+    spacing_mode: Annotated[
+        Literal["ink", "contour"], Query(description="ink or contour spacing.")
+    ] = "ink",
     augment: Annotated[
         str,
         Query(
@@ -217,6 +223,7 @@ def generate_png(
         fit=fit,
         augment=augment,
         seed=seed,
+        spacing_mode=spacing_mode,
     )
     rendered, png = _run(state, generator, job)
     return _png_response(rendered, png)

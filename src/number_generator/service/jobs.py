@@ -145,6 +145,7 @@ def build_job(
     fit: str,
     augment: Any,
     seed: int | None,
+    spacing_mode: str = "ink",
 ) -> Job:
     """Check a request against the library's rules and the server's limits.
 
@@ -174,7 +175,12 @@ def build_job(
     if text is None or errors.items:  # text is None only with an error reported
         raise LibraryValidationError(errors.items)
     options = RenderOptions(
-        (spacing_min, spacing_max), image_width, image_height, fit=fit, augment=library_augment
+        (spacing_min, spacing_max),
+        image_width,
+        image_height,
+        fit=fit,
+        augment=library_augment,
+        spacing_mode=spacing_mode,
     )
     label = digits_of(text) if has_separators(text) else text
     return Job(label, text, options, secrets.randbits(63) if seed is None else seed)
@@ -356,6 +362,7 @@ def render(generator: SequenceGenerator, job: Job) -> Rendered:
         image_height=options.image_height,
         fit=options.fit,
         augment=options.augment,
+        spacing_mode=options.spacing_mode,
     )
     return Rendered(job, image, uuid.uuid4().hex)
 

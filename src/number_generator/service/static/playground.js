@@ -3,7 +3,7 @@
 
 (() => {
   const FIELDS = ["digits", "spacing_min", "spacing_max", "image_width", "image_height", "fit",
-    "augment", "seed"];
+    "spacing_mode", "augment", "seed"];
   const form = document.getElementById("form");
   const button = document.getElementById("generate");
   const statusLine = document.getElementById("status");

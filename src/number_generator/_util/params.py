@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
-from .text import ASCII_ZERO
+from .text import ASCII_ZERO, allowed_separators
 
 #: Largest accepted ``image_width`` in pixels.
 MAX_IMAGE_WIDTH = 16384
@@ -60,7 +60,8 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
         if values.size and values.max() > 9:  # below "0" wraps around to > 9 too
             bad = next(ch for ch in digits if not ("0" <= ch <= "9"))
             raise InvalidParameterError(
-                f"{name}={digits!r}: {bad!r} is not a digit; only the characters 0-9 are allowed",
+                f"{name}={digits!r}: {bad!r} is neither a digit nor a separator; "
+                f"allowed: 0-9 and the separators {allowed_separators()}",
                 param=name,
                 value=digits,
             )

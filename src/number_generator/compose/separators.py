@@ -120,7 +120,7 @@ def _draw_symbol(canvas: U8Array, char: str, thickness: int, rng: np.random.Gene
     digit = (_DIGIT_BOTTOM - _DIGIT_TOP) * size
     slant = rng.uniform(0.05, 0.3)  # columns to the right per row up, as handwriting leans
     if char in ".,:":
-        radius = rng.uniform(0.45, 0.7) * thickness
+        radius = rng.uniform(0.4, 0.6) * thickness
         if char == ":":
             low = baseline - rng.uniform(0.12, 0.22) * digit
             high = baseline - rng.uniform(0.55, 0.68) * digit

@@ -25,7 +25,7 @@ from ..datasets import DigitDataset, load_dataset
 from .glyphs import Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
 from .options import RenderOptions
-from .separators import layout_separators
+from .separators import layout_separators, stroke_profiles
 from .spacing import cap_overlap, contour_starts, dataset_profiles, row_profiles
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
@@ -292,16 +292,21 @@ class SequenceGenerator:
         glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
         if spacing[0] < 0:
             gaps = cap_overlap(gaps, glyphs.widths)
-        digit_slots = None
+        digit_slots: list[int] | None = None
+        strokes: list[tuple[str, int, int]] = []
         if sequence.text is not None:
-            glyphs, gaps, digit_slots = layout_separators(
+            glyphs, gaps, digit_slots, strokes = layout_separators(
                 sequence.text, glyphs, gaps, height, spacing, rng
             )
         contour = options.spacing_mode == "contour"
         if contour:
-            native = is_native(self.dataset, height, pipeline)
-            digit_profiles = dataset_profiles(self.dataset).take(indices, 1) if native else None
-            profiles = _profiles(glyphs, digit_profiles, digit_slots)
+            digit_profiles = (
+                dataset_profiles(self.dataset).take(indices, 1)
+                if is_native(self.dataset, height, pipeline)
+                else None
+            )
+            strokes_profiles = stroke_profiles(strokes, height) if strokes else None
+            profiles = _profiles(glyphs, digit_profiles, digit_slots, strokes_profiles)
             starts, strip_width = contour_starts(profiles, glyphs.widths, gaps)
             layout = Layout(starts, glyphs.widths, glyphs.rows, strip_width=strip_width)
         else:
@@ -317,16 +322,19 @@ class SequenceGenerator:
 
 
 def _profiles(
-    glyphs: Glyphs, digit_profiles: npt.NDArray[np.int32] | None, digit_slots: list[int] | None
+    glyphs: Glyphs,
+    digit_profiles: npt.NDArray[np.int32] | None,
+    digit_slots: list[int] | None,
+    stroke_profiles: npt.NDArray[np.int32] | None,
 ) -> npt.NDArray[np.int32]:
-    """Row profiles of the placed glyphs; the digits' taken from ``digit_profiles`` when given."""
+    """Row profiles of the placed glyphs: the digits' (computed unless given), the strokes'."""
+    if digit_slots is None or stroke_profiles is None:  # digits only
+        return row_profiles(glyphs.images) if digit_profiles is None else digit_profiles
     if digit_profiles is None:
-        return row_profiles(glyphs.images)
-    if digit_slots is None or len(digit_slots) == len(glyphs.images):
-        return digit_profiles
-    height = digit_profiles.shape[2]
-    profiles = np.empty((2, len(glyphs.images), height), np.int32)
+        digit_profiles = row_profiles([glyphs.images[k] for k in digit_slots])
+    profiles = np.empty((2, len(glyphs.images), digit_profiles.shape[2]), np.int32)
+    is_stroke = np.ones(len(glyphs.images), bool)
+    is_stroke[digit_slots] = False
     profiles[:, digit_slots] = digit_profiles
-    others = sorted(set(range(len(glyphs.images))) - set(digit_slots))
-    profiles[:, others] = row_profiles([glyphs.images[k] for k in others])
+    profiles[:, is_stroke] = stroke_profiles
     return profiles

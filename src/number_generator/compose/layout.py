@@ -153,7 +153,9 @@ def place(canvas: U8Array, glyphs: list[U8Array], starts: list[int], *, overlap:
             region = canvas[:, x : x + width]
             np.maximum(region, glyph, out=region)
             end = max(end, x + width)
-    np.maximum(canvas, second, out=canvas)
+    if second_end:
+        used = slice(starts[0], second_end)
+        np.maximum(canvas[:, used], second[:, used], out=canvas[:, used])
 
 
 def fit(strip: U8Array, layout: Layout, width: int, fit_mode: str) -> U8Array:

@@ -36,6 +36,7 @@ import numpy.typing as npt
 
 from .._util.glyphs import crop_to_ink
 from .glyphs import Glyphs
+from .spacing import ProfileArray, row_profiles
 
 __all__ = [
     "BANK_SIZE",
@@ -46,8 +47,8 @@ __all__ = [
     "layout_separators",
     "pick_variant",
     "separator_bank",
-    "separator_glyph",
     "space_width",
+    "stroke_profiles",
     "stroke_spacing",
 ]
 
@@ -198,13 +199,6 @@ def pick_variant(rng: np.random.Generator, size: int | None = None) -> Any:
     return variants if size is not None else int(variants)
 
 
-def separator_glyph(
-    char: str, height: int, rng: np.random.Generator
-) -> tuple[U8Array, tuple[int, int]]:
-    """A variant of separator ``char`` (``-`` or ``/``) at ``height``, and its ink rows."""
-    return separator_bank(char, height)[pick_variant(rng)]
-
-
 @overload
 def space_width(height: int, rng: np.random.Generator, size: None = None) -> int: ...
 @overload
@@ -227,18 +221,20 @@ def layout_separators(
     height: int,
     spacing: tuple[int, int],
     rng: np.random.Generator,
-) -> tuple[Glyphs, npt.NDArray[np.intp], list[int]]:
+) -> tuple[Glyphs, npt.NDArray[np.intp], list[int], list[tuple[str, int, int]]]:
     """Insert separator glyphs and space gaps among the digit glyphs of ``text``.
 
     ``digits`` and ``gaps`` describe the digits alone, in order. Returns the
-    glyphs to place, the gaps between them, and the position of each digit
-    among them.
+    glyphs to place, the gaps between them, the position of each digit among
+    them, and each separator glyph's character, bank variant and row shift
+    (for :func:`stroke_profiles`).
     """
     low, high = stroke_spacing(spacing)
     placed: list[U8Array] = []
     placed_rows: list[tuple[int, int]] = []
     placed_gaps: list[int] = []
     digit_slots: list[int] = []
+    strokes: list[tuple[str, int, int]] = []
     digit = extra = 0
     previous_is_digit = False
     for char in text:
@@ -259,17 +255,41 @@ def layout_separators(
             placed_rows.append((int(digits.rows[digit][0]), int(digits.rows[digit][1])))
             digit += 1
         else:
-            glyph, glyph_rows = separator_glyph(char, height, rng)
+            variant = pick_variant(rng)
+            glyph, glyph_rows = separator_bank(char, height)[variant]
+            shift = 0
             if char in SYMBOLS:
                 band = _band(digits.rows, digit)
-                glyph, glyph_rows = align_symbol(char, glyph, glyph_rows, band, height)
+                glyph, moved = align_symbol(char, glyph, glyph_rows, band, height)
+                shift, glyph_rows = moved[0] - glyph_rows[0], moved
+            strokes.append((char, variant, shift))
             placed.append(glyph)
             placed_rows.append(glyph_rows)
         previous_is_digit = is_digit
         extra = 0
     widths = np.array([g.shape[1] for g in placed], np.intp)
     rows = np.array(placed_rows, np.intp).reshape(-1, 2)
-    return Glyphs(placed, widths, rows), np.array(placed_gaps, np.intp), digit_slots
+    return Glyphs(placed, widths, rows), np.array(placed_gaps, np.intp), digit_slots, strokes
+
+
+@lru_cache(maxsize=64)
+def _bank_profiles(char: str, height: int) -> ProfileArray:
+    return row_profiles([glyph for glyph, _ in separator_bank(char, height)])
+
+
+def stroke_profiles(strokes: list[tuple[str, int, int]], height: int) -> ProfileArray:
+    """Row profiles (:func:`.spacing.row_profiles`) of the separator glyphs ``strokes``.
+
+    Each is ``(char, variant, shift)`` as :func:`layout_separators` reports it;
+    the bank's profiles are computed once and moved by ``shift`` rows.
+    """
+    profiles = np.empty((2, len(strokes), height), np.int32)
+    for k, (char, variant, shift) in enumerate(strokes):
+        profile = _bank_profiles(char, height)[:, variant]
+        if shift:
+            profile = np.roll(profile, shift, axis=1)  # the rows rolled round hold no ink
+        profiles[:, k] = profile
+    return profiles
 
 
 def _band(rows: npt.NDArray[np.integer[Any]], next_digit: int) -> tuple[int, int]:

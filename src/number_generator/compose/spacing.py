@@ -143,15 +143,17 @@ def contour_starts(
     # the gap, which only a narrow glyph between them allows: then against all).
     reach = (last[:-1] - first[1:]).max(axis=1).tolist()
     starts, ends = [0], [width[0]]
-    reached = -_NO_INK  # the furthest end of the glyphs two or more back
+    start, reached = 0, -_NO_INK  # reached: the furthest end of the glyphs two or more back
     for j in range(1, widths.size):
         before = j - 1
         if reach[before] < _NO_SHARED_ROW:  # bounding columns
-            start = starts[before] + width[before] + gap[before]
+            step = width[before] + gap[before]
         else:
-            start = starts[before] + max(reach[before] + 1 + gap[before], 1)
+            step = reach[before] + 1 + gap[before]
+            step = step if step > 1 else 1
+        start += step
         if j >= 2:
-            reached = max(reached, ends[j - 2])
+            reached = reached if reached > ends[j - 2] else ends[j - 2]
             if start < reached + gap[before]:
                 return _contour_starts_all(first, last, widths, gaps)
         starts.append(start)

@@ -285,17 +285,22 @@ def stroke_profiles(strokes: list[tuple[str, int, int]], height: int) -> Profile
     """
     profiles = np.empty((2, len(strokes), height), np.int32)
     for k, (char, variant, shift) in enumerate(strokes):
-        profile = _bank_profiles(char, height)[:, variant]
-        if shift:
-            profile = np.roll(profile, shift, axis=1)  # the rows rolled round hold no ink
-        profiles[:, k] = profile
+        profiles[:, k] = _stroke_profile(char, height, variant, shift)
     return profiles
+
+
+@lru_cache(maxsize=4096)
+def _stroke_profile(char: str, height: int, variant: int, shift: int) -> ProfileArray:
+    """One variant's profile moved down ``shift`` rows (the rows rolled round hold no ink)."""
+    return np.roll(_bank_profiles(char, height)[:, variant], shift, axis=1)
 
 
 def _band(rows: npt.NDArray[np.integer[Any]], next_digit: int) -> tuple[int, int]:
     """Mean top and bottom ink rows (rounded down) of the digits either side of a symbol."""
-    beside = rows[max(next_digit - 1, 0) : next_digit + 1]
-    return int(beside[:, 0].sum()) // len(beside), int(beside[:, 1].sum()) // len(beside)
+    beside = rows[max(next_digit - 1, 0) : next_digit + 1].tolist()
+    return sum(top for top, _ in beside) // len(beside), sum(bot for _, bot in beside) // len(
+        beside
+    )
 
 
 def align_symbol(

@@ -139,9 +139,7 @@ def contour_starts(
     """
     first, last = profiles
     width, gap = widths.tolist(), gaps.tolist()
-    # Against the neighbours alone (exact unless a glyph further back comes within
-    # the gap, which only a narrow glyph between them allows: then against all).
-    reach = (last[:-1] - first[1:]).max(axis=1).tolist()
+    reach = (last[:-1] - first[1:]).max(axis=1).tolist()  # against the neighbour
     starts, ends = [0], [width[0]]
     start, reached = 0, -_NO_INK  # reached: the furthest end of the glyphs two or more back
     for j in range(1, widths.size):
@@ -154,27 +152,12 @@ def contour_starts(
         start += step
         if j >= 2:
             reached = reached if reached > ends[j - 2] else ends[j - 2]
-            if start < reached + gap[before]:
-                return _contour_starts_all(first, last, widths, gaps)
+            if start < reached + gap[before]:  # a glyph further back may come within the gap
+                near = [i for i in range(before) if ends[i] + gap[before] > start]
+                further = (last[near] - first[j]).max(axis=1).tolist()
+                for i, far in zip(near, further):
+                    if far >= _NO_SHARED_ROW:
+                        start = max(start, starts[i] + far + 1 + gap[before])
         starts.append(start)
         ends.append(start + width[j])
     return np.array(starts, np.intp), max(ends)
-
-
-def _contour_starts_all(
-    first: ProfileArray, last: ProfileArray, widths: IntArray, gaps: IntArray
-) -> tuple[IntArray, int]:
-    """:func:`contour_starts` against every glyph before, not only the neighbour."""
-    reach = (last[:, None, :] - first[None, :, :]).max(axis=2).tolist()
-    width, gap = widths.tolist(), gaps.tolist()
-    starts = [0] * widths.size
-    for j in range(1, widths.size):
-        before = j - 1
-        lowest = starts[before] + 1
-        if reach[before][j] < _NO_SHARED_ROW:  # no shared ink row: bounding columns
-            lowest = max(lowest, starts[before] + width[before] + gap[before])
-        for i in range(j):
-            if reach[i][j] >= _NO_SHARED_ROW:
-                lowest = max(lowest, starts[i] + reach[i][j] + 1 + gap[before])
-        starts[j] = lowest
-    return np.array(starts, np.intp), max(a + b for a, b in zip(starts, width))

@@ -317,7 +317,7 @@ def align_symbol(
     >>> dot = np.zeros((28, 3), np.uint8)
     >>> dot[22:25] = 200
     >>> moved, rows = align_symbol(".", dot, (22, 25), (6, 26), 28)
-    >>> rows, int(moved[25:].min())
+    >>> rows, int(moved[23:26].min())
     ((23, 26), 200)
     """
     top, bottom = rows

@@ -55,7 +55,7 @@
 
   function fileName(digits) {
     // Separators ("-", "/", " ") written as one "-" each run: a safe file name.
-    return `${digits.replace(/[-/ ]+/g, "-").replace(/^-+|-+$/g, "") || "digits"}.png`;
+    return `${digits.replace(/[-/ .,+():]+/g, "-").replace(/^-+|-+$/g, "") || "digits"}.png`;
   }
 
   function applyZoom() {

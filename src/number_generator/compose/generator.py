@@ -90,7 +90,7 @@ class SequenceImage:
 
     @property
     def text(self) -> str:
-        """The string as drawn: the label with its separators (``-``, ``/``, space)."""
+        """The string as drawn: the label with its separators and symbols (``-/.,+():``, space)."""
         return self.label if self._text is None else self._text
 
     @cached_property
@@ -105,7 +105,7 @@ class SequenceImage:
 
     @cached_property
     def glyph_boxes(self) -> npt.NDArray[np.int32]:
-        """Boxes of every drawn glyph in :attr:`text` order: digits and ``-``/``/`` strokes.
+        """Boxes of every drawn glyph in :attr:`text` order: digits, separators and symbols.
 
         Spaces draw nothing and have no box.
         """
@@ -201,8 +201,10 @@ class SequenceGenerator:
         ----------
         digits:
             Iterable of ints 0-9, or a string of digit characters. A string
-            may also hold separators: ``-`` and ``/`` are drawn as pen
-            strokes, a space as a wider gap (see :attr:`SequenceImage.text`).
+            may also hold separators and symbols: ``-``, ``/``, ``.``, ``,``,
+            ``+``, ``(``, ``)`` and ``:`` are drawn as pen strokes (the symbols
+            aligned to the digits beside them), a space as a wider gap (see
+            :attr:`SequenceImage.text` and :mod:`.separators`).
         spacing_range:
             ``(min, max)`` pixels of paper between the ink of neighbouring
             digits; each gap is drawn uniformly from ``[min, max]`` inclusive.

@@ -81,7 +81,7 @@ class Job:
     """One image to draw, every value checked.
 
     ``digits`` holds the digits only; ``text`` is what is drawn: the digits
-    with the separators (``-``, ``/``, space) the client sent between them.
+    with the separators and symbols (``-/.,+():``, space) the client sent between them.
     """
 
     digits: str
@@ -189,8 +189,8 @@ def build_job(
 def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> str | None:
     """The text to draw for ``number`` or ``digits``, or ``None`` after reporting why not.
 
-    A string may hold the separators ``-``, ``/`` and space between its
-    digits, as the library's ``render`` accepts; at most ``max_digits``
+    A string may hold the separators and symbols ``-/.,+():`` and space
+    between its digits, as the library's ``render`` accepts; at most ``max_digits``
     digits and twice as many characters.
     """
     if number is not None and digits is not None:

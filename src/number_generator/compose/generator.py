@@ -334,9 +334,12 @@ def _profiles(
         return row_profiles(glyphs.images) if digit_profiles is None else digit_profiles
     if digit_profiles is None:
         digit_profiles = row_profiles([glyphs.images[k] for k in digit_slots])
-    profiles = np.empty((2, len(glyphs.images), digit_profiles.shape[2]), np.int32)
-    is_stroke = np.ones(len(glyphs.images), bool)
-    is_stroke[digit_slots] = False
-    profiles[:, digit_slots] = digit_profiles
-    profiles[:, is_stroke] = stroke_profiles
-    return profiles
+    # Each placed glyph's row in [digits..., strokes...]: the strokes fill the other slots.
+    order = [-1] * len(glyphs.images)
+    for k, slot in enumerate(digit_slots):
+        order[slot] = k
+    stroke = len(digit_slots)
+    for slot, row in enumerate(order):
+        if row < 0:
+            order[slot], stroke = stroke, stroke + 1
+    return np.concatenate([digit_profiles, stroke_profiles], axis=1).take(order, axis=1)

@@ -289,3 +289,14 @@ def test_service_spacing_mode(mnist_test: DigitDataset) -> None:
             (item,) = answer.json()["detail"]
             assert item["loc"][1] == "spacing_mode"
             assert item["msg"] == "spacing_mode='tight': expected one of 'ink', 'contour'"
+
+
+def test_row_profiles_agree_with_the_cached_dataset_profiles(mnist_test: DigitDataset) -> None:
+    from number_generator.compose.glyphs import native_glyphs
+    from number_generator.compose.spacing import dataset_profiles, row_profiles
+
+    indices = np.random.default_rng(0).integers(0, len(mnist_test.labels), 200)
+    glyphs = native_glyphs(mnist_test, indices)
+    np.testing.assert_array_equal(
+        row_profiles(glyphs.images), dataset_profiles(mnist_test)[:, indices]
+    )

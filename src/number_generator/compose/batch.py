@@ -15,6 +15,7 @@ from the random stream in its own order, so its images are not those
 
 from __future__ import annotations
 
+import re
 import weakref
 from typing import NamedTuple
 
@@ -120,7 +121,7 @@ def can_compose_batch(options: RenderOptions, pipeline: Pipeline | None, glyph_h
     )
 
 
-_SYMBOL_SET = frozenset(SYMBOLS)
+_SYMBOL = re.compile(f"[{re.escape(SYMBOLS)}]")
 
 
 def drawn_alone(texts: list[str]) -> list[int]:
@@ -129,7 +130,9 @@ def drawn_alone(texts: list[str]) -> list[int]:
     Symbols are aligned to the digits beside them (:func:`.separators.align_symbol`),
     so those strings are drawn one at a time.
     """
-    return [i for i, text in enumerate(texts) if not _SYMBOL_SET.isdisjoint(text)]
+    if _SYMBOL.search("".join(texts)) is None:  # the usual case, checked at once
+        return []
+    return [i for i, text in enumerate(texts) if _SYMBOL.search(text)]
 
 
 class _Chars(NamedTuple):

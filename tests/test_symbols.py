@@ -22,7 +22,8 @@ from number_generator import (
 from number_generator._util.text import SEPARATORS
 from number_generator.batches import BatchStream
 from number_generator.compose.batch import compose_batch
-from number_generator.compose.separators import BANK_SIZE, SYMBOLS, separator_bank
+from number_generator.compose.separators import BANK_SIZE, separator_bank
+from number_generator.compose.symbols import SYMBOLS
 
 TEMPLATES = ["#,###.##", "+81 ##-####-####", "(0#) ####-####", "##:##"]
 

@@ -207,7 +207,7 @@ class BatchStream:
     def _compose(self, texts: list[str], boxes: I32Array) -> tuple[F32Array, list[int]]:
         """Images of ``texts`` composed at once, their boxes filled in; which are left to draw.
 
-        Strings with symbols (aligned to their digits, :data:`~.compose.separators.SYMBOLS`)
+        Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
         are left to draw one at a time, as are strings too wide to fit.
         """
         spacing, width = self.options.spacing_range, self.image_width

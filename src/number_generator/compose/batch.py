@@ -28,15 +28,9 @@ from ..datasets import DigitDataset
 from .glyphs import missing_class
 from .layout import centre_offset
 from .options import RenderOptions
-from .separators import (
-    GLYPH_SEPARATORS,
-    SYMBOLS,
-    pick_variant,
-    separator_bank,
-    space_width,
-    stroke_spacing,
-)
+from .separators import GLYPH_SEPARATORS, pick_variant, separator_bank, space_width, stroke_spacing
 from .spacing import draw_gaps
+from .symbols import SYMBOLS
 
 __all__ = [
     "ColumnTable",
@@ -127,7 +121,7 @@ _SYMBOL = re.compile(f"[{re.escape(SYMBOLS)}]")
 def drawn_alone(texts: list[str]) -> list[int]:
     """Which of ``texts`` hold symbols, which :func:`compose_batch` does not draw.
 
-    Symbols are aligned to the digits beside them (:func:`.separators.align_symbol`),
+    Symbols are aligned to the digits beside them (:func:`.symbols.align_symbol`),
     so those strings are drawn one at a time.
     """
     if _SYMBOL.search("".join(texts)) is None:  # the usual case, checked at once

@@ -4,7 +4,8 @@ Targets (issue 2, one core, dataset cached): generate >= 15,000 images/s for
 10 digits into width 280 with fit="pad"; the module function within 1.5x of
 that; a cold process (import + load + first image) < 0.5 s; phone-number PNGs
 >= 3,000 images/s. Issue 11: ``writer="same"`` within 1.1x of ``"any"`` per call
-(measured when the dataset has its writers file).
+(measured when the dataset has its writers file); contour spacing within 1.3x of
+ink spacing per call.
 """
 
 from __future__ import annotations
@@ -81,6 +82,12 @@ def run(quick: bool) -> dict[str, Any]:
                 repeats=3,
             )
         results["cold_start"] = _cold_start_seconds(3 if quick else 7)
+        for name, text in (("digits", DIGITS), ("phone", "090-1234-5678"), ("amount", "1,234.56")):
+            results[f"contour_vs_ink_slowdown_{name}"] = interleaved_ratio(
+                _loop(n, lambda t=text: generator.generate(t, (2, 8), 280)),
+                _loop(n, lambda t=text: generator.generate(t, (2, 8), 280, spacing_mode="contour")),
+                repeats=repeats,
+            )
         results["module_vs_generate_slowdown"] = interleaved_ratio(
             _loop(n, lambda: generator.generate(DIGITS, (2, 8), 280)),
             _loop(n, lambda: generate_numbers_sequence(DIGITS, (2, 8), 280)),

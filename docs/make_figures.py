@@ -2,8 +2,10 @@
 
 Usage: ``python docs/make_figures.py`` (uses $NUMBER_GENERATOR_DATA_DIR /
 $NUMBER_GENERATOR_SPLIT like every other entry point; the writers figure needs
-the split's QMNIST writers file there too). Writes ``docs/images/examples.png``
-and ``docs/images/writers.png``.
+the split's QMNIST writers file there too). Writes ``docs/images/examples.png``,
+``docs/images/writers.png`` (one number in four writers' hands),
+``docs/images/contour_spacing.png`` (the same draws with ink and contour spacing
+side by side) and ``docs/images/punctuation.png`` (templates with symbols).
 """
 
 from __future__ import annotations
@@ -27,21 +29,69 @@ ROWS = [
     ("8675309, height 40", "8675309", (3, 6), {"image_height": 40}),
 ]
 
-
 #: The number drawn in four writers' hands, and how many hands.
 WRITERS_NUMBER, HANDS = "0901234567", 4
 
+#: Contour vs ink: caption, text, spacing; each row drawn with the same seed both ways.
+SPACING_ROWS = [
+    ("7474147, gaps 2", "7474147", (2, 2)),
+    ("0123456789, gaps 0", "0123456789", (0, 0)),
+    ("1,234.56, gaps 1", "1,234.56", (1, 1)),
+    ("31415, gaps -2", "31415", (-2, -2)),
+]
+SPACING_WIDTH = 240
 
-def main() -> None:
-    generator = SequenceGenerator(seed=2024)
-    pictures = []
+PUNCTUATION_WIDTH = 380
+#: Punctuated templates: caption, text (drawn as written), spacing.
+PUNCTUATION_ROWS = [
+    ("amount 1,234.56", "1,234.56", (2, 6)),
+    ("phone +81 90-1234-5678", "+81 90-1234-5678", (2, 6)),
+    ("landline (03) 1234-5678", "(03) 1234-5678", (2, 6)),
+    ("time 12:30", "12:30", (2, 6)),
+    ("cheque 12.345.678,90", "12.345.678,90", (1, 5)),
+]
+
+
+def _caption(text: str, height: int, width: int = LABEL_WIDTH) -> np.ndarray:
+    label = np.full((height, width), 255, np.uint8)
+    cv2.putText(
+        label, text, (6, height // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.42, 0, 1, cv2.LINE_AA
+    )
+    return label
+
+
+def _zoom(paper: np.ndarray) -> np.ndarray:
+    return cv2.resize(paper, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_NEAREST)
+
+
+def _row(*parts: np.ndarray) -> np.ndarray:
+    """Parts side by side with grey rules between, and a rule below."""
+    rule = np.full((parts[0].shape[0], 2), 200, np.uint8)
+    row = np.hstack([piece for part in parts for piece in (part, rule)][:-1])
+    return np.vstack([row, np.full((2, row.shape[1]), 200, np.uint8)])
+
+
+def _save(name: str, rows: list[np.ndarray]) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    write_png(OUT / name, np.vstack(rows))
+    print(OUT / name)
+
+
+def examples(generator: SequenceGenerator) -> None:
+    rows = []
     for caption, digits, spacing, options in ROWS:
-        pictures.append((caption, generator.render(digits, spacing, WIDTH, **options).paper))
-    _write("examples.png", pictures)
-    _write("writers.png", _writers())
+        paper = generator.render(digits, spacing, WIDTH, **options).paper
+        if paper.shape[0] != 28:
+            paper = cv2.resize(
+                paper, (WIDTH * 28 // paper.shape[0], 28), interpolation=cv2.INTER_AREA
+            )
+            paper = np.pad(paper, ((0, 0), (0, WIDTH - paper.shape[1])), constant_values=255)
+        image = _zoom(paper)
+        rows.append(_row(_caption(caption, image.shape[0]), image))
+    _save("examples.png", rows)
 
 
-def _writers() -> list[tuple[str, np.ndarray]]:
+def writers() -> None:
     """The same number in the hands of the first four writers seeds 0, 1, … draw."""
     generator = SequenceGenerator()
     pictures: dict[int, np.ndarray] = {}
@@ -50,35 +100,41 @@ def _writers() -> list[tuple[str, np.ndarray]]:
         image = generator.render(WRITERS_NUMBER, (2, 8), WIDTH, seed=seed, writer="same")
         pictures.setdefault(int(image.writers[0]), image.paper)
         seed += 1
-    return [(f"{WRITERS_NUMBER}, writer {hand}", paper) for hand, paper in pictures.items()]
-
-
-def _write(name: str, pictures: list[tuple[str, np.ndarray]]) -> None:
-    """One row per picture: its caption on the left, the picture zoomed on the right."""
     rows = []
-    for caption, paper in pictures:
-        if paper.shape[0] != 28:
-            paper = cv2.resize(
-                paper, (WIDTH * 28 // paper.shape[0], 28), interpolation=cv2.INTER_AREA
-            )
-            paper = np.pad(paper, ((0, 0), (0, WIDTH - paper.shape[1])), constant_values=255)
-        image = cv2.resize(paper, None, fx=ZOOM, fy=ZOOM, interpolation=cv2.INTER_NEAREST)
-        label = np.full((image.shape[0], LABEL_WIDTH), 255, np.uint8)
-        cv2.putText(
-            label,
-            caption,
-            (6, image.shape[0] // 2 + 5),
-            cv2.FONT_HERSHEY_SIMPLEX,
-            0.42,
-            0,
-            1,
-            cv2.LINE_AA,
-        )
-        row = np.hstack([label, np.full((image.shape[0], 2), 200, np.uint8), image])
-        rows.append(np.vstack([row, np.full((2, row.shape[1]), 200, np.uint8)]))
-    OUT.mkdir(parents=True, exist_ok=True)
-    write_png(OUT / name, np.vstack(rows))
-    print(OUT / name)
+    for hand, paper in pictures.items():
+        image = _zoom(paper)
+        rows.append(_row(_caption(f"{WRITERS_NUMBER}, writer {hand}", image.shape[0]), image))
+    _save("writers.png", rows)
+
+
+def contour_spacing(generator: SequenceGenerator) -> None:
+    """The same glyphs and gaps, measured between bounding columns (left) and contours (right)."""
+    height = 28 * ZOOM
+    rows = [_row(_caption("", 24), _caption("ink (default)", 24, SPACING_WIDTH * ZOOM),
+                 _caption("contour", 24, SPACING_WIDTH * ZOOM))]  # fmt: skip
+    for k, (caption, text, spacing) in enumerate(SPACING_ROWS):
+        drawn = [
+            _zoom(generator.render(text, spacing, SPACING_WIDTH, seed=k, spacing_mode=mode).paper)
+            for mode in ("ink", "contour")
+        ]
+        rows.append(_row(_caption(caption, height), *drawn))
+    _save("contour_spacing.png", rows)
+
+
+def punctuation(generator: SequenceGenerator) -> None:
+    rows = []
+    for k, (caption, text, spacing) in enumerate(PUNCTUATION_ROWS):
+        image = _zoom(generator.render(text, spacing, PUNCTUATION_WIDTH, seed=10 + k).paper)
+        rows.append(_row(_caption(caption, image.shape[0]), image))
+    _save("punctuation.png", rows)
+
+
+def main() -> None:
+    generator = SequenceGenerator(seed=2024)
+    examples(generator)
+    writers()
+    contour_spacing(generator)
+    punctuation(generator)
 
 
 if __name__ == "__main__":

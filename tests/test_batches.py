@@ -153,7 +153,7 @@ def test_forever_and_zero(mnist_test: DigitDataset) -> None:
 
 def test_padding_and_ctc_constants(mnist_test: DigitDataset) -> None:
     batch = next(batches(50, "random:1-5", seed=9, pad_value=BLANK, dataset=mnist_test))
-    assert BLANK == len(ALPHABET) == 13
+    assert BLANK == len(ALPHABET) == 19  # the digits, "-/ " and the symbols ".,+():"
     for row, length in zip(batch.targets, batch.target_lengths):
         assert (row[length:] == BLANK).all() and (row[:length] < 10).all()
         assert 1 <= length <= 5

@@ -224,7 +224,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 BAD = [
     (["sequence", "4a2"], "SEQUENCE='4a2': 'a' is neither a digit nor a separator"),
-    (["sequence", "--digits", "4.2"], "--digits='4.2': '.' is neither a digit nor a separator"),
+    (["sequence", "--digits", "4*2"], "--digits='4*2': '*' is neither a digit nor a separator"),
     (["sequence", ""], "SEQUENCE='': holds no digit"),
     (["sequence", "--", "- -"], "SEQUENCE='- -': holds no digit"),
     (["sequence"], "the following arguments are required: SEQUENCE"),
@@ -313,7 +313,7 @@ def test_installed_entry_point_bad_input(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert result.stderr == (
         "generate-numbers-sequence: error: SEQUENCE='12x': 'x' is neither a digit nor a "
-        "separator; allowed: 0-9 and the separators '-', '/' and ' '\n"
+        "separator; allowed: 0-9 and the separators '-', '/', ' ', '.', ',', '+', '(', ')', ':'\n"
     )
 
 

@@ -171,7 +171,7 @@ def test_digit_iterables_are_accepted(generator: SequenceGenerator) -> None:
 BAD_INPUTS = [
     ({"digits": [1, 12]}, InvalidParameterError, "12 is not a digit"),
     ({"digits": [-1]}, InvalidParameterError, "-1 is not a digit"),
-    ({"digits": "4a2"}, InvalidParameterError, "'a' is not a digit"),
+    ({"digits": "4a2"}, InvalidParameterError, "'a' is neither a digit nor a separator"),
     ({"digits": ["a"]}, InvalidTypeError, "'a' is not a digit"),
     ({"digits": [3.5]}, InvalidTypeError, "3.5 is not a digit"),
     ({"digits": [True]}, InvalidTypeError, "True is not a digit"),

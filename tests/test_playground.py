@@ -205,6 +205,41 @@ def test_writer_same_names_the_writer(page: Any, server_url: str, tmp_path: Path
     run_with_screenshot(page, tmp_path, check)
 
 
+def test_contour_spacing_and_symbols(page: Any, server_url: str, tmp_path: Path) -> None:
+    def check() -> None:
+        page.goto(server_url + "/")
+        page.wait_for_selector('#image[data-digits="0901234567"]')
+        page.fill("#digits", "(03) 1,234.56")
+        page.fill("#image_width", "300")
+        page.fill("#seed", "5")
+        page.fill("#spacing_min", "0")
+        page.fill("#spacing_max", "1")
+        page.select_option("#spacing_mode", "contour")
+        page.click("#generate")
+        page.wait_for_selector('#image[data-digits="(03) 1,234.56"]')
+        assert page.is_hidden("#error")
+        link = page.locator("#download")
+        assert link.get_attribute("download") == "03-1-234-56.png"
+        with page.expect_download() as info:
+            link.click()
+        saved = tmp_path / "contour.png"
+        info.value.save_as(str(saved))
+        query: dict[str, Any] = {
+            "digits": "(03) 1,234.56", "image_width": 300, "seed": 5, "spacing_min": 0,
+            "spacing_max": 1, "image_height": 28, "fit": "pad", "augment": "false",
+        }  # fmt: skip
+        contour = page.request.get(
+            server_url + "/generate.png", params={**query, "spacing_mode": "contour"}
+        )
+        ink = page.request.get(
+            server_url + "/generate.png", params={**query, "spacing_mode": "ink"}
+        )
+        assert contour.body() == saved.read_bytes() != ink.body()
+        assert page.problems == []
+
+    run_with_screenshot(page, tmp_path, check)
+
+
 def test_docs_render_offline(page: Any, server_url: str, tmp_path: Path) -> None:
     """/docs shows the API with nothing but this server (the browser may reach nothing else)."""
 

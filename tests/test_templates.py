@@ -281,9 +281,9 @@ def test_separators_with_overlap_and_scaling(generator: SequenceGenerator) -> No
     [
         ("12a-3", r"digits='12a-3': 'a' is neither a digit nor a separator; allowed: 0-9"),
         ("--", r"digits='--': holds no digit"),
-        ("4a2", r"'a' is not a digit"),
+        ("4a2", r"digits='4a2': 'a' is neither a digit nor a separator; allowed: 0-9"),
     ],
-    ids=["letter", "only-separators", "no-separator-unchanged"],
+    ids=["letter", "only-separators", "no-separator"],
 )
 def test_bad_strings_with_separators(
     generator: SequenceGenerator, digits: str, message: str

@@ -60,6 +60,7 @@ def generate_numbers_sequence(
     output_path: str | os.PathLike[str] | None = None,
     augment_flag: str | bool | None = None,
     writer: str = "any",
+    spacing_mode: str = "ink",
 ) -> npt.NDArray[np.float32]:
     """Image of a sequence of handwritten digits drawn from MNIST.
 
@@ -98,6 +99,11 @@ def generate_numbers_sequence(
         ``"any"`` (default): each digit from any writer. ``"same"``: every
         digit from one writer's hand (needs a dataset with writer ids, as
         MNIST has; see :meth:`SequenceGenerator.render`).
+    spacing_mode:
+        ``"ink"`` (default): gaps between the digits' ink bounding columns;
+        ``"contour"``: the smallest distance between the inks, row by row, so
+        digits tuck together (0 = touching strokes). See
+        :meth:`SequenceGenerator.render`.
 
     Returns
     -------
@@ -126,7 +132,13 @@ def generate_numbers_sequence(
     generator = default_generator(dataset)
     digit_text = read_digits(digits)
     options = RenderOptions.reuse(
-        spacing_range, image_width, image_height, fit, augment, writer=writer
+        spacing_range,
+        image_width,
+        image_height,
+        fit,
+        augment,
+        writer=writer,
+        spacing_mode=spacing_mode,
     )
     rendered = generator.draw(digit_text, options, options.pipeline, generator.rng_for(seed))
     if target is not None:
@@ -159,6 +171,7 @@ def generate_phone_numbers(
     dataset: DigitDataset | str | Path | None = None,
     progress: bool | None = None,
     writer: str = "any",
+    spacing_mode: str = "ink",
 ) -> list[tuple[str, Path]]:
     """Write ``num_images`` PNGs of distinct phone numbers and a ``labels.csv``.
 
@@ -167,6 +180,7 @@ def generate_phone_numbers(
     num_images:
         How many distinct numbers to draw (at most the format's capacity).
     image_width, spacing_range, seed, augment, image_height, fit, dataset, writer:
+    image_width, spacing_range, seed, augment, image_height, fit, dataset, spacing_mode:
         As for :func:`generate_numbers_sequence`.
     output_path:
         Folder to write into (created if missing). Files are named
@@ -197,7 +211,15 @@ def generate_phone_numbers(
     numbers = sample_unique_numbers(num_images, format, rng)
     folder = prepare_output_dir(output_path)
     generator = default_generator(dataset)
-    options = RenderOptions(spacing_range, image_width, image_height, fit, augment, writer=writer)
+    options = RenderOptions(
+        spacing_range,
+        image_width,
+        image_height,
+        fit,
+        augment,
+        writer=writer,
+        spacing_mode=spacing_mode,
+    )
     pipeline = options.pipeline
     # Every option checked once, by drawing one image, before any file is written.
     generator.draw(numbers[0], options, pipeline, np.random.default_rng(0))

@@ -35,14 +35,15 @@ import numpy.typing as npt
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
 from ._util.text import SEPARATORS, has_separators
 from .compose import RenderOptions, SequenceImage, default_generator
-from .compose.batch import can_compose_batch, compose_batch
+from .compose.batch import can_compose_batch, compose_batch, drawn_alone
 from .datasets import DigitDataset
 from .templates import Template, parse_template
 
 __all__ = ["ALPHABET", "BLANK", "Batch", "BatchStream", "batches", "default_width"]
 
-#: Classes of the targets: ``targets`` hold indices into this string.
-ALPHABET = "0123456789-/ "
+#: Classes of the targets: ``targets`` hold indices into this string (the digits, then
+#: the separators in :data:`~number_generator._util.text.SEPARATORS` order).
+ALPHABET = "0123456789" + SEPARATORS
 #: Index for a CTC blank, one past :data:`ALPHABET` (a model has ``BLANK + 1`` outputs).
 BLANK = len(ALPHABET)
 #: Largest batch.
@@ -129,11 +130,19 @@ class BatchStream:
         keep_separators: bool = False,
         pad_value: int = -1,
         writer: str = "any",
+        spacing_mode: str = "ink",
     ) -> None:
         size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         parsed = parse_template(template)
         options = RenderOptions(
-            spacing_range, image_width, image_height, fit, augment, keep_separators, writer=writer
+            spacing_range,
+            image_width,
+            image_height,
+            fit,
+            augment,
+            keep_separators,
+            writer=writer,
+            spacing_mode=spacing_mode,
         )
         self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
 
@@ -215,21 +224,34 @@ class BatchStream:
         self, texts: list[str], boxes: I32Array, writers: I32Array
     ) -> tuple[F32Array, list[int]]:
         """Images of ``texts`` composed at once, their boxes and writers filled in; which
-        are left to draw."""
+        are left to draw.
+
+        Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
+        are left to draw one at a time, as are strings too wide to fit.
+        """
         spacing, width = self.options.spacing_range, self.image_width
+        alone = drawn_alone(texts)
+        together = np.setdiff1d(np.arange(len(texts)), alone) if alone else np.arange(len(texts))
+        if not together.size:
+            return np.ones((len(texts), self.options.image_height, width), np.float32), alone
+        subset = [texts[i] for i in together.tolist()] if alone else texts
         composed = compose_batch(
-            self.generator.dataset, texts, spacing, width, self.rng, self.options.writer
+            self.generator.dataset, subset, spacing, width, self.rng, self.options.writer
         )
         images = np.divide(composed.paper, np.float32(255), dtype=np.float32)
+        if alone:  # the composed images among those left to draw
+            images, composed_images = np.ones((len(texts), *images.shape[1:]), np.float32), images
+            images[together] = composed_images
         wanted = composed.fits[composed.glyph_text]
         if self.options.keep_separators:
             column = composed.glyph_char
         else:
             wanted &= composed.glyph_digit >= 0
             column = composed.glyph_digit
-        boxes[composed.glyph_text[wanted], column[wanted]] = composed.boxes[wanted]
-        writers[composed.glyph_text[wanted], column[wanted]] = composed.glyph_writer[wanted]
-        return images, np.flatnonzero(~composed.fits).tolist()
+        rows = together[composed.glyph_text[wanted]]
+        boxes[rows, column[wanted]] = composed.boxes[wanted]
+        writers[rows, column[wanted]] = composed.glyph_writer[wanted]
+        return images, sorted(together[~composed.fits].tolist() + alone)
 
     def __iter__(self) -> Iterator[Batch]:
         while True:
@@ -291,6 +313,7 @@ def batches(
     keep_separators: bool = False,
     pad_value: int = -1,
     writer: str = "any",
+    spacing_mode: str = "ink",
 ) -> Iterator[Batch]:
     """Yield batches of synthetic digit-string images, forever or ``n`` times.
 
@@ -312,13 +335,17 @@ def batches(
         Width of every image; default :func:`default_width` (room for the
         template's longest string; wider strips are scaled down).
     keep_separators:
-        Keep the template's ``-``, ``/`` and spaces in labels and targets.
+        Keep the template's separators and symbols (``-/.,+():`` and spaces)
+        in labels and targets.
     pad_value:
         Fills ``targets`` past each label's length (default -1).
     writer:
         ``"any"`` (default) or ``"same"``: every string from one writer's
         hand (see :meth:`~number_generator.SequenceGenerator.render`);
         :attr:`Batch.writers` tells whose.
+    spacing_mode:
+        ``"ink"`` (default) or ``"contour"``, as for
+        :func:`~number_generator.generate_numbers_sequence`.
 
     Yields
     ------
@@ -340,7 +367,14 @@ def batches(
     """
     count = None if n is None else check_int(n, "n", 0, 2**63 - 1)
     options = RenderOptions(
-        spacing_range, image_width, image_height, fit, augment, keep_separators, writer=writer
+        spacing_range,
+        image_width,
+        image_height,
+        fit,
+        augment,
+        keep_separators,
+        writer=writer,
+        spacing_mode=spacing_mode,
     )
     stream = BatchStream.from_options(
         batch_size,

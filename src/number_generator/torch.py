@@ -86,6 +86,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         data. ``None``: PyTorch's per-worker seeds.
     spacing_range, image_width, image_height, fit, augment, dataset, split,
     data_dir, keep_separators, pad_value, writer:
+    data_dir, keep_separators, pad_value, spacing_mode:
         As for :func:`number_generator.batches.batches`. ``image_width``
         defaults to room for the template's longest string.
 
@@ -113,6 +114,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         keep_separators: bool = False,
         pad_value: int = -1,
         writer: str = "any",
+        spacing_mode: str = "ink",
     ) -> None:
         super().__init__()
         self.length = None if length is None else check_int(length, "length", 0, 2**63 - 1)
@@ -122,7 +124,14 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         self.seed = None if seed is None else check_int(seed, "seed", 0, 2**128 - 1)
         self.epoch = 0
         options = RenderOptions(
-            spacing_range, image_width, image_height, fit, augment, keep_separators, writer=writer
+            spacing_range,
+            image_width,
+            image_height,
+            fit,
+            augment,
+            keep_separators,
+            writer=writer,
+            spacing_mode=spacing_mode,
         )
         self._data: dict[str, Any] = {"dataset": dataset, "split": split, "data_dir": data_dir}
         # Checked now (the template parsed, the width fixed), so a bad option fails here,

@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
-from .text import ASCII_ZERO
+from .text import ASCII_ZERO, allowed_separators
 
 #: Largest accepted ``image_width`` in pixels.
 MAX_IMAGE_WIDTH = 16384
@@ -29,6 +29,8 @@ MAX_DIGITS = 1024
 DEFAULT_SPACING_RANGE = (2, 8)
 #: How the composed strip is fitted to ``image_width``.
 FITS = ("pad", "stretch")
+#: How a gap between glyphs is measured (see :mod:`number_generator.compose.spacing`).
+SPACING_MODES = ("ink", "contour")
 #: Most pixels the composed strip (the digits side by side, before fitting to
 #: ``image_width``) may cover, counted from the parameters alone: a glyph is at most
 #: ``image_height`` wide, so ``n`` characters make at most
@@ -58,7 +60,8 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
         if values.size and values.max() > 9:  # below "0" wraps around to > 9 too
             bad = next(ch for ch in digits if not ("0" <= ch <= "9"))
             raise InvalidParameterError(
-                f"{name}={digits!r}: {bad!r} is not a digit; only the characters 0-9 are allowed",
+                f"{name}={digits!r}: {bad!r} is neither a digit nor a separator; "
+                f"allowed: 0-9 and the separators {allowed_separators()}",
                 param=name,
                 value=digits,
             )

@@ -9,6 +9,7 @@ __all__ = [
     "OFF_WORDS",
     "ON_WORDS",
     "SEPARATORS",
+    "allowed_separators",
     "digits_of",
     "has_separators",
     "switch_word",
@@ -16,8 +17,10 @@ __all__ = [
 
 #: ``ord("0")``: digit characters minus this are the digits' values.
 ASCII_ZERO = 48
-#: Characters allowed between digits: ``-`` and ``/`` are drawn as strokes, a space as a gap.
-SEPARATORS = "-/ "
+#: The one list of drawable characters besides the digits: ``-``, ``/`` and the symbols
+#: ``. , + ( ) :`` are drawn as pen strokes, a space as a gap (new ones go at the end:
+#: the batch alphabet numbers them in this order).
+SEPARATORS = "-/ .,+():"
 #: Words that switch an option (such as ``augment``) on, and off; compared lower-cased.
 ON_WORDS = frozenset({"1", "true", "yes", "on"})
 OFF_WORDS = frozenset({"", "0", "false", "no", "off", "none"})
@@ -42,6 +45,11 @@ def switch_word(text: str) -> bool | None:
     return None
 
 
+def allowed_separators() -> str:
+    """The separators, quoted, for messages: ``'-', '/', ' ', '.', ...``."""
+    return ", ".join(repr(ch) for ch in SEPARATORS)
+
+
 def has_separators(text: str) -> bool:
     """Whether ``text`` holds any separator character."""
     return not _SEPARATOR_SET.isdisjoint(text)
@@ -60,7 +68,7 @@ def digits_of(text: str, name: str = "digits") -> str:
     if bad is not None:
         raise InvalidParameterError(
             f"{name}={text!r}: {bad!r} is neither a digit nor a separator; "
-            "allowed: 0-9 and the separators '-', '/' and ' '",
+            f"allowed: 0-9 and the separators {allowed_separators()}",
             param=name,
             value=text,
         )

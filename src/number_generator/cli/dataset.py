@@ -145,6 +145,7 @@ def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
             image_height=args.image_height,
             fit=args.fit,
             augment=args.augment,
+            spacing_mode=args.spacing_mode,
             dataset=DEFAULT_SET.name,
             split=args.split,
             data_dir=args.data_dir,

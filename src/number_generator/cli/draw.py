@@ -238,6 +238,7 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
             dataset=dataset,
             output_path=path,
             writer=args.writer,
+            spacing_mode=args.spacing_mode,
         )
     print(target)
     return 0
@@ -262,6 +263,7 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
                 fit=args.fit,
                 dataset=dataset,
                 writer=args.writer,
+                spacing_mode=args.spacing_mode,
             )
     print(f"wrote {len(written)} images and labels.csv to {args.output_path}")
     return 0

@@ -18,6 +18,7 @@ from .._util.params import (
     MAX_IMAGE_HEIGHT,
     MAX_IMAGE_WIDTH,
     MIN_IMAGE_HEIGHT,
+    SPACING_MODES,
 )
 from .._util.text import OFF_WORDS, ON_WORDS, switch_word
 from ..augment import PRESETS
@@ -115,6 +116,15 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
         choices=FITS,
         default="pad",
         help="pad: centre on white, exact spacing (default); stretch: resize to the exact size",
+    )
+    parser.add_argument(
+        "--spacing-mode",
+        dest="spacing_mode",
+        choices=SPACING_MODES,
+        default="ink",
+        help="how a gap is measured: ink: between the digits' ink bounding columns (default); "
+        "contour: the smallest distance between the inks, row by row (digits tuck together, "
+        "0 makes strokes touch)",
     )
     parser.add_argument(
         "--augment",

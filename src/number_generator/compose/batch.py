@@ -1,7 +1,7 @@
 """Many strings at once: the composer's vectorized path for plain batches.
 
-Without augmentation, at the dataset's own glyph height, ``fit="pad"`` and
-no overlap (:func:`can_compose_batch`), a whole batch is composed with array
+Without augmentation, at the dataset's own glyph height, ``fit="pad"``, no
+overlap and ink spacing (:func:`can_compose_batch`), a whole batch is composed with array
 operations: every glyph column is a row of one table (:class:`ColumnTable`),
 and each image is gathered from it in one ``take``. The layout follows the
 same rules as :meth:`SequenceGenerator.draw <.generator.SequenceGenerator.draw>`
@@ -16,6 +16,7 @@ from the random stream in its own order, so its images are not those
 
 from __future__ import annotations
 
+import re
 import weakref
 from typing import NamedTuple
 
@@ -31,8 +32,16 @@ from .layout import centre_offset
 from .options import RenderOptions
 from .separators import GLYPH_SEPARATORS, pick_variant, separator_bank, space_width, stroke_spacing
 from .spacing import draw_gaps
+from .symbols import SYMBOLS
 
-__all__ = ["ColumnTable", "Composed", "can_compose_batch", "column_table", "compose_batch"]
+__all__ = [
+    "ColumnTable",
+    "Composed",
+    "can_compose_batch",
+    "column_table",
+    "compose_batch",
+    "drawn_alone",
+]
 
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
@@ -95,13 +104,32 @@ class Composed(NamedTuple):
 
 
 def can_compose_batch(options: RenderOptions, pipeline: Pipeline | None, glyph_height: int) -> bool:
-    """Whether :func:`compose_batch` draws images as ``options`` and ``pipeline`` ask."""
+    """Whether :func:`compose_batch` draws images as ``options`` and ``pipeline`` ask.
+
+    Contour spacing is drawn one image at a time (each gap depends on the two
+    glyphs' row profiles), as are strings with symbols (:func:`drawn_alone`).
+    """
     return (
         pipeline is None
         and options.fit == "pad"
         and options.image_height == glyph_height
         and options.spacing_range[0] >= 0
+        and options.spacing_mode == "ink"
     )
+
+
+_SYMBOL = re.compile(f"[{re.escape(SYMBOLS)}]")
+
+
+def drawn_alone(texts: list[str]) -> list[int]:
+    """Which of ``texts`` hold symbols, which :func:`compose_batch` does not draw.
+
+    Symbols are aligned to the digits beside them (:func:`.symbols.align_symbol`),
+    so those strings are drawn one at a time.
+    """
+    if _SYMBOL.search("".join(texts)) is None:  # the usual case, checked at once
+        return []
+    return [i for i, text in enumerate(texts) if _SYMBOL.search(text)]
 
 
 class _Chars(NamedTuple):

@@ -22,11 +22,11 @@ import numpy.typing as npt
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator, check_legible, check_strip
 from ..augment import Pipeline, resolve_augment
 from ..datasets import DigitDataset, load_dataset
-from .glyphs import pick_glyphs, prepare_glyphs, read_digits
+from .glyphs import Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
 from .options import RenderOptions
-from .separators import layout_separators
-from .spacing import cap_overlap
+from .separators import layout_separators, stroke_profiles
+from .spacing import cap_overlap, contour_starts, dataset_profiles, row_profiles
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
 
@@ -97,7 +97,7 @@ class SequenceImage:
 
     @property
     def text(self) -> str:
-        """The string as drawn: the label with its separators (``-``, ``/``, space)."""
+        """The string as drawn: the label with its separators and symbols (``-/.,+():``, space)."""
         return self.label if self._text is None else self._text
 
     @cached_property
@@ -129,7 +129,7 @@ class SequenceImage:
 
     @cached_property
     def glyph_boxes(self) -> npt.NDArray[np.int32]:
-        """Boxes of every drawn glyph in :attr:`text` order: digits and ``-``/``/`` strokes.
+        """Boxes of every drawn glyph in :attr:`text` order: digits, separators and symbols.
 
         Spaces draw nothing and have no box.
         """
@@ -191,6 +191,7 @@ class SequenceGenerator:
         fit: str = "pad",
         augment: Any = INHERIT,
         writer: str = "any",
+        spacing_mode: str = "ink",
     ) -> F32Array:
         """Image of ``digits`` as ``float32`` ``(image_height, image_width)``, 1.0 = paper.
 
@@ -205,6 +206,7 @@ class SequenceGenerator:
             fit=fit,
             augment=augment,
             writer=writer,
+            spacing_mode=spacing_mode,
         ).image
 
     def render(
@@ -218,6 +220,7 @@ class SequenceGenerator:
         fit: str = "pad",
         augment: Any = INHERIT,
         writer: str = "any",
+        spacing_mode: str = "ink",
     ) -> SequenceImage:
         """Render ``digits`` and report which glyphs were drawn and where they landed.
 
@@ -225,8 +228,10 @@ class SequenceGenerator:
         ----------
         digits:
             Iterable of ints 0-9, or a string of digit characters. A string
-            may also hold separators: ``-`` and ``/`` are drawn as pen
-            strokes, a space as a wider gap (see :attr:`SequenceImage.text`).
+            may also hold separators and symbols: ``-``, ``/``, ``.``, ``,``,
+            ``+``, ``(``, ``)`` and ``:`` are drawn as pen strokes (the symbols
+            aligned to the digits beside them), a space as a wider gap (see
+            :attr:`SequenceImage.text` and :mod:`.separators`).
         spacing_range:
             ``(min, max)`` pixels of paper between the ink of neighbouring
             digits; each gap is drawn uniformly from ``[min, max]`` inclusive.
@@ -250,6 +255,14 @@ class SequenceGenerator:
             wrote every class the string needs (when none did, the fewest
             writers that together did; see :mod:`~number_generator.datasets.writers`).
             Needs a dataset with writer ids (:attr:`DigitDataset.writers`).
+        spacing_mode:
+            ``"ink"`` (default): a gap is the paper between the glyphs' ink
+            bounding columns. ``"contour"``: the smallest horizontal distance
+            between the two glyphs' inks, row by row (over the rows both have
+            ink; neighbours sharing no ink row fall back to bounding columns),
+            so digits tuck together as a reader sees spacing; 0 makes the
+            strokes touch, ``-k`` makes them cross by ``k`` pixels (capped like
+            negative ink gaps). Boxes still hug each glyph's own ink.
 
         Raises
         ------
@@ -263,7 +276,9 @@ class SequenceGenerator:
             :data:`~number_generator._util.params.MIN_DIGIT_WIDTH` pixels.
         """
         sequence = read_digits(digits)
-        options = RenderOptions.reuse(spacing_range, image_width, image_height, fit, writer=writer)
+        options = RenderOptions.reuse(
+            spacing_range, image_width, image_height, fit, writer=writer, spacing_mode=spacing_mode
+        )
         pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
         return self.draw(sequence, options, pipeline, self.rng_for(seed))
 
@@ -312,14 +327,27 @@ class SequenceGenerator:
         glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
         if spacing[0] < 0:
             gaps = cap_overlap(gaps, glyphs.widths)
-        digit_slots = None
+        digit_slots: list[int] | None = None
+        strokes: list[tuple[str, int, int]] = []
         if sequence.text is not None:
-            glyphs, gaps, digit_slots = layout_separators(
+            glyphs, gaps, digit_slots, strokes = layout_separators(
                 sequence.text, glyphs, gaps, height, spacing, rng
             )
-        layout = arrange(glyphs, gaps)
+        contour = options.spacing_mode == "contour"
+        if contour:
+            digit_profiles = (
+                dataset_profiles(self.dataset).take(indices, 1)
+                if is_native(self.dataset, height, pipeline)
+                else None
+            )
+            strokes_profiles = stroke_profiles(strokes, height) if strokes else None
+            profiles = _profiles(glyphs, digit_profiles, digit_slots, strokes_profiles)
+            starts, strip_width = contour_starts(profiles, glyphs.widths, gaps)
+            layout = Layout(starts, glyphs.widths, glyphs.rows, strip_width=strip_width)
+        else:
+            layout = arrange(glyphs, gaps)
         shape = (height, options.image_width)
-        ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=spacing[0] < 0)
+        ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=contour or spacing[0] < 0)
         if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
             ink = pipeline.transform_image(ink, rng)
@@ -332,3 +360,25 @@ class SequenceGenerator:
             digit_slots=digit_slots,
             writer_ids=self.dataset.writers,
         )
+
+
+def _profiles(
+    glyphs: Glyphs,
+    digit_profiles: npt.NDArray[np.int32] | None,
+    digit_slots: list[int] | None,
+    stroke_profiles: npt.NDArray[np.int32] | None,
+) -> npt.NDArray[np.int32]:
+    """Row profiles of the placed glyphs: the digits' (computed unless given), the strokes'."""
+    if digit_slots is None or stroke_profiles is None:  # digits only
+        return row_profiles(glyphs.images) if digit_profiles is None else digit_profiles
+    if digit_profiles is None:
+        digit_profiles = row_profiles([glyphs.images[k] for k in digit_slots])
+    # Each placed glyph's row in [digits..., strokes...]: the strokes fill the other slots.
+    order = [-1] * len(glyphs.images)
+    for k, slot in enumerate(digit_slots):
+        order[slot] = k
+    stroke = len(digit_slots)
+    for slot, row in enumerate(order):
+        if row < 0:
+            order[slot], stroke = stroke, stroke + 1
+    return np.concatenate([digit_profiles, stroke_profiles], axis=1).take(order, axis=1)

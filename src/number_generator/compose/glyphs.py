@@ -26,6 +26,7 @@ __all__ = [
     "GLYPH_MARGIN",
     "DigitText",
     "Glyphs",
+    "is_native",
     "missing_class",
     "pick_glyphs",
     "prepare_glyphs",
@@ -126,6 +127,12 @@ def prepare_glyphs(
     if height == dataset.glyph_shape[0]:
         return native_glyphs(dataset, indices)
     return scaled_glyphs(dataset, indices, height)
+
+
+def is_native(dataset: DigitDataset, height: int, pipeline: Pipeline | None) -> bool:
+    """Whether :func:`prepare_glyphs` gives the glyphs as stored (:func:`native_glyphs`)."""
+    no_glyph_stage = pipeline is None or not pipeline.glyph_transforms
+    return no_glyph_stage and height == dataset.glyph_shape[0]
 
 
 def native_glyphs(dataset: DigitDataset, indices: IntArray) -> Glyphs:

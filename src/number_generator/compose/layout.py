@@ -25,7 +25,16 @@ IntArray = npt.NDArray[np.intp]
 class Layout:
     """Where the glyphs sit in the strip, and how the strip maps onto the output."""
 
-    __slots__ = ("offset_x", "offset_y", "rows", "scale_x", "scale_y", "starts", "widths")
+    __slots__ = (
+        "_strip_width",
+        "offset_x",
+        "offset_y",
+        "rows",
+        "scale_x",
+        "scale_y",
+        "starts",
+        "widths",
+    )
 
     def __init__(
         self,
@@ -37,14 +46,22 @@ class Layout:
         scale_y: float = 1.0,
         offset_x: int = 0,
         offset_y: int = 0,
+        strip_width: int | None = None,
     ) -> None:
         self.starts, self.widths, self.rows = starts, widths, rows
+        self._strip_width = strip_width
         self.scale_x, self.scale_y = scale_x, scale_y
         self.offset_x, self.offset_y = offset_x, offset_y
 
     @property
     def strip_width(self) -> int:
-        """Width of the strip at its natural size: from the first glyph's ink to the last's."""
+        """Width of the strip at its natural size: from the first glyph's ink to the last's.
+
+        With contour spacing a glyph may end right of the last one (a dot under
+        a 7's bar): the layout is then made with its ``strip_width``.
+        """
+        if self._strip_width is not None:
+            return self._strip_width
         return int(self.starts[-1] + self.widths[-1])
 
     def boxes(self, shape: tuple[int, ...]) -> npt.NDArray[np.int32]:
@@ -110,14 +127,35 @@ def centre_offset(width: Any, strip_width: Any) -> Any:
 
 
 def place(canvas: U8Array, glyphs: list[U8Array], starts: list[int], *, overlap: bool) -> None:
-    """Draw cropped glyphs at ``starts``; overlapping ink is merged with ``max``."""
-    if overlap:
-        for glyph, x in zip(glyphs, starts):
-            region = canvas[:, x : x + glyph.shape[1]]
-            np.maximum(region, glyph, out=region)
-    else:
+    """Draw cropped glyphs at ``starts`` on a blank ``canvas``; overlapping ink merges with ``max``.
+
+    With ``overlap``, a glyph clear of the glyphs already on ``canvas`` is
+    copied there, else onto a second blank layer if clear of that one, else
+    merged with ``max``; the layers are merged at the end. The same pixels as
+    merging glyph by glyph (``max`` commutes), with plain copies for tucked-in
+    neighbours, which alternate between the layers.
+    """
+    if not overlap:
         for glyph, x in zip(glyphs, starts):
             canvas[:, x : x + glyph.shape[1]] = glyph
+        return
+    second = np.zeros_like(canvas)
+    end = second_end = 0
+    for glyph, x in zip(glyphs, starts):
+        width = glyph.shape[1]
+        if end <= x:
+            canvas[:, x : x + width] = glyph
+            end = x + width
+        elif second_end <= x:
+            second[:, x : x + width] = glyph
+            second_end = x + width
+        else:
+            region = canvas[:, x : x + width]
+            np.maximum(region, glyph, out=region)
+            end = max(end, x + width)
+    if second_end:
+        used = slice(starts[0], second_end)
+        np.maximum(canvas[:, used], second[:, used], out=canvas[:, used])
 
 
 def fit(strip: U8Array, layout: Layout, width: int, fit_mode: str) -> U8Array:

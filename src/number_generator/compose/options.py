@@ -9,6 +9,7 @@ from typing import Any
 from .._util.params import (
     DEFAULT_SPACING_RANGE,
     FITS,
+    SPACING_MODES,
     check_choice,
     check_flag,
     check_height,
@@ -42,10 +43,16 @@ class RenderOptions:
         Anything :func:`~number_generator.augment.resolve_augment` accepts;
         kept as given (a preset name stays a name, so options pickle and print).
     keep_separators:
-        Keep ``-``, ``/`` and spaces in labels (they are drawn either way).
+        Keep the separators and symbols (``-/.,+():`` and spaces) in labels
+        (they are drawn either way).
     writer:
         ``"any"``: each digit from any writer; ``"same"``: every digit of a
         string from one writer's hand (see :mod:`number_generator.datasets.writers`).
+    spacing_mode:
+        How a gap is measured: ``"ink"`` (default) between the glyphs' ink
+        bounding columns; ``"contour"`` row by row between their inks, so
+        digits tuck together and a gap of 0 makes strokes touch (see
+        :mod:`number_generator.compose.spacing`).
 
     Raises
     ------
@@ -66,6 +73,7 @@ class RenderOptions:
     augment: Any = None
     keep_separators: bool = False
     writer: str = "any"
+    spacing_mode: str = "ink"
 
     def __post_init__(self) -> None:
         height = check_height(self.image_height)
@@ -76,6 +84,7 @@ class RenderOptions:
             "fit": check_choice(self.fit, "fit", FITS),
             "keep_separators": check_flag(self.keep_separators, "keep_separators"),
             "writer": check_writer(self.writer),
+            "spacing_mode": check_choice(self.spacing_mode, "spacing_mode", SPACING_MODES),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -109,6 +118,7 @@ class RenderOptions:
         augment: Any = None,
         keep_separators: Any = False,
         writer: Any = "any",
+        spacing_mode: Any = "ink",
     ) -> RenderOptions:
         """Options as the constructor makes them, reusing an earlier check of the same values.
 
@@ -118,7 +128,16 @@ class RenderOptions:
         and the frozen result is shared; anything else is checked afresh. Bad
         values raise every time.
         """
-        args = (spacing_range, image_width, image_height, fit, augment, keep_separators, writer)
+        args = (
+            spacing_range,
+            image_width,
+            image_height,
+            fit,
+            augment,
+            keep_separators,
+            writer,
+            spacing_mode,
+        )
         if cls is RenderOptions and _plain(*args):
             return _reused(*args)
         return cls(*args)
@@ -132,6 +151,7 @@ def _plain(
     augment: Any,
     flag: Any,
     writer: Any,
+    spacing_mode: Any,
 ) -> bool:
     """Whether the values have exact builtin types, so equal values mean equal options."""
     return (
@@ -145,6 +165,7 @@ def _plain(
         and (augment is None or type(augment) in (bool, str))
         and type(flag) is bool
         and type(writer) is str
+        and type(spacing_mode) is str
     )
 
 

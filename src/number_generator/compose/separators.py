@@ -1,14 +1,22 @@
-"""Separator characters inside digit strings: ``-`` and ``/`` as pen strokes, space as a gap.
+"""Separators and symbols inside digit strings: pen strokes, and the space as a gap.
 
-Templates such as ``0##-####-####`` put separators between digits. They are
-drawn, not skipped, so a recognizer learns to see past them:
+Templates such as ``0##-####-####``, ``#,###.##``, ``(0#) ####-####`` or
+``##:##`` put separators between digits. They are drawn, not skipped, so a
+recognizer learns to see past them:
 
-* ``-`` and ``/`` become **synthetic glyphs**: an antialiased pen stroke of
-  MNIST-like thickness, length, height and slant, one of a fixed bank of
+* ``-``, ``/`` and the symbols ``. , + ( ) :`` (:data:`SYMBOLS`) become
+  **synthetic glyphs**: antialiased pen strokes of MNIST-like thickness, size
+  and slant (dots, a comma's tail, a cross, arcs), one of a fixed bank of
   variants per character and image height (the bank is generated from a
   constant seed, so output stays reproducible). They sit between the digits
   like any glyph, with a gap drawn from the spacing range (at least
   :data:`MIN_STROKE_GAP` px, so a stroke never merges into a digit).
+* The symbols are also **aligned to the digits beside them** (:mod:`.symbols`; the nearest
+  digit on each side; their mean top and bottom ink rows): ``.`` sits with
+  its bottom on the digits' baseline, ``,`` with its head on the baseline and
+  its tail below, ``+ ( ) :`` centred on the digits' height (parentheses are
+  taller than the digits, so they span them). ``-`` and ``/`` keep their own
+  height, as they always have.
 * a space becomes a **wider gap**: the usual gap plus 1/3 to 2/3 of the image
   height (:func:`space_width`). Leading and trailing spaces draw nothing.
 
@@ -28,6 +36,8 @@ import numpy.typing as npt
 
 from .._util.glyphs import crop_to_ink
 from .glyphs import Glyphs
+from .spacing import ProfileArray, row_profiles
+from .symbols import SYMBOLS, align_symbol, digit_band, draw_symbol, pen_line
 
 __all__ = [
     "BANK_SIZE",
@@ -36,12 +46,13 @@ __all__ = [
     "layout_separators",
     "pick_variant",
     "separator_bank",
-    "separator_glyph",
     "space_width",
+    "stroke_profiles",
     "stroke_spacing",
 ]
 
-#: Separators drawn as glyphs (the space is a gap), in the order of their banks.
+#: Separators drawn as glyphs at their own height, in the order of their banks (the
+#: vectorized batch path draws these; the space is a gap).
 GLYPH_SEPARATORS = "-/"
 #: Variants of each separator glyph at each height.
 BANK_SIZE = 64
@@ -68,24 +79,22 @@ def _draw(char: str, height: int, rng: np.random.Generator) -> tuple[U8Array, tu
     size = height * _SUPERSAMPLE
     canvas = np.zeros((size, size), np.uint8)
     thickness = max(1, round(rng.uniform(0.08, 0.13) * size))
-    if char == "-":
+    if char in SYMBOLS:
+        draw_symbol(canvas, char, thickness, rng)
+    elif char == "-":
         length = rng.uniform(0.28, 0.5) * size
         y = rng.uniform(0.46, 0.6) * size
         rise = rng.uniform(-0.08, 0.04) * size
-        start = ((size - length) / 2, y - rise / 2)
-        end = ((size + length) / 2, y + rise / 2)
+        pen_line(
+            canvas,
+            ((size - length) / 2, y - rise / 2),
+            ((size + length) / 2, y + rise / 2),
+            thickness,
+        )
     else:  # "/"
         run = rng.uniform(0.3, 0.5) * size
         bottom, top = rng.uniform(0.76, 0.86) * size, rng.uniform(0.14, 0.24) * size
-        start, end = ((size - run) / 2, bottom), ((size + run) / 2, top)
-    cv2.line(
-        canvas,
-        (round(start[0]), round(start[1])),
-        (round(end[0]), round(end[1])),
-        255,
-        thickness,
-        cv2.LINE_AA,
-    )
+        pen_line(canvas, ((size - run) / 2, bottom), ((size + run) / 2, top), thickness)
     glyph = np.asarray(cv2.resize(canvas, (height, height), interpolation=cv2.INTER_AREA), np.uint8)
     cropped, rows = crop_to_ink(glyph)
     return np.ascontiguousarray(cropped), rows
@@ -99,13 +108,6 @@ def pick_variant(rng: np.random.Generator, size: int | None = None) -> Any:
     """Which variant of a separator's bank to draw (``size`` of them for an array)."""
     variants = rng.integers(BANK_SIZE, size=size)
     return variants if size is not None else int(variants)
-
-
-def separator_glyph(
-    char: str, height: int, rng: np.random.Generator
-) -> tuple[U8Array, tuple[int, int]]:
-    """A variant of separator ``char`` (``-`` or ``/``) at ``height``, and its ink rows."""
-    return separator_bank(char, height)[pick_variant(rng)]
 
 
 @overload
@@ -130,18 +132,20 @@ def layout_separators(
     height: int,
     spacing: tuple[int, int],
     rng: np.random.Generator,
-) -> tuple[Glyphs, npt.NDArray[np.intp], list[int]]:
+) -> tuple[Glyphs, npt.NDArray[np.intp], list[int], list[tuple[str, int, int]]]:
     """Insert separator glyphs and space gaps among the digit glyphs of ``text``.
 
     ``digits`` and ``gaps`` describe the digits alone, in order. Returns the
-    glyphs to place, the gaps between them, and the position of each digit
-    among them.
+    glyphs to place, the gaps between them, the position of each digit among
+    them, and each separator glyph's character, bank variant and row shift
+    (for :func:`stroke_profiles`).
     """
     low, high = stroke_spacing(spacing)
     placed: list[U8Array] = []
     placed_rows: list[tuple[int, int]] = []
     placed_gaps: list[int] = []
     digit_slots: list[int] = []
+    strokes: list[tuple[str, int, int]] = []
     digit = extra = 0
     previous_is_digit = False
     for char in text:
@@ -162,11 +166,41 @@ def layout_separators(
             placed_rows.append((int(digits.rows[digit][0]), int(digits.rows[digit][1])))
             digit += 1
         else:
-            glyph, glyph_rows = separator_glyph(char, height, rng)
+            variant = pick_variant(rng)
+            glyph, glyph_rows = separator_bank(char, height)[variant]
+            shift = 0
+            if char in SYMBOLS:
+                band = digit_band(digits.rows, digit)
+                glyph, moved = align_symbol(char, glyph, glyph_rows, band, height)
+                shift, glyph_rows = moved[0] - glyph_rows[0], moved
+            strokes.append((char, variant, shift))
             placed.append(glyph)
             placed_rows.append(glyph_rows)
         previous_is_digit = is_digit
         extra = 0
     widths = np.array([g.shape[1] for g in placed], np.intp)
     rows = np.array(placed_rows, np.intp).reshape(-1, 2)
-    return Glyphs(placed, widths, rows), np.array(placed_gaps, np.intp), digit_slots
+    return Glyphs(placed, widths, rows), np.array(placed_gaps, np.intp), digit_slots, strokes
+
+
+@lru_cache(maxsize=64)
+def _bank_profiles(char: str, height: int) -> ProfileArray:
+    return row_profiles([glyph for glyph, _ in separator_bank(char, height)])
+
+
+def stroke_profiles(strokes: list[tuple[str, int, int]], height: int) -> ProfileArray:
+    """Row profiles (:func:`.spacing.row_profiles`) of the separator glyphs ``strokes``.
+
+    Each is ``(char, variant, shift)`` as :func:`layout_separators` reports it;
+    the bank's profiles are computed once and moved by ``shift`` rows.
+    """
+    profiles = np.empty((2, len(strokes), height), np.int32)
+    for k, (char, variant, shift) in enumerate(strokes):
+        profiles[:, k] = _stroke_profile(char, height, variant, shift)
+    return profiles
+
+
+@lru_cache(maxsize=4096)
+def _stroke_profile(char: str, height: int, variant: int, shift: int) -> ProfileArray:
+    """One variant's profile moved down ``shift`` rows (the rows rolled round hold no ink)."""
+    return np.roll(_bank_profiles(char, height)[:, variant], shift, axis=1)

@@ -129,6 +129,7 @@ def export_dataset(
     image_height: int = 28,
     fit: str = "pad",
     augment: Any = None,
+    spacing_mode: str = "ink",
     dataset: Any = None,
     split: str | None = None,
     data_dir: str | os.PathLike[str] | None = None,
@@ -176,15 +177,15 @@ def export_dataset(
     unique:
         Every label distinct; checked against the template's capacity first.
     keep_separators:
-        Keep ``-``, ``/`` and spaces of the template in the labels (they are
-        drawn either way).
+        Keep the template's separators and symbols (``-/.,+():`` and spaces)
+        in the labels (they are drawn either way).
     writer:
         ``"any"`` (default) or ``"same"``: every string from one writer's hand
         (see :meth:`~number_generator.SequenceGenerator.render`). With
         ``"same"`` every format records the writer of each label character
         (``writers``, beside ``boxes``: ``-1`` for a separator, ``null`` for a
         kept space); with ``"any"`` the files are as before.
-    spacing_range, image_width, image_height, fit, augment:
+    spacing_range, image_width, image_height, fit, augment, spacing_mode:
         As for :func:`~number_generator.generate_numbers_sequence`.
     dataset, split, data_dir:
         The digit source (default MNIST, ``$NUMBER_GENERATOR_SPLIT`` split).
@@ -243,6 +244,7 @@ def export_dataset(
         augment=augment,
         keep_separators=keep_separators,
         writer=writer,
+        spacing_mode=spacing_mode,
     )
     options.check_against(parsed, render)
     target = export_target(out)

@@ -142,6 +142,7 @@ def build_plan(
         "image_width": render.image_width,
         "image_height": render.image_height,
         "fit": render.fit,
+        "spacing_mode": render.spacing_mode,
         "augment": _describe_augment(render.augment),
         **({"writer": render.writer} if render.writer != "any" else {}),
         "dataset": ref.describe(),
@@ -158,6 +159,7 @@ def _describe_augment(augment: Any) -> Any:
 
 def compare_plans(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
     """Refuse to resume an export planned with other options."""
+    old = {"spacing_mode": "ink", **old}  # planned before spacing modes existed
     ignored = set(_NOT_COMPARED)
     if isinstance(old.get("augment"), dict) or isinstance(new.get("augment"), dict):
         ignored.add("augment")  # a custom callable: its repr is no identity

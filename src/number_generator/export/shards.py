@@ -333,11 +333,12 @@ def draw(
         fit=options.fit,
         augment=options.augment,
         writer=options.writer,
+        spacing_mode=options.spacing_mode,
     )
 
 
 def label_boxes(image: SequenceImage, keep_separators: bool) -> list[list[int] | None]:
-    """One box per label character: digits (and kept ``-``/``/``); ``None`` for a space."""
+    """One box per label character: digits (and kept separators, symbols); ``None`` for a space."""
     if not keep_separators:
         boxes: list[list[int] | None] = image.boxes.tolist()
         return boxes

@@ -21,6 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from .._util.text import SEPARATORS
 from .._version import __version__
 from ..compose import SequenceGenerator
 from ..errors import NumberGeneratorError, ParameterError
@@ -202,7 +203,8 @@ AUGMENT_PATTERN = r"^\s*(?:" + "|".join(_any_case(word) for word in AUGMENT_WORD
 
 def digits_pattern(max_digits: int) -> str:
     """The digit strings the server accepts: 1 to ``max_digits`` digits, separators between."""
-    return f"^[-/ ]*(?:[0-9][-/ ]*){{1,{max_digits}}}$"
+    between = "[-" + SEPARATORS.replace("-", "") + "]*"  # "-" first: literal in a class
+    return f"^{between}(?:[0-9]{between}){{1,{max_digits}}}$"
 
 
 def _document_string(schema: dict[str, Any], **keys: Any) -> None:

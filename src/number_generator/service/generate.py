@@ -143,6 +143,7 @@ def generate(
         augment=payload.augment,
         seed=payload.seed,
         writer=payload.writer,
+        spacing_mode=payload.spacing_mode,
     )
     rendered, png = _run(state, generator, job)
     if wants_png(request.headers.get("accept")):
@@ -158,6 +159,7 @@ def generate(
             "digits": job.digits,
             "image_height": job.options.image_height,
             "fit": job.options.fit,
+            "spacing_mode": job.options.spacing_mode,
             "seed": job.seed,
             "writer": job.options.writer,
             "writers": rendered.image.writers.tolist(),
@@ -182,8 +184,9 @@ def generate_png(
     digits: Annotated[
         str,
         Query(
-            description="The digits to draw, e.g. 0901234567; the separators '-', '/' and "
-            "' ' may stand between them (090-1234-5678) and are drawn too.",
+            description="The digits to draw, e.g. 0901234567; the separators and symbols "
+            "- / . , + ( ) : and ' ' may stand between them (090-1234-5678, 1,234.56) and are "
+            "drawn too.",
         ),
     ],
     spacing_min: Annotated[
@@ -198,6 +201,9 @@ def generate_png(
     ] = None,
     image_height: Annotated[int, Query(ge=MIN_IMAGE_HEIGHT, description="Output height.")] = 28,
     fit: Annotated[Literal["pad", "stretch"], Query(description="pad or stretch.")] = "pad",
+    spacing_mode: Annotated[
+        Literal["ink", "contour"], Query(description="ink or contour spacing.")
+    ] = "ink",
     augment: Annotated[
         str,
         Query(
@@ -227,6 +233,7 @@ def generate_png(
         augment=augment,
         seed=seed,
         writer=writer,
+        spacing_mode=spacing_mode,
     )
     rendered, png = _run(state, generator, job)
     return _png_response(rendered, png)

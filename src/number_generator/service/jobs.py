@@ -81,7 +81,7 @@ class Job:
     """One image to draw, every value checked.
 
     ``digits`` holds the digits only; ``text`` is what is drawn: the digits
-    with the separators (``-``, ``/``, space) the client sent between them.
+    with the separators and symbols (``-/.,+():``, space) the client sent between them.
     """
 
     digits: str
@@ -146,6 +146,7 @@ def build_job(
     augment: Any,
     seed: int | None,
     writer: str = "any",
+    spacing_mode: str = "ink",
 ) -> Job:
     """Check a request against the library's rules and the server's limits.
 
@@ -181,6 +182,7 @@ def build_job(
         fit=fit,
         augment=library_augment,
         writer=writer,
+        spacing_mode=spacing_mode,
     )
     label = digits_of(text) if has_separators(text) else text
     return Job(label, text, options, secrets.randbits(63) if seed is None else seed)
@@ -189,8 +191,8 @@ def build_job(
 def _digits(settings: Settings, errors: _Errors, number: Any, digits: Any) -> str | None:
     """The text to draw for ``number`` or ``digits``, or ``None`` after reporting why not.
 
-    A string may hold the separators ``-``, ``/`` and space between its
-    digits, as the library's ``render`` accepts; at most ``max_digits``
+    A string may hold the separators and symbols ``-/.,+():`` and space
+    between its digits, as the library's ``render`` accepts; at most ``max_digits``
     digits and twice as many characters.
     """
     if number is not None and digits is not None:
@@ -363,6 +365,7 @@ def render(generator: SequenceGenerator, job: Job) -> Rendered:
         fit=options.fit,
         augment=options.augment,
         writer=options.writer,
+        spacing_mode=options.spacing_mode,
     )
     return Rendered(job, image, uuid.uuid4().hex)
 

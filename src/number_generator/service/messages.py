@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .._util.params import FITS, MIN_IMAGE_HEIGHT
+from .._util.params import FITS, MIN_IMAGE_HEIGHT, SPACING_MODES
+from .._util.text import allowed_separators
 from ..datasets.writers import WRITER_MODES
 from .jobs import augment_message, shown
 from .schemas import MAX_SEED, MIN_SPACING, GenerateRequest
@@ -22,7 +23,7 @@ from .settings import Settings
 __all__ = ["reword"]
 
 _EXAMPLE = '{"number": 42}'
-_DIGITS_RULE = "the separators '-', '/' and ' ' may stand between the digits"
+_DIGITS_RULE = f"the separators {allowed_separators()} may stand between the digits"
 #: What a missing or null value of an optional integer field means.
 _NULL_MEANS = {"image_width": "the natural width", "seed": "a random seed"}
 
@@ -74,6 +75,8 @@ def _message(where: str, field: str, error: Mapping[str, Any], settings: Setting
         return f"{name}: expected one of {', '.join(map(repr, FITS))}"
     if field == "writer":
         return f"{name}: expected one of {', '.join(map(repr, WRITER_MODES))}"
+    if field == "spacing_mode":
+        return f"{name}: expected one of {', '.join(map(repr, SPACING_MODES))}"
     if field == "augment":
         return augment_message(value)
     if field == "number":

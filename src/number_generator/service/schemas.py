@@ -63,13 +63,15 @@ class GenerateRequest(BaseModel):
     number: StrictInt | StrictStr | None = Field(
         default=None,
         description="The number to draw: a non-negative integer, or a string of digits "
-        "(the separators '-', '/' and ' ' may stand between them and are drawn too: "
-        '"090-1234-5678"). Give `number` or `digits`, not both.',
+        "(the separators '-', '/', ' ' and the symbols '.', ',', '+', '(', ')', ':' may "
+        'stand between them and are drawn too: "090-1234-5678", "1,234.56", "(03) 1234-5678"). '
+        "Give `number` or `digits`, not both.",
     )
     digits: StrictStr | list[StrictInt] | None = Field(
         default=None,
         description='The digits to draw as a string ("0901234567": leading zeros survive; '
-        "'-', '/' and ' ' may stand between digits and are drawn too) or a list of ints 0-9.",
+        "the separators and symbols - / . , + ( ) : and ' ' may stand between digits and are "
+        "drawn too) or a list of ints 0-9.",
     )
     spacing_min: StrictInt = Field(
         _SPACING_MIN,
@@ -98,6 +100,12 @@ class GenerateRequest(BaseModel):
         "any",
         description='"any": each digit from any writer; "same": every digit from one '
         "writer's hand (the response's `writers` tells whose).",
+    )
+    spacing_mode: Literal["ink", "contour"] = Field(
+        "ink",
+        description='How a gap is measured: "ink" between the digits\' ink bounding columns; '
+        '"contour" the smallest distance between the inks, row by row (digits tuck together; '
+        "a spacing of 0 makes strokes touch).",
     )
     augment: AugmentValue = Field(
         False,
@@ -133,6 +141,7 @@ class GenerateResponse(BaseModel):
     digits: str = Field(description="The digits drawn, as a string (digits only).")
     image_height: int
     fit: str
+    spacing_mode: str
     seed: int = Field(description="The seed used; send it back to get the same image.")
     writer: str = Field(description="`writer` as sent (default any).")
     writers: list[int] = Field(

@@ -9,9 +9,10 @@ A template is given as a string (or a :class:`Template` object):
     Uniform random digit strings; the length is drawn uniformly from
     ``MIN..MAX``, then every digit uniformly from 0-9.
 a pattern such as ``0##-####-####``
-    ``#`` is a random digit; digits are literal; the separators ``-``, ``/``
-    and space are drawn (``-`` and ``/`` as pen strokes, a space as a wider
-    gap) and kept in or dropped from the label by option.
+    ``#`` is a random digit; digits are literal; the separators ``-``, ``/``,
+    space and the symbols ``. , + ( ) :`` are drawn (as pen strokes, a space
+    as a wider gap) and kept in or dropped from the label by option: e.g.
+    ``#,###.##``, ``+81 ##-####-####``, ``(0#) ####-####``, ``##:##``.
 ``file:PATH`` (or the path of an existing text file)
     One string per line (digits and separators); blank lines are skipped and
     each line is drawn with equal probability.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._util.params import MAX_DIGITS
-from .._util.text import SEPARATORS, digits_of
+from .._util.text import SEPARATORS, allowed_separators, digits_of
 from ..errors import InvalidParameterError
 from .phone import PHONE_FORMATS
 
@@ -13,14 +13,15 @@ __all__ = ["PATTERN_CHARS", "check_literal", "check_pattern", "forms"]
 PATTERN_CHARS = frozenset("0123456789#" + SEPARATORS)
 _FORMS = (
     "'phone' or 'phone:FORMAT' (FORMAT one of {formats}), 'random:MIN-MAX', "
-    "a pattern of digits, '#' (a random digit) and the separators '-', '/', ' ' "
-    "such as '0##-####-####', or 'file:PATH' of a text file with one string per line"
+    "a pattern of digits, '#' (a random digit) and the separators {separators} "
+    "such as '0##-####-####' or '#,###.##', or 'file:PATH' of a text file with one string "
+    "per line"
 )
 
 
 def forms() -> str:
     """The accepted forms of a template, for error messages."""
-    return _FORMS.format(formats=", ".join(PHONE_FORMATS))
+    return _FORMS.format(formats=", ".join(PHONE_FORMATS), separators=allowed_separators())
 
 
 def check_literal(text: str, where: str) -> None:
@@ -32,7 +33,7 @@ def check_literal(text: str, where: str) -> None:
     if bad is not None:
         raise InvalidParameterError(
             f"template: {where}: {text!r} holds {bad!r}; "
-            "allowed: digits 0-9 and the separators '-', '/', ' '",
+            f"allowed: digits 0-9 and the separators {allowed_separators()}",
             param="template",
             value=text,
         )

@@ -3,7 +3,7 @@
 
 (() => {
   const FIELDS = ["digits", "spacing_min", "spacing_max", "image_width", "image_height", "fit",
-    "writer", "augment", "seed"];
+    "writer", "spacing_mode", "augment", "seed"];
   const form = document.getElementById("form");
   const button = document.getElementById("generate");
   const statusLine = document.getElementById("status");
@@ -55,7 +55,7 @@
 
   function fileName(digits) {
     // Separators ("-", "/", " ") written as one "-" each run: a safe file name.
-    return `${digits.replace(/[-/ ]+/g, "-").replace(/^-+|-+$/g, "") || "digits"}.png`;
+    return `${digits.replace(/[-/ .,+():]+/g, "-").replace(/^-+|-+$/g, "") || "digits"}.png`;
   }
 
   function applyZoom() {

@@ -152,7 +152,7 @@ def test_serve_help_and_bad_arguments() -> None:
         text=True,
         check=True,
     ).stdout
-    for option in ("--host", "--port", "--workers", "--data-dir", "--split"):
+    for option in ("--host", "--port", "--workers", "--dataset", "--data-dir", "--split"):
         assert option in help_text
     bad = subprocess.run(
         [str(BIN / "number-generator"), "serve", "--workers", "0"],

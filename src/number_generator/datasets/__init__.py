@@ -24,6 +24,7 @@ from .registry import (
     Resource,
     data_dir_for,
     get_mnist_data,
+    get_registered,
     load_mnist,
 )
 
@@ -39,6 +40,7 @@ __all__ = [
     "compute_ink_extents",
     "data_dir_for",
     "get_mnist_data",
+    "get_registered",
     "load_dataset",
     "load_idx_folder",
     "load_mnist",

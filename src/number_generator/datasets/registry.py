@@ -40,6 +40,7 @@ __all__ = [
     "Resource",
     "data_dir_for",
     "get_mnist_data",
+    "get_registered",
     "load_mnist",
 ]
 
@@ -238,7 +239,20 @@ class RegisteredDataset:
             ) from exc
 
     @classmethod
-    def _splits_present(cls, folder: Path, *, besides: str) -> list[str]:
+    def cached_splits(cls, data_dir: str | Path | None = None) -> list[str]:
+        """The published splits whose files are all in the data folder (not re-verified).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     MNIST.cached_splits(tmp)
+        []
+        """
+        return cls._splits_present(data_dir_for(cls.name, data_dir), besides=None)
+
+    @classmethod
+    def _splits_present(cls, folder: Path, *, besides: str | None) -> list[str]:
         """The splits other than ``besides`` whose files are all in ``folder``."""
         return [
             split
@@ -301,6 +315,30 @@ class MNIST(RegisteredDataset):
             ),
         ),
     }
+
+
+def get_registered(name: str) -> type[RegisteredDataset]:
+    """The registered dataset called ``name`` (case-insensitive).
+
+    Raises
+    ------
+    InvalidParameterError
+        No dataset is registered under that name; the message lists those that are.
+
+    Examples
+    --------
+    >>> get_registered("MNIST").name
+    'mnist'
+    """
+    registered = DATASETS.get(name.lower()) if isinstance(name, str) else None
+    if registered is None:
+        raise InvalidParameterError(
+            f"dataset={name!r}: not a registered dataset; expected one of "
+            f"{', '.join(repr(known) for known in DATASETS)}",
+            param="dataset",
+            value=name,
+        )
+    return registered
 
 
 def data_dir_for(name: str, data_dir: str | Path | None = None) -> Path:

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-GUNICORN_CONF = REPO_ROOT / "deploy" / "gunicorn.conf.py"
+#: The configuration the package ships, as an installed user names it (no clone needed).
+GUNICORN_CONF = "python:number_generator.service.gunicorn_conf"
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 90.0
 
@@ -56,8 +56,12 @@ def running(
     """Start ``command``, wait until /health answers 200, stop it (SIGTERM) afterwards."""
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        process = subprocess.Popen(  # outside the clone: the installed package is enough
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=log.parent,
         )
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -1,4 +1,5 @@
-"""Shared fixtures: the real MNIST test split from ../shared/data/mnist, isolated caches."""
+"""Shared fixtures: the real MNIST test split from ../shared/data/mnist with its writers
+(QMNIST's extended labels, ../shared/data/qmnist), isolated caches."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from number_generator import DigitDataset, SequenceGenerator, load_mnist
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MNIST_FILES = ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+QMNIST_FILES = ("qmnist-test-labels-idx2-int.gz", "qmnist-train-labels-idx2-int.gz")
 
 
 def _find_mnist_dir() -> Path:
@@ -30,14 +32,39 @@ def _find_mnist_dir() -> Path:
     )
 
 
+def _find_qmnist_dir() -> Path:
+    """``<mnist dir>/../qmnist``, where the shared QMNIST extended label files are."""
+    folder = MNIST_DIR.parent / "qmnist"
+    if not all((folder / name).is_file() for name in QMNIST_FILES):
+        raise pytest.UsageError(
+            f"QMNIST's extended label files ({', '.join(QMNIST_FILES)}) were not found in "
+            f"{folder}: they give the writer of each MNIST digit; put them beside the MNIST folder"
+        )
+    return folder
+
+
 MNIST_DIR = _find_mnist_dir()
+QMNIST_DIR = _find_qmnist_dir()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data folder holding (as links) the MNIST test split and QMNIST's writer files."""
+    folder = tmp_path_factory.mktemp("mnist-data")
+    for source in (MNIST_DIR, QMNIST_DIR):
+        for name in MNIST_FILES if source is MNIST_DIR else QMNIST_FILES:
+            (folder / name).symlink_to(source / name)
+    return folder
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """Point the library at the shared MNIST test split and a private decoded cache."""
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, data_dir: Path
+) -> Iterator[None]:
+    """Point the library at the shared MNIST test split with its writers and a private
+    decoded cache."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("NUMBER_GENERATOR_DATA_DIR", str(MNIST_DIR))
+        patch.setenv("NUMBER_GENERATOR_DATA_DIR", str(data_dir))
         patch.setenv("NUMBER_GENERATOR_SPLIT", "test")
         patch.setenv("NUMBER_GENERATOR_CACHE_DIR", str(tmp_path_factory.mktemp("decoded")))
         patch.delenv("NUMBER_GENERATOR_MIRRORS", raising=False)
@@ -46,14 +73,20 @@ def _isolated_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
 
 @pytest.fixture(scope="session")
 def mnist_dir() -> Path:
-    """Folder holding the real MNIST test split (read-only)."""
+    """Folder holding the real MNIST test split (read-only) and no writers file."""
     return MNIST_DIR
 
 
 @pytest.fixture(scope="session")
-def mnist_test(_isolated_environment: None) -> DigitDataset:
-    """The real MNIST test split, 10,000 glyphs."""
-    return load_mnist("test", MNIST_DIR)
+def qmnist_dir() -> Path:
+    """Folder holding QMNIST's extended label files (read-only)."""
+    return QMNIST_DIR
+
+
+@pytest.fixture(scope="session")
+def mnist_test(_isolated_environment: None, data_dir: Path) -> DigitDataset:
+    """The real MNIST test split, 10,000 glyphs, with the writer of each."""
+    return load_mnist("test", data_dir)
 
 
 @pytest.fixture

@@ -328,9 +328,10 @@ def test_wrong_checksum_is_rejected(
     assert (folder / name).read_bytes() == bytes(blob)  # the user's file is left alone
 
 
-def test_download_with_files_present_only_verifies(mnist_dir: Path) -> None:
-    paths = MNIST.download("test", mnist_dir)
-    assert paths == [mnist_dir / IMAGES, mnist_dir / LABELS]
+def test_download_with_files_present_only_verifies(data_dir: Path) -> None:
+    paths = MNIST.download("test", data_dir)
+    writers = MNIST.writers_resources["test"].file_name
+    assert paths == [data_dir / IMAGES, data_dir / LABELS, data_dir / writers]
 
 
 # --------------------------------------------------------------------------- data folder

@@ -38,9 +38,13 @@ pytestmark = pytest.mark.network
 
 IMAGES = "t10k-images-idx3-ubyte.gz"
 LABELS = "t10k-labels-idx1-ubyte.gz"
+WRITERS = MNIST.writers_resources["test"].file_name
 TRAIN_IMAGES, TRAIN_LABELS = (resource.file_name for resource in MNIST.resources["train"])
 SRC = Path(__file__).resolve().parents[1] / "src"
-SHA256 = {resource.file_name: resource.sha256 for resource in MNIST.resources["test"]}
+SHA256 = {
+    resource.file_name: resource.sha256
+    for resource in (*MNIST.resources["test"], MNIST.writers_resources["test"])
+}
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 BUILTIN_MIRRORS = MNIST.mirrors  # read before the fixtures below replace them
 PROXY_VARIABLES = (
@@ -58,10 +62,15 @@ def mnist_bytes(mnist_dir: Path) -> dict[str, bytes]:
     return {name: (mnist_dir / name).read_bytes() for name in (IMAGES, LABELS)}
 
 
+@pytest.fixture(scope="module")
+def writers_bytes(qmnist_dir: Path) -> bytes:
+    return (qmnist_dir / WRITERS).read_bytes()
+
+
 @pytest.fixture
-def server(mnist_bytes: dict[str, bytes]) -> Iterator[MirrorServer]:
-    """The real MNIST test files on every mirror prefix of one local server."""
-    with MirrorServer(mnist_bytes) as mirror_server:
+def server(mnist_bytes: dict[str, bytes], writers_bytes: bytes) -> Iterator[MirrorServer]:
+    """The real MNIST test files and their writers file on every mirror prefix of one server."""
+    with MirrorServer({**mnist_bytes, WRITERS: writers_bytes}) as mirror_server:
         yield mirror_server
 
 
@@ -82,6 +91,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch, dead_url: str, tmp_path: Path) -> li
     for variable in PROXY_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr(MNIST, "mirrors", (dead_url,))
+    monkeypatch.setattr(MNIST, "writers_mirrors", (dead_url,))
     monkeypatch.setenv("NUMBER_GENERATOR_CACHE_DIR", str(tmp_path / "decoded-cache"))
     delays: list[float] = []
     monkeypatch.setattr(download_module.time, "sleep", delays.append)
@@ -377,15 +387,16 @@ def test_env_mirrors_replace_the_builtin_list(
     tmp_path: Path, server: MirrorServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(MNIST, "mirrors", (server.url("builtin"),))
+    monkeypatch.setattr(MNIST, "writers_mirrors", (server.url("qmnist"),))
     MNIST.download("test", tmp_path / "one")
-    assert server.count("builtin") == 2
+    assert (server.count("builtin"), server.count("qmnist")) == (2, 1)
 
     monkeypatch.setenv("NUMBER_GENERATOR_MIRRORS", f"{server.url('env1')},{server.url('env2')}")
     server.behave("env1", IMAGES, "404")
     MNIST.download("test", tmp_path / "two")
-    assert server.count("builtin") == 2  # not asked again
+    assert (server.count("builtin"), server.count("qmnist")) == (2, 1)  # not asked again
     assert (server.count("env1"), server.count("env2", IMAGES), server.count("env2", LABELS)) == (
-        2,
+        3,
         1,
         0,
     )
@@ -404,16 +415,22 @@ def test_load_mnist_downloads_into_an_empty_folder_then_stays_offline(
 
     assert len(dataset) == 10000
     assert np.bincount(dataset.labels).tolist() == MNIST_TEST_COUNTS
-    assert listing(data_dir) == sorted([IMAGES, LABELS])
-    for name in (IMAGES, LABELS):
+    assert np.unique(dataset.writers).size == 297  # the writers file came with the glyphs
+    assert listing(data_dir) == sorted([IMAGES, LABELS, WRITERS])
+    for name in (IMAGES, LABELS, WRITERS):
         assert sha256_of(data_dir / name) == SHA256[name]
-    assert server.count() == 2
+    assert server.count() == 3
 
     again = load_mnist("test", data_dir)  # files present: no request at all
-    assert server.count() == 2
+    assert server.count() == 3
     np.testing.assert_array_equal(again.images, dataset.images)
-    assert MNIST.download("test", data_dir) == [data_dir / IMAGES, data_dir / LABELS]
-    assert server.count() == 2
+    np.testing.assert_array_equal(again.writers, dataset.writers)
+    assert MNIST.download("test", data_dir) == [
+        data_dir / IMAGES,
+        data_dir / LABELS,
+        data_dir / WRITERS,
+    ]
+    assert server.count() == 3
 
 
 def test_load_mnist_downloads_into_the_env_folder(
@@ -424,7 +441,7 @@ def test_load_mnist_downloads_into_the_env_folder(
 
     assert len(load_mnist()) == 10000  # split "test" from NUMBER_GENERATOR_SPLIT
 
-    assert listing(tmp_path / "from-env") == sorted([IMAGES, LABELS])
+    assert listing(tmp_path / "from-env") == sorted([IMAGES, LABELS, WRITERS])
 
 
 def test_load_mnist_fetches_only_what_is_missing(
@@ -438,7 +455,7 @@ def test_load_mnist_fetches_only_what_is_missing(
 
     load_mnist("test", tmp_path)
 
-    assert server.requests == [f"/a/{LABELS}"]
+    assert server.requests == [f"/a/{LABELS}", f"/a/{WRITERS}"]
 
 
 def test_failed_load_leaves_no_file_and_a_later_run_recovers(

@@ -13,6 +13,10 @@ __all__ = ["DigitDataset", "compute_ink_extents"]
 U8Array = npt.NDArray[np.uint8]
 LabelArray = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
+WriterArray = npt.NDArray[np.int32]
+
+#: Writer id meaning "not known".
+UNKNOWN_WRITER = -1
 
 
 class DigitDataset:
@@ -25,8 +29,15 @@ class DigitDataset:
         as MNIST stores it.
     labels:
         Integer array of shape ``(N,)`` with values 0-9.
+    writers:
+        Integer array of shape ``(N,)``: who wrote each glyph (any id from 0 to
+        2**31 - 1; ``-1`` = unknown). Default: all unknown. Registered MNIST
+        fills it from QMNIST's extended labels.
     name, split:
         Descriptive names, shown in messages and by the service.
+    writers_hint:
+        Why the writers are unknown and how to get them (shown when a caller
+        needs writers and there are none); empty when there is nothing to add.
 
     Notes
     -----
@@ -42,6 +53,8 @@ class DigitDataset:
     >>> ds = DigitDataset(images, np.arange(10))
     >>> ds.ink_columns[0].tolist()
     [12, 15]
+    >>> ds.writers.tolist() == [-1] * 10, ds.has_writers
+    (True, False)
     """
 
     def __init__(
@@ -52,6 +65,8 @@ class DigitDataset:
         name: str = "custom",
         split: str | None = None,
         ink_extents: npt.NDArray[np.int16] | None = None,
+        writers: npt.ArrayLike | None = None,
+        writers_hint: str = "",
     ) -> None:
         images_arr = np.asarray(images)
         labels_arr = np.asarray(labels)
@@ -76,6 +91,9 @@ class DigitDataset:
             )
         self.images: U8Array = images_arr
         self.labels: npt.NDArray[np.uint8] = labels_arr.astype(np.uint8, copy=False)
+        #: ``(N,)`` int32: the writer of each glyph, ``-1`` where unknown.
+        self.writers: WriterArray = _check_writers(writers, images_arr.shape[0])
+        self.writers_hint = writers_hint
         self.name = name
         self.split = split
         if ink_extents is None:
@@ -103,6 +121,11 @@ class DigitDataset:
     def __repr__(self) -> str:
         split = f", split={self.split!r}" if self.split else ""
         return f"<DigitDataset {self.name!r}{split}: {len(self)} glyphs {self.glyph_shape}>"
+
+    @property
+    def has_writers(self) -> bool:
+        """Whether any glyph has a known writer."""
+        return bool(self.writers.size) and int(self.writers.max()) >= 0
 
     def class_indices(self, digit: int) -> IntArray:
         """Dataset indices of the (non-blank) glyphs of class ``digit``."""
@@ -147,6 +170,8 @@ class DigitDataset:
             name=self.name,
             split=self.split,
             ink_extents=self.ink_extents[idx],
+            writers=self.writers[idx],
+            writers_hint=self.writers_hint,
         )
 
     def partition(
@@ -209,6 +234,32 @@ class DigitDataset:
             take = round(float(fraction) * members.size)
             first[rng.permutation(members)[:take]] = True
         return self.subset(first), self.subset(~first)
+
+
+def _check_writers(writers: npt.ArrayLike | None, count: int) -> WriterArray:
+    """``writers`` as a read-only int32 array of ``count`` ids >= -1 (all -1 when ``None``)."""
+    if writers is None:
+        unknown = np.full(count, UNKNOWN_WRITER, np.int32)
+        unknown.setflags(write=False)
+        return unknown
+    array = np.asarray(writers)
+    if array.shape != (count,) or (array.dtype.kind not in "iu" and array.size):
+        raise InvalidParameterError(
+            f"writers: expected {count} integer writer ids to match the images, "
+            f"got {array.dtype} with shape {array.shape}",
+            param="writers",
+            value=writers,
+        )
+    if array.size and (array.min() < UNKNOWN_WRITER or array.max() > np.iinfo(np.int32).max):
+        bad = array[(array < UNKNOWN_WRITER) | (array > np.iinfo(np.int32).max)][0]
+        raise InvalidParameterError(
+            f"writers: {int(bad)!r} is not a writer id (0 to 2**31 - 1, or -1 for unknown)",
+            param="writers",
+            value=writers,
+        )
+    result = array.astype(np.int32)
+    result.setflags(write=False)
+    return result
 
 
 def compute_ink_extents(images: U8Array) -> npt.NDArray[np.int16]:

@@ -38,10 +38,10 @@ def cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir("number_generator")) / "decoded"
 
 
-def _key(image_path: Path, label_path: Path) -> str | None:
+def _key(*paths: Path) -> str | None:
     parts = []
     identity = hashlib.sha256()
-    for path in (image_path, label_path):
+    for path in paths:
         try:
             stat = path.stat()
             folder = path.parent.resolve()
@@ -90,7 +90,35 @@ def save(
     extents: npt.NDArray[np.int16],
 ) -> None:
     """Store the decoded arrays; failures are logged, never raised."""
-    key = _key(image_path, label_path)
+    _save(
+        _key(image_path, label_path),
+        {"images.npy": images, "labels.npy": labels, "extents.npy": extents},
+    )
+
+
+def load_writers(path: Path) -> npt.NDArray[np.int32] | None:
+    """The cached ``(rows, 2)`` int32 class / writer columns of a writers file, or ``None``."""
+    key = _key(path)
+    if key is None:
+        return None
+    try:
+        table: npt.NDArray[np.int32] = np.load(cache_dir() / key / "writers.npy")
+    except (OSError, ValueError):
+        return None
+    if table.dtype != np.int32 or table.ndim != 2 or table.shape[1] != 2:
+        logger.debug("ignoring inconsistent decoded-array cache entry for %s", path)
+        return None
+    table.setflags(write=False)
+    return table
+
+
+def save_writers(path: Path, table: npt.NDArray[np.int32]) -> None:
+    """Store the class / writer columns of a writers file; failures are logged, never raised."""
+    _save(_key(path), {"writers.npy": table})
+
+
+def _save(key: str | None, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
+    """Write ``arrays`` as the cache entry ``key`` in one rename (best effort)."""
     if key is None:
         return
     root = cache_dir()
@@ -101,9 +129,8 @@ def save(
         logger.debug("decoded-array cache not written to %s: %s", root, exc)
         return
     try:
-        np.save(staging / "images.npy", images)
-        np.save(staging / "labels.npy", labels)
-        np.save(staging / "extents.npy", extents)
+        for name, array in arrays.items():
+            np.save(staging / name, array)
         try:
             os.replace(staging, root / key)
         except OSError:

@@ -12,7 +12,7 @@ import numpy.typing as npt
 
 from ..errors import CorruptDatasetError
 
-__all__ = ["read_idx", "read_idx_bytes", "read_idx_pair"]
+__all__ = ["read_idx", "read_idx_bytes", "read_idx_int", "read_idx_pair"]
 
 # Third byte of the magic number -> element type. MNIST only uses 0x08 (uint8).
 _DTYPES: dict[int, str] = {
@@ -133,3 +133,30 @@ def read_idx_pair(
     if labels.dtype.kind not in "iu" or (labels.size and (labels.min() < 0 or labels.max() > 9)):
         raise CorruptDatasetError(f"{label_path}: labels must be integers 0-9")
     return images.astype(np.uint8, copy=False), labels.astype(np.uint8, copy=False)
+
+
+def read_idx_int(path: str | Path) -> npt.NDArray[np.int32]:
+    """Read a table of int32 values stored as IDX (magic ``0x00000C02``), e.g. QMNIST's
+    extended labels, where each row describes one digit (column 0 its class, column 2
+    its NIST writer).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``int32`` of shape ``(rows, cols)`` in native byte order.
+
+    Raises
+    ------
+    CorruptDatasetError
+        If the file is not valid IDX, or holds something other than a
+        2-dimensional int32 table.
+    OSError
+        If the file cannot be read at all.
+    """
+    table = read_idx(path)
+    if table.dtype != np.int32 or table.ndim != 2:
+        raise CorruptDatasetError(
+            f"{path}: expected an IDX table of int32 (magic 0x00000C02, shape (rows, cols)), "
+            f"got {table.dtype} with shape {table.shape}"
+        )
+    return table.astype(np.int32, copy=False)

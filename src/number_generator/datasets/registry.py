@@ -2,10 +2,13 @@
 
 A registered dataset is a subclass of :class:`RegisteredDataset` that sets
 only class attributes: its ``name``, ``mirrors``, ``resources`` (per split, the
-images and labels files with their SHA-256) and, if not ``"train"``, its
-``default_split``. Defining the subclass at module level registers it in
-:data:`DATASETS` under its ``name``; a face (CLI, service) lists the sets and
-their splits from there alone::
+images and labels files with their SHA-256), if not ``"train"``, its
+``default_split``, and, when someone published who wrote each glyph,
+``writers_resources`` / ``writers_mirrors`` (per split, an IDX int32 table with
+one row per glyph, e.g. QMNIST's extended labels for MNIST). Defining the
+subclass at module level registers it in :data:`DATASETS` under its
+``name``; a face (CLI, service) lists the sets and their splits from there
+alone::
 
     for name, dataset in DATASETS.items():
         print(name, dataset.description(), dataset.splits(), dataset.default_split)
@@ -24,11 +27,23 @@ from typing import Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
-from ..errors import ChecksumError, DatasetNotFoundError, DownloadError, InvalidParameterError
+from ..errors import (
+    ChecksumError,
+    CorruptDatasetError,
+    DatasetNotFoundError,
+    DownloadError,
+    InvalidParameterError,
+)
 from . import cache as _decoded_cache
-from .base import DigitDataset, LabelArray, U8Array, compute_ink_extents
-from .download import MirrorsFailedError, fetch_file, mirrors_from_env, remove_stale_downloads
-from .idx import read_idx_pair
+from .base import DigitDataset, LabelArray, U8Array, WriterArray, compute_ink_extents
+from .download import (
+    MIRRORS_ENV,
+    MirrorsFailedError,
+    fetch_file,
+    mirrors_from_env,
+    remove_stale_downloads,
+)
+from .idx import read_idx_int, read_idx_pair
 
 __all__ = [
     "DATASETS",
@@ -80,6 +95,12 @@ class RegisteredDataset:
     resources: ClassVar[dict[str, tuple[Resource, Resource]]]
     #: Split used when neither the caller nor ``$NUMBER_GENERATOR_SPLIT`` names one.
     default_split: ClassVar[str] = "train"
+    #: split -> IDX int32 table whose first N rows describe the split's N glyphs in order.
+    writers_resources: ClassVar[dict[str, Resource]] = {}
+    #: Base URLs of the writers files (``$NUMBER_GENERATOR_MIRRORS`` overrides these too).
+    writers_mirrors: ClassVar[tuple[str, ...]] = ()
+    #: Columns of the writers table: the class (checked against the labels), the writer id.
+    writers_columns: ClassVar[tuple[int, int]] = (0, 2)
 
     def __init_subclass__(cls, *, register: bool = True, **kwargs: Any) -> None:
         """Register a subclass that sets ``name``; ``register=False`` keeps it out of
@@ -141,14 +162,21 @@ class RegisteredDataset:
         """Make sure the files of ``split`` are present and verified; return their paths.
 
         ``split`` defaults to :attr:`default_split`; ``"all"`` means every split.
+        The writers files (:attr:`writers_resources`) are fetched too, after
+        the glyphs.
         """
         parts = cls._parts(split)
         folder = data_dir_for(cls.name, data_dir)
         remove_stale_downloads(folder)
-        return [
+        paths = [
             cls._ensure_file(part, resource, folder, progress)
             for part in parts
             for resource in cls.resources[part]
+        ]
+        return paths + [
+            cls._ensure_file(part, cls.writers_resources[part], folder, progress, writers=True)
+            for part in parts
+            if part in cls.writers_resources
         ]
 
     @classmethod
@@ -161,19 +189,38 @@ class RegisteredDataset:
     ) -> DigitDataset:
         """Load ``split`` (default :attr:`default_split`; ``"all"`` joins the splits).
 
-        Missing files are downloaded first.
+        Missing glyph files are downloaded first, and with them the split's
+        writers file. The writers file is otherwise only read when present: a
+        folder holding just the glyph files loads without any network, with
+        every writer unknown and :attr:`DigitDataset.writers_hint` saying how
+        to fetch the file (``number-generator download``).
         """
         split = cls.default_split if split is None else split
         names = cls._parts(split)
         folder = data_dir_for(cls.name, data_dir)
         parts = [cls._load_part(part, folder, progress) for part in names]
+        found = [
+            cls._load_writers(part, folder, arrays[1], progress, fetch=arrays[3])
+            for part, arrays in zip(names, parts, strict=True)
+        ]
+        hint = " ".join(note for _, note in found if note)
         if len(parts) == 1:
-            images, labels, extents = parts[0]
+            images, labels, extents, _ = parts[0]
+            writers = found[0][0]
         else:
             images = np.concatenate([p[0] for p in parts])
             labels = np.concatenate([p[1] for p in parts])
             extents = np.concatenate([p[2] for p in parts])
-        return DigitDataset(images, labels, name=cls.name, split=split, ink_extents=extents)
+            writers = np.concatenate([ids for ids, _ in found])
+        return DigitDataset(
+            images,
+            labels,
+            name=cls.name,
+            split=split,
+            ink_extents=extents,
+            writers=writers,
+            writers_hint=hint,
+        )
 
     @classmethod
     def _parts(cls, split: str | None) -> list[str]:
@@ -184,22 +231,70 @@ class RegisteredDataset:
     @classmethod
     def _load_part(
         cls, part: str, folder: Path, progress: bool | None
-    ) -> tuple[U8Array, LabelArray, npt.NDArray[np.int16]]:
+    ) -> tuple[U8Array, LabelArray, npt.NDArray[np.int16], bool]:
+        """The split's arrays, and whether a file had to be downloaded for them."""
         image_res, label_res = cls.resources[part]
         image_path, label_path = folder / image_res.file_name, folder / label_res.file_name
         cached = _decoded_cache.load(image_path, label_path)
         if cached is not None:
-            return cached
+            return (*cached, False)
+        fetched = not (image_path.is_file() and label_path.is_file())
         for resource in (image_res, label_res):
             cls._ensure_file(part, resource, folder, progress)
         images_u8, labels_u8 = read_idx_pair(image_path, label_path)
         extents = compute_ink_extents(images_u8)
         _decoded_cache.save(image_path, label_path, images_u8, labels_u8, extents)
-        return images_u8, labels_u8, extents
+        return images_u8, labels_u8, extents, fetched
+
+    @classmethod
+    def _load_writers(
+        cls, part: str, folder: Path, labels: LabelArray, progress: bool | None, *, fetch: bool
+    ) -> tuple[WriterArray, str]:
+        """The writer of each glyph of ``part`` (-1 when unknown) and, when unknown, why.
+
+        The file is downloaded only when ``fetch`` (the glyph files were just
+        downloaded too); a failed download then leaves the writers unknown.
+        """
+        unknown = np.full(labels.shape[0], -1, np.int32)
+        resource = cls.writers_resources.get(part)
+        if resource is None:
+            return unknown, ""
+        path = folder / resource.file_name
+        table = _decoded_cache.load_writers(path)
+        if table is None:
+            if not path.is_file() and not fetch:
+                return unknown, cls._writers_hint(part, folder, "it is not there")
+            try:
+                cls._ensure_file(part, resource, folder, progress, writers=True)
+            except (DownloadError, DatasetNotFoundError) as exc:
+                logger.warning("%s: writer ids left unknown: %s", resource.file_name, exc)
+                return unknown, cls._writers_hint(part, folder, "downloading it failed")
+            label_col, writer_col = cls.writers_columns
+            table = read_idx_int(path)[:, [label_col, writer_col]].astype(np.int32)
+            _decoded_cache.save_writers(path, table)
+        return _writers_of(path, table, labels, f"{cls.name} {part}"), ""
+
+    @classmethod
+    def _writers_hint(cls, part: str, folder: Path, reason: str) -> str:
+        """How to get the writers file of ``part`` into ``folder`` (one sentence)."""
+        name = cls.writers_resources[part].file_name
+        source = f" from {cls.writers_mirrors[0]}{name}" if cls.writers_mirrors else ""
+        return (
+            f"The writer ids of {cls.name} {part} come from {name} in {folder}, and {reason}: "
+            f"run `number-generator download --split {part} --data-dir {folder}` (set "
+            f"{MIRRORS_ENV} to a mirror that has it if needed), or copy the file there by "
+            f"hand{source}, or set {DATA_DIR_ENV} to a folder holding every file."
+        )
 
     @classmethod
     def _ensure_file(
-        cls, part: str, resource: Resource, folder: Path, progress: bool | None
+        cls,
+        part: str,
+        resource: Resource,
+        folder: Path,
+        progress: bool | None,
+        *,
+        writers: bool = False,
     ) -> Path:
         path = folder / resource.file_name
         if path.is_file():
@@ -216,11 +311,11 @@ class RegisteredDataset:
                 resource.file_name,
                 resource.sha256,
                 folder,
-                mirrors_from_env(cls.mirrors),
+                mirrors_from_env(cls.writers_mirrors if writers else cls.mirrors),
                 progress=progress,
             )
         except MirrorsFailedError as exc:
-            others = cls._splits_present(folder, besides=part)
+            others = [] if writers else cls._splits_present(folder, besides=part)
             if not others:
                 raise
             raise DatasetNotFoundError(cls._other_split_message(part, others, folder, exc)) from exc
@@ -277,6 +372,34 @@ class RegisteredDataset:
         )
 
 
+def _writers_of(
+    path: Path, table: npt.NDArray[np.int32], labels: LabelArray, what: str
+) -> WriterArray:
+    """The writer column of the first ``len(labels)`` rows of ``table`` (class, writer),
+    after checking that their classes are ``labels``.
+
+    Raises
+    ------
+    CorruptDatasetError
+        If the table is shorter than the split or its classes differ from the labels.
+    """
+    rows = labels.shape[0]
+    if table.shape[0] < rows:
+        raise CorruptDatasetError(
+            f"{path}: holds {table.shape[0]} rows, but {what} has {rows} glyphs; "
+            "it is not the writers file of this split"
+        )
+    differ = np.flatnonzero(table[:rows, 0] != labels)
+    if differ.size:
+        row = int(differ[0])
+        raise CorruptDatasetError(
+            f"{path}: the classes of its first {rows} rows do not match the labels of {what} "
+            f"({differ.size} differ; row {row}: {int(table[row, 0])} against "
+            f"{int(labels[row])}); it is not the writers file of this split"
+        )
+    return table[:rows, 1]
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -286,7 +409,13 @@ def _sha256(path: Path) -> str:
 
 
 class MNIST(RegisteredDataset):
-    """The MNIST database of handwritten digits (LeCun, Cortes, Burges), 60k train + 10k test."""
+    """The MNIST database of handwritten digits (LeCun, Cortes, Burges), 60k train + 10k test.
+
+    The writer of every digit comes from QMNIST's extended labels (Yadav &
+    Bottou, "Cold Case: The Lost MNIST Digits", 2019): column 2 of
+    ``qmnist-train-labels-idx2-int.gz`` (train, row for row) and of the first
+    10,000 rows of ``qmnist-test-labels-idx2-int.gz`` (test).
+    """
 
     name = "mnist"
     mirrors = (
@@ -313,6 +442,17 @@ class MNIST(RegisteredDataset):
                 "t10k-labels-idx1-ubyte.gz",
                 "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
             ),
+        ),
+    }
+    writers_mirrors = ("https://raw.githubusercontent.com/facebookresearch/qmnist/master/",)
+    writers_resources = {  # noqa: RUF012 - class-level constant table
+        "train": Resource(
+            "qmnist-train-labels-idx2-int.gz",
+            "2c05dc77f6b916b38e455e97ab129a42a444f3dbef09b278a366f82904e0dd9f",
+        ),
+        "test": Resource(
+            "qmnist-test-labels-idx2-int.gz",
+            "9fbcbe594c3766fdf4f0b15c5165dc0d1e57ac604e01422608bb72c906030d06",
         ),
     }
 

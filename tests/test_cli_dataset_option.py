@@ -138,7 +138,7 @@ def test_download_takes_a_registered_name(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_datasets_lists_registered_sets_and_what_is_cached(
-    mnist_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, err = run(main, ["datasets"], capsys)
     assert (code, err) == (0, "")
@@ -146,7 +146,7 @@ def test_datasets_lists_registered_sets_and_what_is_cached(
     start = lines.index(next(line for line in lines if line.startswith("mnist: ")))
     assert lines[start + 1 : start + 4] == [
         "  splits: train (default), test, all",
-        f"  folder: {mnist_dir}",
+        f"  folder: {data_dir}",
         "  cached: test",
     ]
     code, out, _ = run(main, ["datasets", "--data-dir", str(tmp_path)], capsys)
@@ -164,7 +164,7 @@ def test_datasets_lists_registered_sets_and_what_is_cached(
          "expected one of 'train', 'test', 'all'"),
         (["download", "--dataset", "digits.npz"],
          "number-generator download: error: --dataset='digits.npz': not a registered dataset; "
-         "expected one of 'mnist'"),
+         "expected one of 'mnist', 'emnist-digits', 'qmnist'"),
         (["phone", "--num-images", "2", "--dataset", "digits.npz", "--data-dir", "."],
          "number-generator phone: error: --data-dir is the folder of a registered dataset"),
     ],

@@ -7,6 +7,7 @@ import errno
 import socket
 from pathlib import Path
 
+from .._version import DISTRIBUTION
 from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, data_dir_for, get_registered
 from ..errors import InvalidParameterError, NumberGeneratorError
 from .options import add_data_options, check_data_flags, int_range, set_handler
@@ -79,7 +80,7 @@ def _run_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     except ImportError as exc:
         raise NumberGeneratorError(
             f"serve needs the 'service' extra ({exc.name} is not installed): "
-            "pip install 'number-generator[service]'"
+            f"pip install '{DISTRIBUTION}[service]'"
         ) from None
     check_data_flags(parser, args)
     _check_listen(args.host, args.port)  # a busy port: one line, before any work

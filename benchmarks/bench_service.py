@@ -1,6 +1,6 @@
 """Web service under load: GET /generate.png on gunicorn with 2 uvicorn workers.
 
-Starts the production configuration (``deploy/gunicorn.conf.py``) on a free
+Starts the production configuration (``number_generator.service.gunicorn_conf``) on a free
 port of 127.0.0.1, then drives ``GET /generate.png`` (10 digits, width 280)
 from a separate process over keep-alive connections for a bounded time, and
 reports requests/s, p50/p99 latency and errors. Target (issue 4, this 2-core
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+GUNICORN_CONF = "python:number_generator.service.gunicorn_conf"
 HOST = "127.0.0.1"
 PATH = "/generate.png?digits=0123456789&image_width=280&spacing_min=2&spacing_max=8"
 WORKERS = 2

@@ -26,7 +26,7 @@ Run (the README's figures; 4,000 steps, ~13 minutes each on an idle 2-core CPU):
     python examples/train_ctc.py --steps 4000 --augment medium --out runs/ctc-medium
     python examples/train_ctc.py --steps 4000 --augment none --out runs/ctc-none
 
-Needs the ``torch`` extra (``pip install "number-generator[torch]"``).
+Needs the ``torch`` extra (``pip install "handwritten-digit-strings[torch]"``).
 """
 
 from __future__ import annotations

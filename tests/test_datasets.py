@@ -949,13 +949,15 @@ BAD_DATASET_ARGS: dict[str, tuple[Any, type[Exception], str]] = {
     "int": (
         42,
         InvalidTypeError,
-        "dataset=42: expected a DigitDataset, a registered name (mnist) or a path",
+        "dataset=42: expected a DigitDataset, a registered name (mnist, emnist-digits, qmnist) "
+        "or a path",
     ),
     "array": (np.zeros(3), InvalidTypeError, "expected a DigitDataset, a registered name"),
     "unknown-name": (
         "emnist-letters",
         InvalidParameterError,
-        "dataset='emnist-letters': not a registered dataset (mnist), a .npz file or a folder",
+        "dataset='emnist-letters': not a registered dataset (emnist-digits, mnist, qmnist), "
+        "a .npz file or a folder",
     ),
     "path-named-like-a-set": (
         Path("mnist"),

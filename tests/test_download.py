@@ -42,7 +42,7 @@ WRITERS = MNIST.writers_resources["test"].file_name
 TRAIN_IMAGES, TRAIN_LABELS = (resource.file_name for resource in MNIST.resources["train"])
 SRC = Path(__file__).resolve().parents[1] / "src"
 SHA256 = {
-    resource.file_name: resource.sha256
+    resource.file_name: resource.known_hash
     for resource in (*MNIST.resources["test"], MNIST.writers_resources["test"])
 }
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]

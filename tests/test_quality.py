@@ -126,5 +126,5 @@ def test_importing_the_torch_adapter_without_torch_names_the_extra(
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "ModuleNotFoundError: number_generator.torch needs PyTorch (torch is not installed): "
-        "pip install 'number-generator[torch]' (see the README for the CPU-only wheel)"
+        "pip install 'handwritten-digit-strings[torch]' (see the README for the CPU-only wheel)"
     )

@@ -22,8 +22,8 @@ from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-GUNICORN_CONF = REPO_ROOT / "deploy" / "gunicorn.conf.py"
+#: The configuration the package ships, as an installed user names it (no clone needed).
+GUNICORN_CONF = "python:number_generator.service.gunicorn_conf"
 BIN = Path(sys.executable).parent
 STARTUP_TIMEOUT = 90.0
 
@@ -56,8 +56,12 @@ def running(
     """Start ``command``, wait until /health answers 200, stop it (SIGTERM) afterwards."""
     url = f"http://127.0.0.1:{port}"
     with log.open("wb") as output:
-        process = subprocess.Popen(
-            command, stdout=output, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+        process = subprocess.Popen(  # outside the clone: the installed package is enough
+            command,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            cwd=log.parent,
         )
         try:
             deadline = time.monotonic() + STARTUP_TIMEOUT
@@ -152,7 +156,7 @@ def test_serve_help_and_bad_arguments() -> None:
         text=True,
         check=True,
     ).stdout
-    for option in ("--host", "--port", "--workers", "--data-dir", "--split"):
+    for option in ("--host", "--port", "--workers", "--dataset", "--data-dir", "--split"):
         assert option in help_text
     bad = subprocess.run(
         [str(BIN / "number-generator"), "serve", "--workers", "0"],

@@ -248,7 +248,7 @@ def test_download_fetches_the_missing_writers_file_from_its_own_mirrors(
     assert paths[-1] == mnist_only / WRITERS_FILE
     assert writers_server.requests == [f"/qmnist/{WRITERS_FILE}"]
     assert hashlib.sha256(paths[-1].read_bytes()).hexdigest() == (
-        MNIST.writers_resources["test"].sha256
+        MNIST.writers_resources["test"].known_hash
     )
     assert np.unique(load_mnist("test", mnist_only).writers).size == 297
 

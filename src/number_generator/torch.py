@@ -45,6 +45,8 @@ from typing import Any
 
 import numpy as np
 
+from ._version import DISTRIBUTION
+
 try:
     import torch
     from torch.utils.data import IterableDataset, get_worker_info
@@ -53,7 +55,7 @@ except ModuleNotFoundError as exc:  # the optional extra is not installed
         raise
     raise ModuleNotFoundError(
         f"number_generator.torch needs PyTorch ({exc.name} is not installed): "
-        "pip install 'number-generator[torch]' (see the README for the CPU-only wheel)",
+        f"pip install '{DISTRIBUTION}[torch]' (see the README for the CPU-only wheel)",
         name=exc.name,
     ) from None
 

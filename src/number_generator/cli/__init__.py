@@ -7,7 +7,7 @@ error's parameter is shown as the flag that set it (``--image-width=``).
 
 Modules: :mod:`.options` (the parser class and shared options), :mod:`.draw`
 (``sequence``, ``phone``, ``preview``), :mod:`.dataset` (``dataset``),
-:mod:`.data` (``download``, ``serve``).
+:mod:`.data` (``download``, ``datasets``, ``serve``).
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 
 from .._version import __version__
 from ..errors import NumberGeneratorError
-from .data import build_download_parser, build_serve_parser
+from .data import build_datasets_parser, build_download_parser, build_serve_parser
 from .dataset import build_dataset_parser
 from .draw import build_phone_parser, build_preview_parser, build_sequence_parser
-from .options import DEFAULT_SET, EXIT_USAGE, CliParser, flag_message
+from .options import EXIT_USAGE, CliParser, flag_message
 
 __all__ = ["generate_numbers_sequence_main", "generate_phone_numbers_main", "main"]
 
@@ -33,8 +33,12 @@ SUBCOMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = 
     "sequence": ("write an image of a digit sequence", build_sequence_parser),
     "phone": ("write images of distinct phone numbers", build_phone_parser),
     "download": (
-        f"fetch and verify an {DEFAULT_SET.__name__} split ahead of time",
+        "fetch and verify a split of a registered dataset ahead of time",
         build_download_parser,
+    ),
+    "datasets": (
+        "list the registered datasets, their splits and which are cached",
+        build_datasets_parser,
     ),
     "dataset": (
         "export a training set (png, webdataset, npz) in parallel, resumable shards",

@@ -1,21 +1,36 @@
-"""The commands that take only the data options: ``download`` and ``serve``."""
+"""The commands about the data alone: ``download``, ``datasets`` and ``serve``."""
 
 from __future__ import annotations
 
 import argparse
 import errno
 import socket
+from pathlib import Path
 
+from .._version import DISTRIBUTION
+from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, data_dir_for, get_registered
 from ..errors import InvalidParameterError, NumberGeneratorError
-from .options import DEFAULT_SET, add_data_options, int_range, set_handler
+from .options import add_data_options, check_data_flags, int_range, set_handler
 
-__all__ = ["build_download_parser", "build_serve_parser"]
+__all__ = ["build_datasets_parser", "build_download_parser", "build_serve_parser"]
 
 
 def build_download_parser(parser: argparse.ArgumentParser) -> None:
-    """``download``: fetch and verify a split of :data:`~.options.DEFAULT_SET`."""
-    add_data_options(parser)
+    """``download``: fetch and verify a split of a registered dataset."""
+    add_data_options(parser, registered_only=True)
     set_handler(parser, _run_download)
+
+
+def build_datasets_parser(parser: argparse.ArgumentParser) -> None:
+    """``datasets``: the registered datasets, their splits, folders and cached splits."""
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help=f"look for the files there (default: ${DATA_DIR_ENV} or the user cache)",
+    )
+    set_handler(parser, _run_datasets)
 
 
 def build_serve_parser(parser: argparse.ArgumentParser) -> None:
@@ -38,9 +53,24 @@ def build_serve_parser(parser: argparse.ArgumentParser) -> None:
 
 
 def _run_download(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
-    split = DEFAULT_SET.resolve_split(args.split)
-    for path in DEFAULT_SET.download(split, args.data_dir):
-        print(f"{path}  (sha256 verified)")
+    registered = get_registered(args.dataset or DEFAULT_DATASET)
+    split = registered.resolve_split(args.split)
+    for path in registered.download(split, args.data_dir):
+        print(f"{path}  (verified)")
+    return 0
+
+
+def _run_datasets(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    for name, registered in DATASETS.items():
+        splits = [
+            f"{split} (default)" if split == registered.default_split else split
+            for split in registered.splits()
+        ]
+        cached = registered.cached_splits(args.data_dir)
+        print(f"{name}: {registered.description()}")
+        print(f"  splits: {', '.join(splits)}")
+        print(f"  folder: {data_dir_for(name, args.data_dir)}")
+        print(f"  cached: {', '.join(cached) if cached else 'nothing yet'}")
     return 0
 
 
@@ -50,10 +80,11 @@ def _run_serve(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
     except ImportError as exc:
         raise NumberGeneratorError(
             f"serve needs the 'service' extra ({exc.name} is not installed): "
-            "pip install 'number-generator[service]'"
+            f"pip install '{DISTRIBUTION}[service]'"
         ) from None
+    check_data_flags(parser, args)
     _check_listen(args.host, args.port)  # a busy port: one line, before any work
-    dataset = server.prepare(split=args.split, data_dir=args.data_dir)
+    dataset = server.prepare(args.dataset, split=args.split, data_dir=args.data_dir)
     print(
         f"serving {dataset!r} on http://{args.host}:{args.port} with {args.workers} worker(s): "
         "playground at /, API docs at /docs",

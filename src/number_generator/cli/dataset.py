@@ -9,8 +9,8 @@ from pathlib import Path
 from ..errors import InvalidParameterError, NumberGeneratorError
 from ..export import EXECUTORS, FORMATS, MAX_SHARD_SIZE, MAX_WORKERS, export_dataset
 from .options import (
-    DEFAULT_SET,
     add_render_options,
+    check_data_flags,
     check_spacing_flags,
     int_range,
     set_handler,
@@ -126,6 +126,7 @@ def _check_executor(parser: argparse.ArgumentParser, args: argparse.Namespace) -
 def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     check_spacing_flags(parser, args)
+    check_data_flags(parser, args)
     _check_executor(parser, args)
     try:
         summary = export_dataset(
@@ -146,7 +147,7 @@ def _run_dataset(parser: argparse.ArgumentParser, args: argparse.Namespace) -> i
             fit=args.fit,
             augment=args.augment,
             spacing_mode=args.spacing_mode,
-            dataset=DEFAULT_SET.name,
+            dataset=args.dataset,
             split=args.split,
             data_dir=args.data_dir,
             executor=args.executor,

@@ -17,11 +17,11 @@ from ..errors import InvalidParameterError, NumberGeneratorError
 from ..preview import ROW_SETS, contact_sheet
 from ..templates.phone import PHONE_FORMATS, check_capacity
 from .options import (
-    DEFAULT_SET,
     add_data_options,
     add_output_path,
     add_render_options,
     add_writer_option,
+    check_data_flags,
     check_spacing_flags,
     int_range,
     set_handler,
@@ -174,9 +174,8 @@ def _add_sheet_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _dataset(args: argparse.Namespace) -> DigitDataset:
-    """The digits of ``--split``/``--data-dir``, loaded once per process."""
-
-    generator = default_generator(DEFAULT_SET.name, split=args.split, data_dir=args.data_dir)
+    """The digits of ``--dataset``/``--split``/``--data-dir``, loaded once per process."""
+    generator = default_generator(args.dataset, split=args.split, data_dir=args.data_dir)
     return generator.dataset
 
 
@@ -222,6 +221,7 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
     if sequence is None:
         parser.error("the following arguments are required: SEQUENCE")
     check_spacing_flags(parser, args)
+    check_data_flags(parser, args)
     digits = digits_of(sequence, name)  # fail fast, before any data is loaded
     dataset = _dataset(args)
     path = args.output_path
@@ -247,6 +247,7 @@ def _run_sequence(parser: argparse.ArgumentParser, args: argparse.Namespace) -> 
 def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     check_spacing_flags(parser, args)
+    check_data_flags(parser, args)
     check_capacity(args.num_images, args.format)  # fail fast, before any data is loaded
     with _output_folder(args.output_path) as folder:
         dataset = _dataset(args)
@@ -298,6 +299,7 @@ def _bad_rows(text: str, row: str) -> InvalidParameterError:
 def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
     check_spacing_flags(parser, args)
+    check_data_flags(parser, args)
     digits_of(args.digits, "--digits")
     rows = _preview_rows(args.rows)
     path = args.output_path

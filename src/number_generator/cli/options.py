@@ -22,12 +22,11 @@ from .._util.params import (
 )
 from .._util.text import OFF_WORDS, ON_WORDS, switch_word
 from ..augment import PRESETS
-from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, SPLIT_ENV, RegisteredDataset
+from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, SPLIT_ENV
 from ..datasets.writers import WRITER_MODES
 from ..errors import NumberGeneratorError, ParameterError
 
 __all__ = [
-    "DEFAULT_SET",
     "EXIT_USAGE",
     "CliParser",
     "Handler",
@@ -36,6 +35,7 @@ __all__ = [
     "add_render_options",
     "add_writer_option",
     "augment_help",
+    "check_data_flags",
     "check_spacing_flags",
     "flag_message",
     "flag_names",
@@ -44,8 +44,6 @@ __all__ = [
 ]
 
 EXIT_USAGE = 2
-#: The dataset every command draws from: the first registered one (MNIST).
-DEFAULT_SET: type[RegisteredDataset] = DATASETS[DEFAULT_DATASET]
 #: Options whose value the CLI reshapes before the library sees it (a comma list becomes
 #: a list): the command checks them itself, naming the flag.
 _RESHAPED = frozenset({"rows"})
@@ -198,23 +196,49 @@ def _add_layout_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """``--data-dir`` and ``--split`` of :data:`DEFAULT_SET`."""
-    name, splits = DEFAULT_SET.__name__, DEFAULT_SET.splits()
+def add_data_options(parser: argparse.ArgumentParser, *, registered_only: bool = False) -> None:
+    """``--dataset``, ``--data-dir`` and ``--split``: where the digits come from.
+
+    ``registered_only``: ``--dataset`` names a registered set (``download``).
+    """
+    names = ", ".join(DATASETS)
+    parser.add_argument(
+        "--dataset",
+        default=None,
+        metavar="NAME" if registered_only else "NAME|PATH",
+        help=f"registered dataset: {names} (default {DEFAULT_DATASET}; see "
+        "'number-generator datasets')"
+        + (
+            ""
+            if registered_only
+            else "; or a .npz file, a folder of IDX files or a folder "
+            "of per-class PNG folders 0/ .. 9/"
+        ),
+    )
     parser.add_argument(
         "--data-dir",
         type=Path,
         default=None,
         metavar="DIR",
-        help=f"folder with the {name} files (default: ${DATA_DIR_ENV} or the user cache)",
+        help=f"folder with a registered dataset's files (default: ${DATA_DIR_ENV} or the "
+        "user cache)",
     )
     parser.add_argument(
         "--split",
         default=None,
-        choices=splits,
-        help=f"{name} split: {_spoken(splits)} "
-        f"(default: ${SPLIT_ENV} or {DEFAULT_SET.default_split})",
+        help=f"split of a registered dataset, e.g. train, test or all (default: ${SPLIT_ENV} "
+        "or the dataset's own default); of a .npz: its x_SPLIT / y_SPLIT arrays",
     )
+
+
+def check_data_flags(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse ``--data-dir`` with a ``--dataset`` that is a path (it would be ignored)."""
+    dataset = args.dataset
+    if dataset is not None and dataset.lower() not in DATASETS and args.data_dir is not None:
+        parser.error(
+            f"--data-dir is the folder of a registered dataset ({', '.join(DATASETS)}); "
+            f"--dataset {dataset!r} is a path, read from where it is"
+        )
 
 
 def add_output_path(parser: argparse.ArgumentParser, what: str) -> None:

@@ -3,7 +3,8 @@
 Modules: :mod:`.base` (:class:`DigitDataset`), :mod:`.registry` (registered,
 downloadable sets and :data:`DATASETS`), :mod:`.local` (``.npz``, IDX and PNG
 folders), :mod:`.idx` (the IDX format), :mod:`.download` (verified downloads),
-:mod:`.cache` (decoded arrays). :func:`load_dataset` picks the right one.
+:mod:`.cache` (decoded arrays), :mod:`.hashes` (known hashes: SHA-256 or MD5),
+:mod:`.archive` (members of a published zip). :func:`load_dataset` picks the right one.
 """
 
 from __future__ import annotations
@@ -19,11 +20,14 @@ from .registry import (
     DATASETS,
     DEFAULT_DATASET,
     MNIST,
+    QMNIST,
     SPLIT_ENV,
+    EMNISTDigits,
     RegisteredDataset,
     Resource,
     data_dir_for,
     get_mnist_data,
+    get_registered,
     load_mnist,
 )
 
@@ -32,13 +36,16 @@ __all__ = [
     "DATA_DIR_ENV",
     "DEFAULT_DATASET",
     "MNIST",
+    "QMNIST",
     "SPLIT_ENV",
     "DigitDataset",
+    "EMNISTDigits",
     "RegisteredDataset",
     "Resource",
     "compute_ink_extents",
     "data_dir_for",
     "get_mnist_data",
+    "get_registered",
     "load_dataset",
     "load_idx_folder",
     "load_mnist",

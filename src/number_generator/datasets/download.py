@@ -2,7 +2,8 @@
 
 A file is streamed to a temporary file beside its final name
 (``tmp-download-<pid>@<host>-<random>.part``), hashed as it arrives and renamed
-into place only once its SHA-256 matches. The data folder is created only when
+into place only once its hash (SHA-256, or MD5 where that is all the source
+publishes: :mod:`.hashes`) matches. The data folder is created only when
 the first bytes arrive. Each mirror gets at most :data:`DEADLINE` seconds per
 file (``$NUMBER_GENERATOR_DOWNLOAD_TIMEOUT``), retries included, then the next
 mirror is tried. Temporary files left by a killed download are removed by the
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import logging
 import math
 import os
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import DownloadError, InvalidParameterError, InvalidTypeError
+from .hashes import KnownHash, parse_known_hash
 
 __all__ = [
     "DEADLINE",
@@ -124,7 +125,7 @@ def download_deadline(deadline: float | None = None) -> float:
 
 def fetch_file(
     file_name: str,
-    sha256: str,
+    known_hash: str,
     dest_dir: Path,
     mirrors: Sequence[str],
     *,
@@ -135,7 +136,7 @@ def fetch_file(
     """Download ``file_name`` from the first mirror that serves it with the right hash.
 
     The file is streamed to a temporary name in ``dest_dir``, checked against
-    ``sha256`` and only then renamed into place, so a failed or interrupted
+    ``known_hash`` and only then renamed into place, so a failed or interrupted
     download never leaves a file a later run would trust. ``dest_dir`` is
     created only when the first bytes arrive: a failed download into a
     mistyped folder leaves no folder behind.
@@ -144,8 +145,8 @@ def fetch_file(
     ----------
     file_name:
         Name of the file on the mirrors and on disk.
-    sha256:
-        Expected hex digest.
+    known_hash:
+        Expected digest: ``"sha256:<hex>"``, ``"md5:<hex>"`` or a bare SHA-256 hex.
     dest_dir:
         Folder to place the file in (created if missing).
     mirrors:
@@ -179,7 +180,7 @@ def fetch_file(
     # fault: raise them as they are, before any request is made.
     _check_can_create(dest_dir)
     remove_stale_downloads(dest_dir)
-    download = _Download(file_name, sha256, dest_dir, progress, seconds)
+    download = _Download(file_name, parse_known_hash(known_hash), dest_dir, progress, seconds)
     failures: list[str] = []
     for mirror in mirrors:
         url = f"{mirror.rstrip('/')}/{file_name}"
@@ -380,10 +381,10 @@ def _socket_of(response: Any) -> socket.socket | None:
 
 @dataclass(frozen=True)
 class _Download:
-    """One file to fetch into ``dest_dir``, verified against ``sha256``."""
+    """One file to fetch into ``dest_dir``, verified against ``known``."""
 
     file_name: str
-    sha256: str
+    known: KnownHash
     dest_dir: Path
     progress: bool
     deadline: float
@@ -432,13 +433,14 @@ class _Download:
                 response.raise_for_status()
                 watchdog.watch(response)
                 digest = self._receive(response, temp, watchdog)
-            if digest == self.sha256:
+            if self.known.matches(digest):
                 temp.commit(self.dest_dir / self.file_name)
                 done = True
                 return None
             if watchdog.expired:
                 return self._too_slow(where), False
-            return f"{url}: SHA-256 {digest} does not match the known hash {self.sha256}", False
+            label, expected = self.known.label, self.known.hexdigest
+            return f"{url}: {label} {digest} does not match the known hash {expected}", False
         except _WriteFailed as exc:
             raise exc.error from None
         except (_Expired, requests.RequestException, OSError) as exc:
@@ -454,8 +456,8 @@ class _Download:
                 temp.discard()
 
     def _receive(self, response: Any, temp: _TempFile, watchdog: _Watchdog) -> str:
-        """Stream the body into ``temp``; return its SHA-256."""
-        digest = hashlib.sha256()
+        """Stream the body into ``temp``; return its digest (the known hash's algorithm)."""
+        digest = self.known.new()
         bar = self._progress_bar(response)
         try:
             for chunk in response.iter_content(_CHUNK):

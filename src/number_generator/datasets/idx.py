@@ -108,9 +108,12 @@ def read_idx(path: str | Path) -> npt.NDArray[np.generic]:
 
 
 def read_idx_pair(
-    image_path: Path, label_path: Path
+    image_path: Path, label_path: Path, *, label_column: int | None = None
 ) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
     """Read an images / labels IDX pair and check they describe the same digits.
+
+    ``label_column``: the labels file is a table (:func:`read_idx_int`, e.g.
+    QMNIST's extended labels) and the class is this column of it.
 
     Raises
     ------
@@ -119,7 +122,16 @@ def read_idx_pair(
         labels are not ``N`` integers 0-9.
     """
     images = read_idx(image_path)
-    labels = read_idx(label_path)
+    if label_column is None:
+        labels = read_idx(label_path)
+    else:
+        table = read_idx_int(label_path)
+        if table.shape[1] <= label_column:
+            raise CorruptDatasetError(
+                f"{label_path}: a table of {table.shape[1]} columns has no class column "
+                f"{label_column}"
+            )
+        labels = table[:, label_column]
     if images.dtype != np.uint8 or images.ndim != 3:
         raise CorruptDatasetError(
             f"{image_path}: expected uint8 images of shape (N, H, W), "

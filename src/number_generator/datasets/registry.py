@@ -1,9 +1,12 @@
-"""Registered datasets: published IDX files, downloaded, verified and cached (MNIST).
+"""Registered datasets: published IDX files, downloaded, verified and cached (MNIST, EMNIST
+digits, QMNIST).
 
 A registered dataset is a subclass of :class:`RegisteredDataset` that sets
 only class attributes: its ``name``, ``mirrors``, ``resources`` (per split, the
-images and labels files with their SHA-256), if not ``"train"``, its
-``default_split``, and, when someone published who wrote each glyph,
+images and labels files with their published hashes, or the members of a
+published archive that hold them), if not ``"train"``, its
+``default_split``, how its files differ from MNIST's (``label_column``,
+``transposed``), and, when someone published who wrote each glyph,
 ``writers_resources`` / ``writers_mirrors`` (per split, an IDX int32 table with
 one row per glyph, e.g. QMNIST's extended labels for MNIST). Defining the
 subclass at module level registers it in :data:`DATASETS` under its
@@ -17,7 +20,6 @@ alone::
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 from dataclasses import dataclass
@@ -35,6 +37,7 @@ from ..errors import (
     InvalidParameterError,
 )
 from . import cache as _decoded_cache
+from .archive import extract_member
 from .base import DigitDataset, LabelArray, U8Array, WriterArray, compute_ink_extents
 from .download import (
     MIRRORS_ENV,
@@ -43,6 +46,7 @@ from .download import (
     mirrors_from_env,
     remove_stale_downloads,
 )
+from .hashes import file_digest, parse_known_hash
 from .idx import read_idx_int, read_idx_pair
 
 __all__ = [
@@ -50,11 +54,14 @@ __all__ = [
     "DATA_DIR_ENV",
     "DEFAULT_DATASET",
     "MNIST",
+    "QMNIST",
     "SPLIT_ENV",
+    "EMNISTDigits",
     "RegisteredDataset",
     "Resource",
     "data_dir_for",
     "get_mnist_data",
+    "get_registered",
     "load_mnist",
 ]
 
@@ -71,10 +78,19 @@ DEFAULT_DATASET = "mnist"
 
 @dataclass(frozen=True)
 class Resource:
-    """One published file and its SHA-256 digest."""
+    """One published file and its published hash, or one member of a published archive.
+
+    ``known_hash`` is ``"sha256:<hex>"``, ``"md5:<hex>"`` (where that is all
+    the source publishes) or a bare SHA-256 hex digest. A member of an
+    ``archive`` has no hash of its own: ``file_name`` is its path inside the
+    archive (and below the data folder once extracted); the archive is
+    verified against its hash, the member against the CRC-32 the archive
+    records for it.
+    """
 
     file_name: str
-    sha256: str
+    known_hash: str = ""
+    archive: Resource | None = None
 
 
 class RegisteredDataset:
@@ -100,6 +116,10 @@ class RegisteredDataset:
     writers_mirrors: ClassVar[tuple[str, ...]] = ()
     #: Columns of the writers table: the class (checked against the labels), the writer id.
     writers_columns: ClassVar[tuple[int, int]] = (0, 2)
+    #: The labels file is an int32 table (QMNIST's extended labels); the class is this column.
+    label_column: ClassVar[int | None] = None
+    #: The images are stored transposed (EMNIST): rows and columns are swapped back on load.
+    transposed: ClassVar[bool] = False
 
     def __init_subclass__(cls, *, register: bool = True, **kwargs: Any) -> None:
         """Register a subclass that sets ``name``; ``register=False`` keeps it out of
@@ -172,11 +192,12 @@ class RegisteredDataset:
             for part in parts
             for resource in cls.resources[part]
         ]
-        return paths + [
+        paths += [
             cls._ensure_file(part, cls.writers_resources[part], folder, progress, writers=True)
             for part in parts
             if part in cls.writers_resources
         ]
+        return list(dict.fromkeys(paths))  # QMNIST's labels file is its writers file too
 
     @classmethod
     def load(
@@ -240,7 +261,9 @@ class RegisteredDataset:
         fetched = not (image_path.is_file() and label_path.is_file())
         for resource in (image_res, label_res):
             cls._ensure_file(part, resource, folder, progress)
-        images_u8, labels_u8 = read_idx_pair(image_path, label_path)
+        images_u8, labels_u8 = read_idx_pair(image_path, label_path, label_column=cls.label_column)
+        if cls.transposed:
+            images_u8 = np.ascontiguousarray(images_u8.transpose(0, 2, 1))
         extents = compute_ink_extents(images_u8)
         _decoded_cache.save(image_path, label_path, images_u8, labels_u8, extents)
         return images_u8, labels_u8, extents, fetched
@@ -295,19 +318,22 @@ class RegisteredDataset:
         writers: bool = False,
     ) -> Path:
         path = folder / resource.file_name
+        if resource.archive is not None:
+            return path if path.is_file() else cls._extract(part, resource, folder, progress)
         if path.is_file():
-            digest = _sha256(path)
-            if digest == resource.sha256:
+            known = parse_known_hash(resource.known_hash)
+            digest = file_digest(path, known)
+            if known.matches(digest):
                 return path
             raise ChecksumError(
-                f"{path}: SHA-256 is {digest}, expected {resource.sha256} "
+                f"{path}: {known.label} is {digest}, expected {known.hexdigest} "
                 "(the file is corrupt or not the published one); delete it to download it again"
             )
         logger.info("%s not found in %s, downloading", resource.file_name, folder)
         try:
             return fetch_file(
                 resource.file_name,
-                resource.sha256,
+                resource.known_hash,
                 folder,
                 mirrors_from_env(cls.writers_mirrors if writers else cls.mirrors),
                 progress=progress,
@@ -332,7 +358,37 @@ class RegisteredDataset:
             ) from exc
 
     @classmethod
-    def _splits_present(cls, folder: Path, *, besides: str) -> list[str]:
+    def _extract(cls, part: str, member: Resource, folder: Path, progress: bool | None) -> Path:
+        """Extract ``member`` from its archive (downloaded and verified first, if missing).
+
+        Once every member the dataset needs from that archive is extracted,
+        the archive is deleted: the other sets it holds are not used.
+        """
+        archive = member.archive
+        assert archive is not None
+        archive_path = cls._ensure_file(part, archive, folder, progress)
+        logger.info("extracting %s from %s", member.file_name, archive_path)
+        target = extract_member(archive_path, member.file_name, folder / member.file_name)
+        members = [r for pair in cls.resources.values() for r in pair if r.archive == archive]
+        if all((folder / other.file_name).is_file() for other in members):
+            archive_path.unlink(missing_ok=True)
+        return target
+
+    @classmethod
+    def cached_splits(cls, data_dir: str | Path | None = None) -> list[str]:
+        """The published splits whose files are all in the data folder (not re-verified).
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     MNIST.cached_splits(tmp)
+        []
+        """
+        return cls._splits_present(data_dir_for(cls.name, data_dir), besides=None)
+
+    @classmethod
+    def _splits_present(cls, folder: Path, *, besides: str | None) -> list[str]:
         """The splits other than ``besides`` whose files are all in ``folder``."""
         return [
             split
@@ -396,14 +452,6 @@ def _writers_of(
     return table[:rows, 1]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class MNIST(RegisteredDataset):
     """The MNIST database of handwritten digits (LeCun, Cortes, Burges), 60k train + 10k test.
 
@@ -451,6 +499,92 @@ class MNIST(RegisteredDataset):
             "9fbcbe594c3766fdf4f0b15c5165dc0d1e57ac604e01422608bb72c906030d06",
         ),
     }
+
+
+#: EMNIST's archive in its IDX form, holding six sets; SHA-256 as tensorflow-datasets
+#: publishes it (url_checksums/emnist.txt: 561,753,746 bytes).
+_EMNIST_ZIP = Resource(
+    "gzip.zip", "sha256:fb9bb67e33772a9cc0b895e4ecf36d2cf35be8b709693c3564cea2a019fcda8e"
+)
+
+
+def _emnist_digits(part: str) -> tuple[Resource, Resource]:
+    """The images and labels members of EMNIST digits' ``part`` inside :data:`_EMNIST_ZIP`."""
+    return (
+        Resource(f"gzip/emnist-digits-{part}-images-idx3-ubyte.gz", archive=_EMNIST_ZIP),
+        Resource(f"gzip/emnist-digits-{part}-labels-idx1-ubyte.gz", archive=_EMNIST_ZIP),
+    )
+
+
+class EMNISTDigits(RegisteredDataset):
+    """EMNIST digits (Cohen et al., 2017): NIST SD 19 digits, 240k train + 40k test.
+
+    Published only inside EMNIST's ``gzip.zip`` (562 MB, six sets): the
+    archive is downloaded and verified once, the four ``emnist-digits-*``
+    members are extracted (each checked against its CRC-32), and the archive
+    is deleted once both splits are out. The images are stored transposed;
+    they are turned upright on load.
+    """
+
+    name = "emnist-digits"
+    mirrors = (
+        "https://biometrics.nist.gov/cs_links/EMNIST/",
+        "https://www.itl.nist.gov/iaui/vip/cs_links/EMNIST/",
+    )
+    transposed = True
+    resources = {"train": _emnist_digits("train"), "test": _emnist_digits("test")}  # noqa: RUF012
+
+
+class QMNIST(RegisteredDataset):
+    """QMNIST (Yadav & Bottou, 2019): MNIST rebuilt from NIST, 60k train + 60k test, with writers.
+
+    ``train`` matches MNIST's training set digit for digit; ``test`` holds
+    60,000 digits, the first 10,000 matching MNIST's test set. The labels are
+    QMNIST's extended labels (class, NIST writer and more per digit), which
+    also give :attr:`DigitDataset.writers`. Hashes: the images' MD5 as
+    torchvision publishes them (no SHA-256 is published); the label files'
+    SHA-256 of the published files, whose MD5 matches torchvision's.
+    """
+
+    name = "qmnist"
+    mirrors = ("https://raw.githubusercontent.com/facebookresearch/qmnist/master/",)
+    label_column = 0
+    resources = {  # noqa: RUF012 - class-level constant table
+        "train": (
+            Resource("qmnist-train-images-idx3-ubyte.gz", "md5:ed72d4157d28c017586c42bc6afe6370"),
+            MNIST.writers_resources["train"],
+        ),
+        "test": (
+            Resource("qmnist-test-images-idx3-ubyte.gz", "md5:1394631089c404de565df7b7aeaf9412"),
+            MNIST.writers_resources["test"],
+        ),
+    }
+    writers_mirrors = mirrors
+    writers_resources = MNIST.writers_resources
+
+
+def get_registered(name: str) -> type[RegisteredDataset]:
+    """The registered dataset called ``name`` (case-insensitive).
+
+    Raises
+    ------
+    InvalidParameterError
+        No dataset is registered under that name; the message lists those that are.
+
+    Examples
+    --------
+    >>> get_registered("MNIST").name
+    'mnist'
+    """
+    registered = DATASETS.get(name.lower()) if isinstance(name, str) else None
+    if registered is None:
+        raise InvalidParameterError(
+            f"dataset={name!r}: not a registered dataset; expected one of "
+            f"{', '.join(repr(known) for known in DATASETS)}",
+            param="dataset",
+            value=name,
+        )
+    return registered
 
 
 def data_dir_for(name: str, data_dir: str | Path | None = None) -> Path:

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from typing import TYPE_CHECKING, Any
 
+from .._version import DISTRIBUTION
 from ..errors import InvalidParameterError, ShardError
 from .formats import writer_for
 from .options import ExportOptions
@@ -284,7 +285,7 @@ def run_dask(
     except ImportError:
         raise InvalidParameterError(
             "executor='dask': needs Dask; install the 'distributed' extra: "
-            "pip install 'number-generator[distributed]'",
+            f"pip install '{DISTRIBUTION}[distributed]'",
             param="executor",
             value="dask",
         ) from None

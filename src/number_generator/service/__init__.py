@@ -1,6 +1,6 @@
 """The web service: a FastAPI app factory, its settings and the browser playground.
 
-Needs the ``service`` extra (``pip install "number-generator[service]"``).
+Needs the ``service`` extra (``pip install "handwritten-digit-strings[service]"``).
 
 >>> from number_generator.service import create_app  # doctest: +SKIP
 >>> app = create_app()  # settings from NUMBER_GENERATOR_* environment variables

@@ -3,7 +3,7 @@
 ``create_app()`` builds the app from :func:`get_settings` (environment
 variables); the dataset is loaded in the background when the app starts, and
 ``/health`` answers 503 until it is ready. Run it with
-``number-generator serve`` or gunicorn (``deploy/gunicorn.conf.py``).
+``number-generator serve`` or gunicorn (``number_generator.service.gunicorn_conf``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ closed.
 
 The timeout is ``Settings.request_timeout`` (``NUMBER_GENERATOR_REQUEST_TIMEOUT``
 seconds, default 10). ``number-generator serve`` selects this protocol, and
-so does the gunicorn worker of ``deploy/gunicorn.conf.py``
+so does the gunicorn worker of ``number_generator.service.gunicorn_conf``
 (:class:`number_generator.service.worker.UvicornWorker`).
 """
 

@@ -6,25 +6,36 @@ import os
 from pathlib import Path
 
 from ..compose import SequenceGenerator
-from ..datasets import DATA_DIR_ENV, SPLIT_ENV, DigitDataset
-from .settings import get_settings
+from ..datasets import DATA_DIR_ENV, DATASETS, SPLIT_ENV, DigitDataset
+from .settings import ENV_PREFIX, get_settings
 
 __all__ = ["prepare", "serve"]
 
 
-def prepare(split: str | None = None, data_dir: str | Path | None = None) -> DigitDataset:
+def prepare(
+    dataset: str | Path | None = None,
+    *,
+    split: str | None = None,
+    data_dir: str | Path | None = None,
+) -> DigitDataset:
     """Load the served dataset once, before any worker starts.
 
     A missing or corrupt dataset is then an error before the server starts,
     and the decoded-array cache is filled, so that every worker memory-maps
-    it instead of parsing the gzip files. ``split`` and ``data_dir`` are
-    passed to the workers through their environment variables.
+    it instead of parsing the gzip files. ``dataset`` (a registered name or
+    a path, default ``$NUMBER_GENERATOR_DATASET`` or MNIST), ``split`` and
+    ``data_dir`` are passed to the workers through their environment variables.
 
     Raises
     ------
     NumberGeneratorError
         The settings or the dataset are not usable.
     """
+    if dataset is not None:
+        name = str(dataset)
+        if not (isinstance(dataset, str) and name.lower() in DATASETS):
+            name = str(Path(name).expanduser().resolve())  # the workers may start elsewhere
+        os.environ[f"{ENV_PREFIX}DATASET"] = name
     if split is not None:
         os.environ[SPLIT_ENV] = split
     if data_dir is not None:

@@ -1,4 +1,4 @@
-"""The gunicorn worker of ``deploy/gunicorn.conf.py``: uvicorn's, with the request timeout.
+"""The gunicorn worker of the shipped configuration: uvicorn's, with the request timeout.
 
 It is ``uvicorn_worker.UvicornWorker`` with the HTTP protocol of
 :mod:`.protocol`, so that half-sent requests are closed after

@@ -1,8 +1,8 @@
 """Gunicorn configuration for the number_generator web service (uvicorn workers).
 
-Run from anywhere with the ``service`` extra installed::
+Shipped in the package: run from anywhere with the ``service`` extra installed::
 
-    gunicorn -c deploy/gunicorn.conf.py
+    gunicorn -c python:number_generator.service.gunicorn_conf
 
 Environment variables:
 
@@ -13,9 +13,11 @@ Environment variables:
 * ``NUMBER_GENERATOR_REQUEST_TIMEOUT`` - seconds a client may take to send a
   whole request (default 10); slower ones get 408 and are closed.
 * every ``NUMBER_GENERATOR_*`` setting of the service and the library
-  (data folder, split, limits, save folder; see the README).
+  (dataset, data folder, split, limits, save folder; see the README).
 
 Command-line flags override these values (``--bind``, ``--workers`` ...).
+To change more, write a configuration file that starts with
+``from number_generator.service.gunicorn_conf import *`` and overrides names.
 Tested by ``tests/test_service_deploy.py``, which starts it on 127.0.0.1,
 calls ``/health`` and ``/generate``, and stops it.
 """

@@ -334,7 +334,7 @@ def test_download_cli_names_the_writers_file(
 ) -> None:
     code, out, err = _run(["download", "--split", "test", "--data-dir", str(data_dir)], capsys)
     assert (code, err) == (0, "")
-    assert f"{data_dir / WRITERS_FILE}  (sha256 verified)" in out.splitlines()
+    assert f"{data_dir / WRITERS_FILE}  (verified)" in out.splitlines()
 
 
 # --------------------------------------------------------------------------- service

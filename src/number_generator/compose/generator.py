@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator, check_legible, check_strip
-from ..augment import Pipeline, resolve_augment
+from ..augment import Pipeline, resolve_augment, warp_boxes
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
@@ -64,6 +64,7 @@ class SequenceImage:
         *,
         text: str | None = None,
         digit_slots: list[int] | None = None,
+        warp: npt.NDArray[np.float64] | None = None,
     ) -> None:
         self.ink = ink
         self.digits = digits
@@ -71,6 +72,7 @@ class SequenceImage:
         self._layout = layout
         self._text = text
         self._digit_slots = digit_slots
+        self._warp = warp
 
     @cached_property
     def image(self) -> F32Array:
@@ -107,9 +109,12 @@ class SequenceImage:
     def glyph_boxes(self) -> npt.NDArray[np.int32]:
         """Boxes of every drawn glyph in :attr:`text` order: digits and ``-``/``/`` strokes.
 
-        Spaces draw nothing and have no box.
+        Spaces draw nothing and have no box. When the image stage turned or
+        skewed the whole field (a scan warp), the boxes are the laid-out ones
+        mapped through that warp.
         """
-        return self._layout.boxes(self.ink.shape)
+        boxes = self._layout.boxes(self.ink.shape)
+        return boxes if self._warp is None else warp_boxes(boxes, self._warp, self.ink.shape)
 
 
 class SequenceGenerator:
@@ -287,9 +292,20 @@ class SequenceGenerator:
         layout = arrange(glyphs, gaps)
         shape = (height, options.image_width)
         ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=spacing[0] < 0)
+        warp = None
         if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
-            ink = pipeline.transform_image(ink, rng)
+            boxes = None
+            if pipeline.uses_boxes:  # printed lines and boxes go where the digits are
+                boxes = layout.boxes(ink.shape)
+                boxes = boxes if digit_slots is None else boxes[digit_slots]
+            ink, warp = pipeline.transform_field(ink, rng, boxes)
         return SequenceImage(
-            ink, sequence.values, indices, layout, text=sequence.text, digit_slots=digit_slots
+            ink,
+            sequence.values,
+            indices,
+            layout,
+            text=sequence.text,
+            digit_slots=digit_slots,
+            warp=warp,
         )

@@ -50,7 +50,7 @@ class _Kind(NamedTuple):
 #: The kinds of :class:`Paper`: clean white, grey recycled with many fibres, cream / tinted.
 PAPER_KINDS: dict[str, _Kind] = {
     "white": _Kind((0.0, 8.0), (0.0, 4.0), (0.0, 1.0), (6.0, 18.0)),
-    "recycled": _Kind((18.0, 42.0), (3.0, 10.0), (2.0, 5.0), (12.0, 40.0)),
+    "recycled": _Kind((18.0, 42.0), (3.0, 10.0), (2.0, 5.0), (10.0, 28.0)),
     "cream": _Kind((8.0, 30.0), (4.0, 12.0), (0.3, 1.5), (8.0, 22.0)),
 }
 _MAX_FIBRES = 60
@@ -122,7 +122,7 @@ class Paper(Transform):
                     "gradient": uniform(rng, self.gradient, 1)[0],
                     "angle": rng.uniform(0.0, 2 * math.pi),
                     "fibres": fibres,
-                    "fibre_tone": kind.fibre_tone,
+                    "fibre_tone": rng.uniform(*kind.fibre_tone),
                 }
             )
         return out
@@ -132,32 +132,35 @@ class Paper(Transform):
 
         height, width = image.shape
         blotches = cv2.resize(
-            params["blotches"].astype(np.float32), (width, height), interpolation=cv2.INTER_CUBIC
+            params["blotches"].astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
         )
         ys, xs = np.ogrid[0:height, 0:width]
         angle, extent = params["angle"], math.hypot(width, height) / 2
-        light = ((xs - width / 2) * math.cos(angle) + (ys - height / 2) * math.sin(angle)) / extent
-        paper = 255.0 - params["tone"] + blotches - params["gradient"] * (light + 1.0) / 2
-        fibres = _fibres(params["fibres"], params["fibre_tone"], (height, width))
-        paper = np.minimum(paper - fibres, 255.0).astype(np.float32)
-        return _on_paper(image, paper)
+        across = (xs - width / 2) * (math.cos(angle) / extent)
+        down = (ys - height / 2) * (math.sin(angle) / extent)
+        light = ((across + down + 1.0) * (params["gradient"] / 2)).astype(np.float32)
+        paper = blotches + np.float32(255.0 - params["tone"])
+        paper -= light
+        paper -= _fibres(params["fibres"], params["fibre_tone"], (height, width))
+        return _on_paper(image, np.minimum(paper, np.float32(255.0)))
 
 
-def _fibres(draws: Any, tone: tuple[float, float], shape: tuple[int, int]) -> F32Array:
+def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
     """Thin short curved fibres, as grey levels to take off the paper."""
     import cv2
 
     height, width = shape
     layer = np.zeros(shape, np.uint8)
-    scale = 16  # cv2's fixed-point coordinates (shift=4)
-    for x, y, direction, length, bend in draws.tolist():
-        start = np.array([x * width, y * height])
-        step = np.array([math.cos(direction * math.pi), math.sin(direction * math.pi)])
-        size = (0.2 + 0.6 * length) * height
-        middle = start + step * size / 2 + np.array([-step[1], step[0]]) * (bend - 0.5) * 3
-        points = np.rint(np.stack([start, middle, start + step * size]) * scale).astype(np.int32)
-        level = int(tone[0] + (tone[1] - tone[0]) * bend)
-        cv2.polylines(layer, [points], False, level, 1, cv2.LINE_AA, shift=4)
+    if not len(draws):
+        return layer.astype(np.float32)
+    x, y, direction, length, bend = draws.T
+    start = np.stack([x * width, y * height], axis=1)
+    step = np.stack([np.cos(direction * np.pi), np.sin(direction * np.pi)], axis=1)
+    size = ((0.15 + 0.35 * length) * height)[:, None]
+    normal = np.stack([-step[:, 1], step[:, 0]], axis=1) * ((bend - 0.5) * 3)[:, None]
+    points = np.stack([start, start + step * size / 2 + normal, start + step * size], axis=1)
+    fixed = np.rint(points * 16).astype(np.int32)  # cv2's fixed-point coordinates (shift=4)
+    cv2.polylines(layer, list(fixed), False, round(tone), 1, cv2.LINE_AA, shift=4)
     return layer.astype(np.float32)
 
 

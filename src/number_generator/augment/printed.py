@@ -178,9 +178,15 @@ class BaselineRule(PrintedTransform):
         if not dash:
             _line(layer, (x0, y), (x1, y), level, thickness)
             return
+        import cv2
+
         # Dots (dash = 1) or dashes, with gaps as long as the dashes.
-        for start in np.arange(x0, x1, 2 * dash).tolist():
-            _line(layer, (start, y), (min(start + dash - 1, x1), y), level, thickness)
+        starts = np.arange(x0, x1, 2 * dash)
+        ends = np.minimum(starts + dash - 1, x1)
+        ys = np.full_like(starts, y)
+        segments = np.rint(np.stack([np.stack([starts, ys], 1), np.stack([ends, ys], 1)], 1) * _ONE)
+        cv2.polylines(layer, list(segments.astype(np.int32)), False, level, thickness,
+                      cv2.LINE_AA, _SHIFT)  # fmt: skip
 
 
 class CombBoxes(PrintedTransform):
@@ -379,14 +385,17 @@ class StrayStrokes(PrintedTransform):
         y = top + (bottom - top) * level
         if end - start < 2.5 * scale:
             return {"marks": []}
-        marks = [y] if not double else [y - 1.6 * scale, y + 1.6 * scale]
-        return {"marks": marks, "x0": start, "x1": end, "slope": slope, "bend": bend}
+        return {"marks": [y], "x0": start, "x1": end, "slope": slope, "bend": bend, "double": double}
 
     def _draw(self, layer: U8Array, params: Params) -> None:
         import cv2
 
         thickness = params["thickness"]
-        for y in params["marks"]:
+        marks = params["marks"]
+        if params["double"]:  # "=": two strokes a pen's width and a bit apart
+            apart = thickness / 2 + 1.5 * layer.shape[0] / 28
+            marks = [marks[0] - apart, marks[0] + apart]
+        for y in marks:
             x0, x1, slope, bend = params["x0"], params["x1"], params["slope"], params["bend"]
             points = [(x0, y + slope / 2), ((x0 + x1) / 2, y + bend / 2), (x1, y - slope / 2)]
             fixed = np.array([_point(x, yy) for x, yy in points], np.int32)

@@ -82,9 +82,15 @@ def _labelled(caption: str, image: np.ndarray) -> np.ndarray:
     """``image`` (uint8, black on white) with ``caption`` to its left and a grey rule below."""
     label = np.full((image.shape[0], LABEL_WIDTH), 255, np.uint8)
     cv2.putText(
-        label, caption, (6, image.shape[0] // 2 + 5), cv2.FONT_HERSHEY_SIMPLEX, 0.42, 0, 1,
+        label,
+        caption,
+        (6, image.shape[0] // 2 + 5),
+        cv2.FONT_HERSHEY_SIMPLEX,
+        0.42,
+        0,
+        1,
         cv2.LINE_AA,
-    )  # fmt: skip
+    )
     row = np.hstack([label, np.full((image.shape[0], 2), 200, np.uint8), image])
     return np.vstack([row, np.full((2, row.shape[1]), 200, np.uint8)])
 

@@ -142,8 +142,8 @@ def test_preview_unknown_row_names_the_rows_flag(
     assert (code, out) == (2, "")
     assert err == (
         "number-generator preview: error: --rows='ultra': 'ultra' is neither a row set "
-        f"(presets, document, transforms, all) nor a preset or transform name ({names}); give a row set "
-        "or a comma-separated list of names\n"
+        f"(presets, document, transforms, all) nor a preset or transform name ({names}); give a "
+        "row set or a comma-separated list of names\n"
     )
 
 

@@ -11,15 +11,30 @@ import numpy.typing as npt
 import pytest
 
 import number_generator as ng
-from number_generator import DigitDataset, InvalidParameterError, InvalidTypeError, SequenceGenerator
+from number_generator import (
+    DigitDataset,
+    InvalidParameterError,
+    InvalidTypeError,
+    SequenceGenerator,
+)
 from number_generator import augment as aug
-from number_generator.augment import TRANSFORMS, Pipeline
+from number_generator.augment import Pipeline
 
 U8 = npt.NDArray[np.uint8]
 DOCUMENT = (
-    "paper", "security_pattern", "ink_variation", "baseline_rule", "comb_boxes", "field_frame",
-    "stray_strokes", "downscale", "jpeg", "scan_warp", "illumination", "binarize",
-)  # fmt: skip
+    "paper",
+    "security_pattern",
+    "ink_variation",
+    "baseline_rule",
+    "comb_boxes",
+    "field_frame",
+    "stray_strokes",
+    "downscale",
+    "jpeg",
+    "scan_warp",
+    "illumination",
+    "binarize",
+)
 
 
 def _field(mnist_test: DigitDataset, digits: str = "31415", seed: int = 0) -> ng.SequenceImage:
@@ -54,9 +69,13 @@ def test_baseline_rule_is_printed_at_the_digits_baseline(mnist_test: DigitDatase
     assert (out >= field.ink).all()
 
 
-def test_a_rule_above_the_baseline_is_crossed_by_the_lower_strokes(mnist_test: DigitDataset) -> None:
+def test_a_rule_above_the_baseline_is_crossed_by_the_lower_strokes(
+    mnist_test: DigitDataset,
+) -> None:
     field = _field(mnist_test, "4729")
-    rule = aug.BaselineRule(offset=-3.0, full_width=1.0, dashed=0.0, intensity=120, thickness=1, p=1)
+    rule = aug.BaselineRule(
+        offset=-3.0, full_width=1.0, dashed=0.0, intensity=120, thickness=1, p=1
+    )
     params = _params(rule, field)
     y = round(params["y"])
     crossing = field.ink[y] > 128  # digit ink on the rule's row
@@ -93,7 +112,7 @@ def test_field_frame_surrounds_every_digit(mnist_test: DigitDataset) -> None:
     params = _params(aug.FieldFrame(margin=4.0, p=1), field)
     boxes = field.boxes
     assert params["x0"] < boxes[:, 0].min() and params["x1"] > boxes[:, 2].max() - 1
-    assert 0 <= params["y0"] and params["y1"] <= field.ink.shape[0] - 1
+    assert params["y0"] >= 0 and params["y1"] <= field.ink.shape[0] - 1
 
 
 def test_stray_dash_follows_the_last_digit_without_touching_it(mnist_test: DigitDataset) -> None:
@@ -172,7 +191,9 @@ def test_illumination_darkens_one_side(mnist_test: DigitDataset) -> None:
 def test_scan_warp_moves_the_boxes_with_the_digits(mnist_test: DigitDataset) -> None:
     pipeline = Pipeline([aug.ScanWarp(rotate=(1.5, 2.0), max_shift=2.0, p=1.0)])
     plain = SequenceGenerator(mnist_test, seed=4).render("0123456789", (2, 6), 280)
-    result = SequenceGenerator(mnist_test, seed=4).render("0123456789", (2, 6), 280, augment=pipeline)
+    result = SequenceGenerator(mnist_test, seed=4).render(
+        "0123456789", (2, 6), 280, augment=pipeline
+    )
     moved = np.abs(result.boxes.astype(int) - plain.boxes).max()
     assert 1 <= moved <= 3  # small, and reported
     for x0, y0, x1, y1 in result.boxes.tolist():  # every digit's ink lies in its box
@@ -185,7 +206,9 @@ def test_scan_warp_moves_the_boxes_with_the_digits(mnist_test: DigitDataset) -> 
 @pytest.mark.parametrize("name", DOCUMENT)
 def test_each_document_transform_is_seeded(mnist_test: DigitDataset, name: str) -> None:
     def draw(seed: int) -> U8:
-        return SequenceGenerator(mnist_test, seed=seed, augment=name).render("2024", (3, 8), 160).ink
+        return (
+            SequenceGenerator(mnist_test, seed=seed, augment=name).render("2024", (3, 8), 160).ink
+        )
 
     first, again, other = draw(7), draw(7), draw(8)
     assert first.tobytes() == again.tobytes()
@@ -253,7 +276,7 @@ def test_document_preset_output_contract(mnist_test: DigitDataset) -> None:
         result = generator.render("0901234567", (2, 8), 280)
         image = result.image
         assert image.dtype == np.float32 and image.shape == (28, 280)
-        assert 0.0 <= image.min() and image.max() <= 1.0
+        assert image.min() >= 0.0 and image.max() <= 1.0
         assert np.array_equal(image, result.paper / np.float32(255))
         assert result.label == "0901234567" and result.boxes.shape == (10, 4)
         for x0, y0, x1, y1 in result.boxes.tolist():  # each box holds ink darker than its paper
@@ -266,19 +289,38 @@ def test_document_preset_output_contract(mnist_test: DigitDataset) -> None:
     assert 0 < printed < 40  # printed context on some images, not all
 
 
-def test_document_preset_is_reproducible_everywhere(mnist_test: DigitDataset, tmp_path: Path) -> None:
-    one = ng.generate_numbers_sequence("1500", (2, 8), 120, seed=5, augment="document", dataset=mnist_test)
-    two = ng.generate_numbers_sequence("1500", (2, 8), 120, seed=5, augment="document", dataset=mnist_test)
+def test_document_preset_is_reproducible_everywhere(
+    mnist_test: DigitDataset, tmp_path: Path
+) -> None:
+    one = ng.generate_numbers_sequence(
+        "1500", (2, 8), 120, seed=5, augment="document", dataset=mnist_test
+    )
+    two = ng.generate_numbers_sequence(
+        "1500", (2, 8), 120, seed=5, augment="document", dataset=mnist_test
+    )
     assert one.tobytes() == two.tobytes()
-    batch = next(iter(ng.batches(8, "0##-####", n=1, seed=2, augment="document", dataset=mnist_test,
-                                 image_width=200)))  # fmt: skip
+    batch = next(
+        iter(
+            ng.batches(
+                8, "0##-####", n=1, seed=2, augment="document", dataset=mnist_test, image_width=200
+            )
+        )
+    )
     assert batch.images.dtype == np.float32 and batch.images.shape == (8, 28, 200)
-    assert 0.0 <= batch.images.min() and batch.images.max() <= 1.0
+    assert batch.images.min() >= 0.0 and batch.images.max() <= 1.0
     assert all(len(label) == 7 for label in batch.labels)
     kwargs: dict[str, Any] = {"seed": 8, "shard_size": 10, "workers": 1, "progress": False}
     for fmt in ("png", "npz"):
-        ng.export_dataset(tmp_path / fmt, 10, "0##-####", format=fmt, image_width=150,
-                          augment="document", dataset=mnist_test, **kwargs)  # fmt: skip
+        ng.export_dataset(
+            tmp_path / fmt,
+            10,
+            "0##-####",
+            format=fmt,
+            image_width=150,
+            augment="document",
+            dataset=mnist_test,
+            **kwargs,
+        )
     stored = np.load(next((tmp_path / "npz").rglob("*.npz")))
     pngs = sorted((tmp_path / "png").rglob("*.png"))
     assert len(pngs) == 10
@@ -288,6 +330,37 @@ def test_document_preset_is_reproducible_everywhere(mnist_test: DigitDataset, tm
 
 
 def test_preview_document_sheet(mnist_test: DigitDataset) -> None:
-    sheet = ng.contact_sheet("document", digits="1500", samples=2, image_width=80, zoom=1,
-                             dataset=mnist_test)  # fmt: skip
+    sheet = ng.contact_sheet(
+        "document", digits="1500", samples=2, image_width=80, zoom=1, dataset=mnist_test
+    )
     assert sheet.dtype == np.uint8 and sheet.shape[0] > 14 * 28
+
+
+# --------------------------------------------------------------------------- every surface
+
+
+def test_cli_draws_the_document_preset(tmp_path: Path, mnist_test: DigitDataset) -> None:
+    from number_generator.cli import main
+
+    target = tmp_path / "cheque.png"
+    argv = ["sequence", "1500", "--image-width", "120", "--seed", "5", "--augment", "document"]
+    assert main([*argv, "-o", str(target)]) == 0
+    expected = SequenceGenerator(mnist_test).render("1500", (2, 8), 120, seed=5, augment="document")
+    assert np.array_equal(cv2.imread(str(target), cv2.IMREAD_GRAYSCALE), expected.paper)
+
+
+def test_service_draws_the_document_preset(mnist_test: DigitDataset) -> None:
+    from fastapi.testclient import TestClient
+
+    from number_generator.service import Settings, create_app
+
+    app = create_app(Settings(), generator=SequenceGenerator(mnist_test))
+    payload = {"digits": "1500", "image_width": 120, "seed": 5, "augment": "document"}
+    with TestClient(app) as client:
+        response = client.post("/generate", json=payload, headers={"Accept": "image/png"})
+        refused = client.post("/generate", json={**payload, "augment": "documents"})
+    assert response.status_code == 200
+    picture = cv2.imdecode(np.frombuffer(response.content, np.uint8), cv2.IMREAD_UNCHANGED)
+    expected = SequenceGenerator(mnist_test).render("1500", (2, 8), 120, seed=5, augment="document")
+    assert np.array_equal(picture, expected.paper)
+    assert refused.status_code == 422 and "'document'" in refused.text

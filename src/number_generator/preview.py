@@ -23,7 +23,9 @@ U8Array = npt.NDArray[np.uint8]
 # The transforms of the page, the print and the scan (the ``"document"`` preset's own).
 _DOCUMENT_MODULES = ("document", "printed", "scan")
 _DOCUMENT_TRANSFORMS = tuple(
-    name for name, cls in TRANSFORMS.items() if cls.__module__.rpartition(".")[2] in _DOCUMENT_MODULES
+    name
+    for name, cls in TRANSFORMS.items()
+    if cls.__module__.rpartition(".")[2] in _DOCUMENT_MODULES
 )
 
 #: Named row sets of :func:`contact_sheet`.

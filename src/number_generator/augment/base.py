@@ -201,12 +201,15 @@ class Transform:
     def _sample_in(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int, boxes: Boxes | None
     ) -> list[Params]:
-        """Parameters of ``n`` items, knowing the digits' boxes; layout-aware transforms override it."""
+        """Parameters of ``n`` items given the digits' boxes (layout-aware transforms use them)."""
         return self._sample(rng, shape, n)
 
     def warp(self, params: Params) -> npt.NDArray[np.float64] | None:
-        """The 3x3 matrix mapping input to output pixel coordinates, for a transform that moves
-        the whole field (the digits' boxes are mapped through it); ``None``: nothing moves."""
+        """How the field moved: the 3x3 matrix from input to output pixel coordinates.
+
+        For transforms that move the whole field (the digits' boxes are mapped
+        through it); ``None``, the default: nothing moves.
+        """
         return None
 
     def apply(self, image: U8Array, params: Params) -> U8Array:

@@ -21,7 +21,7 @@ __all__ = ["PAPER_KINDS", "InkVariation", "Paper", "SecurityPattern", "overprint
 
 
 def overprint(image: U8Array, layer: U8Array) -> U8Array:
-    """Printed ``layer`` (ink levels) under the pen's ``image``: darkness multiplies, nothing lightens.
+    """Print ``layer`` (ink levels) under the pen's ``image``: darkness multiplies, never lightens.
 
     Examples
     --------
@@ -36,8 +36,10 @@ def overprint(image: U8Array, layer: U8Array) -> U8Array:
 
 def _on_paper(image: U8Array, paper: F32Array) -> U8Array:
     """The ink seen on ``paper`` (brightness 0-255 per pixel): ``paper * (1 - ink / 255)``."""
-    seen = paper * (1.0 - image.astype(np.float32) / 255.0)
-    return (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+    import cv2
+
+    seen = cv2.multiply(paper, cv2.bitwise_not(image).astype(np.float32), scale=1 / 255)
+    return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)))
 
 
 class _Kind(NamedTuple):
@@ -49,9 +51,9 @@ class _Kind(NamedTuple):
 
 #: The kinds of :class:`Paper`: clean white, grey recycled with many fibres, cream / tinted.
 PAPER_KINDS: dict[str, _Kind] = {
-    "white": _Kind((0.0, 8.0), (0.0, 4.0), (0.0, 1.0), (6.0, 18.0)),
-    "recycled": _Kind((18.0, 42.0), (3.0, 10.0), (2.0, 5.0), (10.0, 28.0)),
-    "cream": _Kind((8.0, 30.0), (4.0, 12.0), (0.3, 1.5), (8.0, 22.0)),
+    "white": _Kind((0.0, 8.0), (0.0, 4.0), (0.0, 1.0), (4.0, 12.0)),
+    "recycled": _Kind((18.0, 42.0), (3.0, 10.0), (1.5, 4.0), (8.0, 22.0)),
+    "cream": _Kind((8.0, 30.0), (4.0, 12.0), (0.3, 1.5), (6.0, 16.0)),
 }
 _MAX_FIBRES = 60
 
@@ -109,20 +111,22 @@ class Paper(Transform):
         height, width = shape
         cell = max(4, height // 2)
         grid = (height // cell + 2, width // cell + 2)
+        gradients = uniform(rng, self.gradient, n)
         out = []
-        for _ in range(n):
-            kind = PAPER_KINDS[self.kinds[int(rng.integers(len(self.kinds)))]]
-            count = min(_MAX_FIBRES, int(rng.uniform(*kind.fibres) * height * width / 1000))
-            # Each fibre: a start point, a direction, a length, a bend and a darkness.
-            fibres = rng.random((count, 5))
+        for k in range(n):
+            # Where in its ranges this paper falls: kind, fibres, tone, blotches, angle, fibre tone.
+            pick, fibres, tone, blotches, angle, fibre_tone = rng.random(6).tolist()
+            kind = PAPER_KINDS[self.kinds[min(int(pick * len(self.kinds)), len(self.kinds) - 1)]]
+            count = min(_MAX_FIBRES, int(_within(kind.fibres, fibres) * height * width / 1000))
             out.append(
                 {
-                    "tone": rng.uniform(*kind.tone),
-                    "blotches": rng.uniform(*kind.blotches) * rng.uniform(-1.0, 1.0, grid),
-                    "gradient": uniform(rng, self.gradient, 1)[0],
-                    "angle": rng.uniform(0.0, 2 * math.pi),
-                    "fibres": fibres,
-                    "fibre_tone": rng.uniform(*kind.fibre_tone),
+                    "tone": _within(kind.tone, tone),
+                    "blotches": _within(kind.blotches, blotches) * rng.uniform(-1.0, 1.0, grid),
+                    "gradient": gradients[k],
+                    "angle": angle * 2 * math.pi,
+                    # Each fibre: a start point (x, y), a direction, a length and a bend.
+                    "fibres": rng.random((count, 5)),
+                    "fibre_tone": _within(kind.fibre_tone, fibre_tone),
                 }
             )
         return out
@@ -134,15 +138,24 @@ class Paper(Transform):
         blotches = cv2.resize(
             params["blotches"].astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
         )
-        ys, xs = np.ogrid[0:height, 0:width]
-        angle, extent = params["angle"], math.hypot(width, height) / 2
-        across = (xs - width / 2) * (math.cos(angle) / extent)
-        down = (ys - height / 2) * (math.sin(angle) / extent)
-        light = ((across + down + 1.0) * (params["gradient"] / 2)).astype(np.float32)
-        paper = blotches + np.float32(255.0 - params["tone"])
-        paper -= light
-        paper -= _fibres(params["fibres"], params["fibre_tone"], (height, width))
-        return _on_paper(image, np.minimum(paper, np.float32(255.0)))
+        # Light falls off linearly along the angle: gradient/2 * (1 + position along it).
+        angle, half = params["angle"], params["gradient"] / 2
+        extent = math.hypot(width, height) / 2
+        across = np.arange(width, dtype=np.float32) - np.float32(width / 2)
+        across *= np.float32(math.cos(angle) / extent * half)
+        down = np.arange(height, dtype=np.float32) - np.float32(height / 2)
+        down *= np.float32(math.sin(angle) / extent * half)
+        down -= np.float32(255.0 - params["tone"] - half)
+        paper = blotches - down[:, None]
+        paper -= across[None, :]
+        if len(params["fibres"]):
+            paper -= _fibres(params["fibres"], params["fibre_tone"], (height, width))
+        return _on_paper(image, np.minimum(paper, np.float32(255.0), out=paper))
+
+
+def _within(bounds: tuple[float, float], fraction: float) -> float:
+    """The point ``fraction`` (0..1) of the way from ``bounds[0]`` to ``bounds[1]``."""
+    return bounds[0] + (bounds[1] - bounds[0]) * fraction
 
 
 def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
@@ -151,14 +164,15 @@ def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
 
     height, width = shape
     layer = np.zeros(shape, np.uint8)
-    if not len(draws):
-        return layer.astype(np.float32)
     x, y, direction, length, bend = draws.T
-    start = np.stack([x * width, y * height], axis=1)
-    step = np.stack([np.cos(direction * np.pi), np.sin(direction * np.pi)], axis=1)
-    size = ((0.15 + 0.35 * length) * height)[:, None]
-    normal = np.stack([-step[:, 1], step[:, 0]], axis=1) * ((bend - 0.5) * 3)[:, None]
-    points = np.stack([start, start + step * size / 2 + normal, start + step * size], axis=1)
+    dx, dy = np.cos(direction * np.pi), np.sin(direction * np.pi)
+    size = (0.15 + 0.35 * length) * height
+    sideways = (bend - 0.5) * 3
+    points = np.empty((len(draws), 3, 2))  # start, bent middle, end
+    points[:, 0, 0], points[:, 0, 1] = x * width, y * height
+    points[:, 1, 0] = points[:, 0, 0] + dx * size / 2 - dy * sideways
+    points[:, 1, 1] = points[:, 0, 1] + dy * size / 2 + dx * sideways
+    points[:, 2, 0], points[:, 2, 1] = points[:, 0, 0] + dx * size, points[:, 0, 1] + dy * size
     fixed = np.rint(points * 16).astype(np.int32)  # cv2's fixed-point coordinates (shift=4)
     cv2.polylines(layer, list(fixed), False, round(tone), 1, cv2.LINE_AA, shift=4)
     return layer.astype(np.float32)
@@ -231,7 +245,9 @@ class SecurityPattern(Transform):
         else:
             pattern = np.zeros((height, width), np.float32)
             for a, b, c, d in params["waves"].tolist():
-                wave = (1 + 3 * a) * scale * np.sin(2 * np.pi * xs / ((12 + 30 * b) * scale) + 6 * c)
+                wave = (
+                    (1 + 3 * a) * scale * np.sin(2 * np.pi * xs / ((12 + 30 * b) * scale) + 6 * c)
+                )
                 phase = 2 * np.pi * (ys + wave + (d - 0.5) * 0.4 * xs) / period
                 line = np.maximum(np.cos(phase) - 0.75, 0) * 4  # about a pixel wide
                 pattern = np.maximum(pattern, line)
@@ -293,14 +309,16 @@ class InkVariation(Transform):
     def apply(self, image: U8Array, params: Params) -> U8Array:
         import cv2
 
-        height, width = image.shape
+        width = image.shape[1]
         ink = image
         sigma = params["bleed"]
         if sigma >= 0.05:
             size = 2 * math.ceil(3 * sigma) + 1
-            ink = cv2.max(ink, cv2.GaussianBlur(ink, (size, size), sigma))
-        knots = params["field"]
-        along = np.interp(np.arange(width), np.linspace(0, width - 1, knots.size), knots)
-        factor = params["intensity"] * (1.0 - params["pressure"] * along)
-        out = ink.astype(np.float32) * factor.astype(np.float32)[None, :]
-        return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+            ink = cast(U8Array, cv2.max(ink, cv2.GaussianBlur(ink, (size, size), sigma)))
+        # Pressure: the knots spread evenly along the field, linearly in between.
+        knots = params["field"].astype(np.float32)[None, :]
+        along = cv2.resize(knots, (width, 1), interpolation=cv2.INTER_LINEAR)
+        factor = np.float32(params["intensity"]) * (1 - np.float32(params["pressure"]) * along)
+        out = ink.astype(np.float32) * factor
+        pen: U8Array = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        return pen

@@ -31,8 +31,9 @@ def _point(x: float, y: float) -> tuple[int, int]:
     return round(x * _ONE), round(y * _ONE)
 
 
-def _line(layer: U8Array, start: tuple[float, float], end: tuple[float, float], level: int,
-          thickness: int) -> None:  # fmt: skip
+def _line(
+    layer: U8Array, start: tuple[float, float], end: tuple[float, float], level: int, thickness: int
+) -> None:
     import cv2
 
     cv2.line(layer, _point(*start), _point(*end), level, thickness, cv2.LINE_AA, _SHIFT)
@@ -185,8 +186,9 @@ class BaselineRule(PrintedTransform):
         ends = np.minimum(starts + dash - 1, x1)
         ys = np.full_like(starts, y)
         segments = np.rint(np.stack([np.stack([starts, ys], 1), np.stack([ends, ys], 1)], 1) * _ONE)
-        cv2.polylines(layer, list(segments.astype(np.int32)), False, level, thickness,
-                      cv2.LINE_AA, _SHIFT)  # fmt: skip
+        cv2.polylines(
+            layer, list(segments.astype(np.int32)), False, level, thickness, cv2.LINE_AA, _SHIFT
+        )
 
 
 class CombBoxes(PrintedTransform):
@@ -229,7 +231,7 @@ class CombBoxes(PrintedTransform):
     def _layout(
         self, rng: np.random.Generator, shape: tuple[int, int], boxes: Any, scale: float
     ) -> Params:
-        height, width = shape
+        height = shape[0]
         _, top, _, bottom = _span(boxes, shape)
         above, below = (m * scale for m in uniform(rng, self.margin, 2))
         pad = rng.uniform(0.0, 0.25) * height
@@ -321,8 +323,12 @@ class FieldFrame(PrintedTransform):
     def _draw(self, layer: U8Array, params: Params) -> None:
         x0, y0, x1, y1 = params["x0"], params["y0"], params["x1"], params["y1"]
         level, thickness = params["level"], params["thickness"]
-        for start, end in (((x0, y0), (x1, y0)), ((x1, y0), (x1, y1)),
-                           ((x1, y1), (x0, y1)), ((x0, y1), (x0, y0))):  # fmt: skip
+        for start, end in (
+            ((x0, y0), (x1, y0)),
+            ((x1, y0), (x1, y1)),
+            ((x1, y1), (x0, y1)),
+            ((x0, y1), (x0, y0)),
+        ):
             _line(layer, start, end, level, thickness)
 
 
@@ -385,7 +391,14 @@ class StrayStrokes(PrintedTransform):
         y = top + (bottom - top) * level
         if end - start < 2.5 * scale:
             return {"marks": []}
-        return {"marks": [y], "x0": start, "x1": end, "slope": slope, "bend": bend, "double": double}
+        return {
+            "marks": [y],
+            "x0": start,
+            "x1": end,
+            "slope": slope,
+            "bend": bend,
+            "double": double,
+        }
 
     def _draw(self, layer: U8Array, params: Params) -> None:
         import cv2

@@ -91,7 +91,9 @@ class JpegCompression(Transform):
 
         seen = cv2.bitwise_not(image)
         ok, encoded = cv2.imencode(".jpg", seen, [cv2.IMWRITE_JPEG_QUALITY, params["quality"]])
-        decoded = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE) if ok else seen
+        if not ok:  # cv2 encodes every uint8 picture; kept as it was otherwise
+            return image
+        decoded = cast(U8Array, cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE))
         return cast(U8Array, cv2.bitwise_not(decoded))
 
 
@@ -166,9 +168,12 @@ class ScanWarp(Transform):
 
         height, width = image.shape
         out = cv2.warpPerspective(
-            image, params["matrix"], (width, height), flags=cv2.INTER_LINEAR,
+            image,
+            params["matrix"],
+            (width, height),
+            flags=cv2.INTER_LINEAR,
             borderMode=cv2.BORDER_REPLICATE,
-        )  # fmt: skip
+        )
         return cast(U8Array, out)
 
 
@@ -206,9 +211,7 @@ class Illumination(Transform):
         stage: str | None = None,
     ) -> None:
         super().__init__(p=p, stage=stage)
-        self.strength = check_range(
-            strength, "Illumination", "strength", 0.0, 0.8, symmetric=False
-        )
+        self.strength = check_range(strength, "Illumination", "strength", 0.0, 0.8, symmetric=False)
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
         strengths = uniform(rng, self.strength, n)
@@ -233,7 +236,8 @@ class Illumination(Transform):
             shade = np.clip(shade, 0.0, 1.0)
         light = (1.0 - params["strength"] * shade).astype(np.float32)
         seen = (255 - image).astype(np.float32) * light
-        return (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+        out: U8Array = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+        return out
 
 
 class Binarize(Transform):
@@ -254,7 +258,11 @@ class Binarize(Transform):
     name = "binarize"
 
     def __init__(
-        self, offset: float | tuple[float, float] = 10.0, *, p: float = 0.5, stage: str | None = None
+        self,
+        offset: float | tuple[float, float] = 10.0,
+        *,
+        p: float = 0.5,
+        stage: str | None = None,
     ) -> None:
         super().__init__(p=p, stage=stage)
         self.offset = check_range(offset, "Binarize", "offset", -60.0, 60.0, symmetric=True)

@@ -54,11 +54,11 @@ USE_CASES = [
         "cheque amount, 1500 with a trailing dash",
         "1500",
         (3, 7),
-        170,
+        190,
         _use_case(
             aug.StrayStrokes(leading=0.0, length=(9, 14), p=1.0),
             aug.SecurityPattern(p=1.0),
-            aug.FieldFrame(margin=(4, 12), p=1.0),
+            aug.FieldFrame(margin=(22, 26), p=1.0),  # room for the dash inside the box
         ),
     ),
     (
@@ -71,7 +71,7 @@ USE_CASES = [
     (
         "phone number on ruled paper",
         "090-1234-5678",
-        (2, 6),
+        (1, 4),
         300,
         _use_case(aug.BaselineRule(full_width=1.0, dashed=0.0, offset=(-1.5, 1), p=1.0)),
     ),

@@ -187,7 +187,7 @@ class SecurityPattern(Transform):
     ----------
     intensity:
         Ink level of the pattern at its darkest, ``0..160`` (of 255); a number
-        or ``(min, max)``. Default ``(25, 70)``.
+        or ``(min, max)``. Default ``(20, 55)``.
     period:
         Pixels between neighbouring lines or dots (at a 28 px high field),
         ``2..16``. Default ``(3, 6)``.
@@ -202,7 +202,7 @@ class SecurityPattern(Transform):
 
     def __init__(
         self,
-        intensity: float | tuple[float, float] = (25.0, 70.0),
+        intensity: float | tuple[float, float] = (20.0, 55.0),
         period: float | tuple[float, float] = (3.0, 6.0),
         dots: float = 0.35,
         *,

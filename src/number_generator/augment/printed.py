@@ -351,7 +351,7 @@ class StrayStrokes(PrintedTransform):
     double:
         Probability of a double mark (``=``), ``0..1``. Default 0.25.
     thickness, p, stage:
-        See :class:`PrintedTransform`; the default thickness ``(1.5, 3)`` is a pen's.
+        See :class:`PrintedTransform`; the default thickness ``(1.5, 2.5)`` is a pen's.
     """
 
     name = "stray_strokes"
@@ -362,7 +362,7 @@ class StrayStrokes(PrintedTransform):
         leading: float = 0.25,
         double: float = 0.25,
         *,
-        thickness: float | tuple[float, float] = (1.5, 3.0),
+        thickness: float | tuple[float, float] = (1.5, 2.5),
         p: float = 0.5,
         stage: str | None = None,
     ) -> None:

@@ -190,7 +190,7 @@ EXPECTED: dict[str, str] = {
     "tf-downscale": "41f0474c288670f0122c6e6a7d8ac9ea7800d29efebe542419624031460a4d69",
     "tf-jpeg": "dd4dfe83b52a0355291b20f024d517a3796ad0660f3381958966d46c0cfb3895",
     "tf-scan_warp": "b69e1a69ad9cb6a25549eb8dd31dc216fb9089c74c851b0845af787774003d59",
-    "tf-illumination": "3fee3a6789a0655a884cafe94fdf4be0c7a6e7fce1d92a0d54acb6e241dcc905",
+    "tf-illumination": "35784a3c13e771731ed80eddec0de427cdfe8c3d1d26ae6e39eb889e11ffd138",
     "tf-binarize": "48d7e62a3fd3c3b882ff06fe738e2fe529c7908e1bff86700616c155bf18ddbd",
     "module-function": "47f0398ccd9af7039ff80c0e724d2025e90c99ca173654447cf39a7ab4138f45",
     "batches-phone": "e553b155facaba056ae34c68b067f0cd37eaea40bc4806ed8a49da1ca75503ec",

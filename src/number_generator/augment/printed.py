@@ -170,7 +170,7 @@ class BaselineRule(PrintedTransform):
             left, right = max(0.0, left - margins[0]), min(float(width), right + margins[1])
         dash = 0.0
         if rng.random() < self.dashed:
-            dash = float(rng.choice([1.0, 3.0, 5.0])) * scale
+            dash = (1.0, 3.0, 5.0)[int(rng.integers(3))] * scale  # dots, short or long dashes
         return {"y": min(max(y, 0.0), height - 1.0), "x0": left, "x1": right, "dash": dash}
 
     def _draw(self, layer: U8Array, params: Params) -> None:

@@ -226,17 +226,18 @@ class Illumination(Transform):
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
         height, width = image.shape
-        ys, xs = np.ogrid[0:height, 0:width]
-        u, v = (xs - width / 2) / (width / 2), (ys - height / 2) / (height / 2)
+        # Positions from -1 to 1 across and down; the shade is 0 (full light) to 1 (darkest).
+        u = np.linspace(-1.0, 1.0, width, dtype=np.float32)
+        v = np.linspace(-1.0, 1.0, height, dtype=np.float32)
         if params["vignette"]:
-            shade = np.minimum((u * u + v * v) / 2, 1.0)
+            shade = np.minimum(np.add.outer(v * v / 2, u * u / 2), np.float32(1.0))
         else:
-            angle = params["angle"]
-            shade = (u * math.cos(angle) + v * math.sin(angle) + 1) / 2
-            shade = np.clip(shade, 0.0, 1.0)
-        light = (1.0 - params["strength"] * shade).astype(np.float32)
-        seen = (255 - image).astype(np.float32) * light
-        out: U8Array = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+            across = u * np.float32(math.cos(params["angle"]) / 2) + np.float32(0.5)
+            down = v * np.float32(math.sin(params["angle"]) / 2)
+            shade = np.clip(np.add.outer(down, across), np.float32(0.0), np.float32(1.0))
+        seen = (255 - image).astype(np.float32)
+        seen *= np.float32(1.0) - np.float32(params["strength"]) * shade
+        out: U8Array = (np.float32(255.5) - seen).astype(np.uint8)  # 255 - seen, rounded
         return out
 
 

@@ -99,16 +99,16 @@ def _document() -> list[Transform]:
     return [
         *_handwriting(),
         StrayStrokes(p=0.12),  # the pen: marks beside the amount, then its ink
-        InkVariation(p=0.6),
+        InkVariation(intensity=(0.7, 1.0), pressure=(0.0, 0.3), p=0.6),
         SecurityPattern(p=0.12),  # the printed form (on some images only)
         BaselineRule(p=0.22),
         CombBoxes(p=0.15),
         FieldFrame(p=0.1),
         Paper(p=0.85),  # the paper under it all
         ScanWarp(p=0.4),  # the scan
-        Illumination(p=0.3),
+        Illumination((0.05, 0.25), p=0.3),
         Blur((0.3, 0.8), p=0.25),
-        Downscale(p=0.25),
+        Downscale((0.55, 0.9), p=0.25),
         GaussianNoise((2.0, 6.0), p=0.25),
         Binarize(p=0.04),
         JpegCompression(p=0.4),

@@ -309,6 +309,9 @@ def test_document_preset_is_reproducible_everywhere(
     assert batch.images.dtype == np.float32 and batch.images.shape == (8, 28, 200)
     assert batch.images.min() >= 0.0 and batch.images.max() <= 1.0
     assert all(len(label) == 7 for label in batch.labels)
+    for image, boxes in zip(batch.images, batch.boxes):  # each box holds its digit's dark ink
+        for x0, y0, x1, y1 in boxes[boxes[:, 0] >= 0].tolist():
+            assert image[y0:y1, x0:x1].min() < np.median(image) - 0.15
     kwargs: dict[str, Any] = {"seed": 8, "shard_size": 10, "workers": 1, "progress": False}
     for fmt in ("png", "npz"):
         ng.export_dataset(

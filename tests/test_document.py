@@ -367,3 +367,58 @@ def test_service_draws_the_document_preset(mnist_test: DigitDataset) -> None:
     expected = SequenceGenerator(mnist_test).render("1500", (2, 8), 120, seed=5, augment="document")
     assert np.array_equal(picture, expected.paper)
     assert refused.status_code == 422 and "'document'" in refused.text
+
+
+# --------------------------------------------------------------------------- one kind of form
+
+
+def test_one_of_draws_exactly_one_printed_form(mnist_test: DigitDataset) -> None:
+    field = _field(mnist_test)
+    rule, comb = aug.BaselineRule(p=1.0), aug.CombBoxes(p=1.0)
+    form = aug.OneOf([rule, comb], weights=(3, 1))
+    params = form.sample(np.random.default_rng(0), field.ink.shape, 400, boxes=field.boxes)
+    picks = [item["pick"] for item in params if item is not None]
+    assert len(picks) == 400 and 0.65 < picks.count(0) / 400 < 0.85
+    for item in params[:6]:  # the chosen transform's own parameters, applied alone
+        assert item is not None
+        chosen = (rule, comb)[item["pick"]]
+        expected = chosen.apply(field.ink, item["params"])
+        assert np.array_equal(form.apply(field.ink, item), expected)
+    again = form.sample(np.random.default_rng(0), field.ink.shape, 400, boxes=field.boxes)
+    assert [a["pick"] for a in again if a] == picks
+
+
+def test_one_of_passes_a_chosen_warp_on(mnist_test: DigitDataset) -> None:
+    warp = aug.ScanWarp(rotate=(2, 2), p=1.0)
+    form = aug.OneOf([warp, aug.Blur(1.0, p=1.0)], weights=(1, 0))
+    result = SequenceGenerator(mnist_test, seed=3).render(
+        "0123456789", (2, 6), 280, augment=Pipeline([form])
+    )
+    plain = SequenceGenerator(mnist_test, seed=3).render("0123456789", (2, 6), 280)
+    assert not np.array_equal(result.boxes, plain.boxes)
+
+
+ONE_OF_BAD = [
+    ({"transforms": aug.Blur()}, InvalidTypeError, r"expected a list of two or more transforms"),
+    ({"transforms": [aug.Blur()]}, InvalidTypeError, r"two or more transforms"),
+    ({"transforms": [aug.Blur(), "blur"]}, InvalidTypeError, r"two or more transforms"),
+    ({"transforms": [aug.Blur(), aug.Rotate()]}, InvalidParameterError, r"'glyph' stage"),
+    ({"transforms": [aug.Blur(), aug.JpegCompression()],
+      "weights": (1,)}, InvalidTypeError, r"weights=\(1,\): expected 2 numbers"),
+    ({"transforms": [aug.Blur(), aug.JpegCompression()], "weights": (1, -1)},
+     InvalidParameterError, r"weights=-1 is outside"),
+    ({"transforms": [aug.Blur(), aug.JpegCompression()], "weights": (0, 0)},
+     InvalidParameterError, r"at least one weight must be positive"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    ONE_OF_BAD,
+    ids=["not-a-list", "one", "not-a-transform", "glyph-stage", "weights-count", "negative",
+         "all-zero"],
+)  # fmt: skip
+def test_one_of_bad_arguments(kwargs: dict[str, Any], error: type[Exception], match: str) -> None:
+    with pytest.raises(error, match=match) as caught:
+        aug.OneOf(**kwargs)
+    assert getattr(caught.value, "param", None) in kwargs

@@ -48,6 +48,7 @@ from .affine import (
 )
 from .base import STAGES, AugmentFn, Lambda, Transform
 from .boxes import ink_boxes, warp_boxes
+from .choice import OneOf
 from .distortion import ElasticTransform, GridDistortion, OpticalDistortion
 from .document import PAPER_KINDS, InkVariation, Paper, SecurityPattern
 from .morphology import StrokeThickness
@@ -92,6 +93,7 @@ __all__ = [
     "JpegCompression",
     "Lambda",
     "MedianBlur",
+    "OneOf",
     "OpticalDistortion",
     "Paper",
     "PaperTone",

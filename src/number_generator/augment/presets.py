@@ -19,6 +19,7 @@ from .._util.text import switch_word
 from ..errors import InvalidParameterError, InvalidTypeError
 from .affine import BaselineJitter, Rotate, Scale, Shear, Shift, SizeVariation
 from .base import Lambda, Transform
+from .choice import OneOf
 from .distortion import ElasticTransform, GridDistortion, OpticalDistortion
 from .document import InkVariation, Paper, SecurityPattern
 from .morphology import StrokeThickness
@@ -100,10 +101,10 @@ def _document() -> list[Transform]:
         *_handwriting(),
         StrayStrokes(p=0.12),  # the pen: marks beside the amount, then its ink
         InkVariation(intensity=(0.7, 1.0), pressure=(0.0, 0.3), p=0.6),
-        SecurityPattern(p=0.12),  # the printed form (on some images only)
-        BaselineRule(p=0.22),
-        CombBoxes(p=0.15),
-        FieldFrame(p=0.1),
+        SecurityPattern(p=0.12),  # the printed form (on some images only), one kind at a time
+        OneOf(
+            [BaselineRule(p=1.0), CombBoxes(p=1.0), FieldFrame(p=1.0)], (0.45, 0.35, 0.2), p=0.45
+        ),
         Paper(p=0.85),  # the paper under it all
         ScanWarp(p=0.4),  # the scan
         Illumination((0.05, 0.25), p=0.3),
@@ -136,8 +137,8 @@ def preset(name: str) -> Pipeline:
     stroke thickness, elastic distortion, paper tone, brightness/contrast.
     ``"heavy"``: larger ranges and every transform, seed 004's eleven included.
     ``"document"``: ``"medium"``'s handwriting on a form: the pen's ink and stray
-    marks, printed context on some images (ruled baseline, comb boxes, a frame,
-    a security pattern), several kinds of paper, and a scan (slight warp, uneven
+    marks, printed context on some images (one of a ruled baseline, comb boxes
+    or a frame; a security pattern), several kinds of paper, and a scan (slight warp, uneven
     light, low resolution, JPEG, rarely black and white).
     """
     key = name.strip().lower() if isinstance(name, str) else name

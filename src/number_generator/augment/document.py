@@ -164,16 +164,14 @@ def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
 
     height, width = shape
     layer = np.zeros(shape, np.uint8)
-    x, y, direction, length, bend = draws.T
-    dx, dy = np.cos(direction * np.pi), np.sin(direction * np.pi)
-    size = (0.15 + 0.35 * length) * height
-    sideways = (bend - 0.5) * 3
-    points = np.empty((len(draws), 3, 2))  # start, bent middle, end
-    points[:, 0, 0], points[:, 0, 1] = x * width, y * height
-    points[:, 1, 0] = points[:, 0, 0] + dx * size / 2 - dy * sideways
-    points[:, 1, 1] = points[:, 0, 1] + dy * size / 2 + dx * sideways
-    points[:, 2, 0], points[:, 2, 1] = points[:, 0, 0] + dx * size, points[:, 0, 1] + dy * size
-    fixed = np.rint(points * 16).astype(np.int32)  # cv2's fixed-point coordinates (shift=4)
+    points = []  # start, bent middle, end of each fibre (a few dozen: plain floats are fastest)
+    for x, y, direction, length, bend in draws.tolist():
+        dx, dy = math.cos(direction * math.pi), math.sin(direction * math.pi)
+        size, sideways = (0.15 + 0.35 * length) * height, (bend - 0.5) * 3
+        x0, y0 = x * width, y * height
+        middle = (x0 + dx * size / 2 - dy * sideways, y0 + dy * size / 2 + dx * sideways)
+        points.append([(x0, y0), middle, (x0 + dx * size, y0 + dy * size)])
+    fixed = np.rint(np.array(points) * 16).astype(np.int32)  # cv2's fixed point (shift=4)
     cv2.polylines(layer, list(fixed), False, round(tone), 1, cv2.LINE_AA, shift=4)
     return layer.astype(np.float32)
 

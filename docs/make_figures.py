@@ -5,17 +5,22 @@ $NUMBER_GENERATOR_SPLIT like every other entry point; the writers figure needs
 the split's QMNIST writers file there too). Writes ``docs/images/examples.png``,
 ``docs/images/writers.png`` (one number in four writers' hands),
 ``docs/images/contour_spacing.png`` (the same draws with ink and contour spacing
-side by side) and ``docs/images/punctuation.png`` (templates with symbols).
+side by side), ``docs/images/punctuation.png`` (templates with symbols),
+``docs/images/augment_document.png`` (the ``document`` contact sheet) and
+``docs/images/document_examples.png`` (form use cases); ``python
+docs/make_figures.py document`` writes only the last two.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-from number_generator import SequenceGenerator, write_png
+from number_generator import SequenceGenerator, contact_sheet, preset, write_png
+from number_generator import augment as aug
 
 OUT = Path(__file__).resolve().parent / "images"
 WIDTH, LABEL_WIDTH, ZOOM = 300, 290, 2
@@ -49,6 +54,53 @@ PUNCTUATION_ROWS = [
     ("landline (03) 1234-5678", "(03) 1234-5678", (2, 6)),
     ("time 12:30", "12:30", (2, 6)),
     ("cheque 12.345.678,90", "12.345.678,90", (1, 5)),
+]
+
+
+def _scan() -> list[aug.Transform]:
+    """Paper and a scan, as the ``document`` preset draws them."""
+    return [
+        aug.InkVariation(p=0.7),
+        aug.Paper(p=1.0),
+        aug.ScanWarp(p=0.6),
+        aug.Illumination(p=0.4),
+        aug.Blur((0.3, 0.7), p=0.3),
+        aug.JpegCompression((35, 80), p=0.6),
+    ]
+
+
+def _use_case(*printed: aug.Transform) -> aug.Pipeline:
+    handwriting = preset("medium").glyph_transforms
+    return aug.Pipeline([*handwriting, *printed, *_scan()])
+
+
+#: Real-looking uses of the ``document`` transforms: caption, digits, gaps, width, pipeline.
+USE_CASES = [
+    (
+        "cheque amount, 1500 with a trailing dash",
+        "1500",
+        (3, 7),
+        190,
+        _use_case(
+            aug.StrayStrokes(leading=0.0, length=(9, 14), p=1.0),
+            aug.SecurityPattern(p=1.0),
+            aug.FieldFrame(margin=(22, 26), p=1.0),  # room for the dash inside the box
+        ),
+    ),
+    (
+        "form field in comb boxes",
+        "40213377",
+        (7, 11),
+        300,
+        _use_case(aug.CombBoxes(margin=(0, 3), p=1.0)),
+    ),
+    (
+        "phone number on ruled paper",
+        "090-1234-5678",
+        (1, 4),
+        300,
+        _use_case(aug.BaselineRule(full_width=1.0, dashed=0.0, offset=(-1.5, 1), p=1.0)),
+    ),
 ]
 
 
@@ -129,13 +181,33 @@ def punctuation(generator: SequenceGenerator) -> None:
     _save("punctuation.png", rows)
 
 
+def document_figures() -> None:
+    """The ``document`` contact sheet and the form use cases, three samples each."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    sheet = contact_sheet("document", digits="0901234567", samples=3, seed=3)
+    write_png(OUT / "augment_document.png", sheet)
+    rows = []
+    for caption, digits, spacing, width, pipeline in USE_CASES:
+        generator = SequenceGenerator(seed=7, augment=pipeline)
+        for k in range(3):
+            paper = generator.render(digits, spacing, width, seed=100 + k).paper
+            image = np.pad(_zoom(paper), ((0, 0), (0, ZOOM * (WIDTH - width))), constant_values=255)
+            rows.append(_row(_caption(caption if k == 0 else "", image.shape[0]), image))
+    _save("document_examples.png", rows)
+    print(OUT / "augment_document.png")
+
+
 def main() -> None:
     generator = SequenceGenerator(seed=2024)
     examples(generator)
     writers()
     contour_spacing(generator)
     punctuation(generator)
+    document_figures()
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] == ["document"]:
+        document_figures()
+    else:
+        main()

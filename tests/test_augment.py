@@ -110,7 +110,7 @@ def test_seed_004_transforms_exist_by_name() -> None:
 
 
 def test_presets() -> None:
-    assert aug.PRESETS == ("light", "medium", "heavy")
+    assert aug.PRESETS == ("light", "medium", "heavy", "document")
     assert aug.DEFAULT_PRESET == "medium"
     heavy = aug.preset("heavy")
     assert set(SEED_004) <= {t.name for t in heavy}, "heavy uses all eleven of seed 004"
@@ -669,8 +669,9 @@ def test_every_transform_keeps_dtype_shape_and_is_reproducible(glyphs: list[U8],
 @pytest.mark.parametrize("name", TRANSFORM_NAMES)
 def test_sampling_then_applying_is_deterministic(glyphs: list[U8], name: str) -> None:
     transform = TRANSFORMS[name](p=0.5)
-    params = transform.sample(rng(4), (28, 40), 8)
-    again = transform.sample(rng(4), (28, 40), 8)
+    boxes = np.array([[10, 4, 30, 24]], np.int32)  # a digit's box, for the layout-aware ones
+    params = transform.sample(rng(4), (28, 40), 8, boxes=boxes)
+    again = transform.sample(rng(4), (28, 40), 8, boxes=boxes)
     assert [p is None for p in params] == [p is None for p in again]
     for glyph, item in zip(glyphs, params):
         if item is not None:
@@ -680,7 +681,7 @@ def test_sampling_then_applying_is_deterministic(glyphs: list[U8], name: str) ->
 # --------------------------------------------------------------------------- through the composer
 
 
-@pytest.mark.parametrize("preset", ["light", "medium", "heavy"])
+@pytest.mark.parametrize("preset", ["light", "medium", "heavy", "document"])
 def test_presets_render_float_images_reproducibly(mnist_test: DigitDataset, preset: str) -> None:
     gen = SequenceGenerator(mnist_test, augment=preset)
     for seed in range(5):

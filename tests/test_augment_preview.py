@@ -138,12 +138,12 @@ def test_preview_unknown_row_names_the_rows_flag(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     code, out, err = run(["preview", "--rows", "ultra"], capsys)
-    names = ", ".join(["none", "light", "medium", "heavy", *TRANSFORM_NAMES])
+    names = ", ".join(["none", "light", "medium", "heavy", "document", *TRANSFORM_NAMES])
     assert (code, out) == (2, "")
     assert err == (
         "number-generator preview: error: --rows='ultra': 'ultra' is neither a row set "
-        f"(presets, transforms, all) nor a preset or transform name ({names}); give a row set "
-        "or a comma-separated list of names\n"
+        f"(presets, document, transforms, all) nor a preset or transform name ({names}); give a "
+        "row set or a comma-separated list of names\n"
     )
 
 

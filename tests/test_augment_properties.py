@@ -57,6 +57,44 @@ ARGUMENTS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "emboss": {"alpha": magnitude(0.0, 1.0), "strength": magnitude(0.0, 2.0)},
     "paper_tone": {"tone": magnitude(0.0, 128.0), "texture": magnitude(0.0, 64.0)},
+    "paper": {
+        "kinds": st.lists(st.sampled_from(sorted(aug.PAPER_KINDS)), min_size=1, unique=True),
+        "gradient": magnitude(0.0, 96.0),
+    },
+    "security_pattern": {
+        "intensity": magnitude(0.0, 160.0),
+        "period": magnitude(2.0, 16.0),
+        "dots": _finite(0.0, 1.0),
+    },
+    "ink_variation": {
+        "intensity": magnitude(0.3, 1.0),
+        "pressure": magnitude(0.0, 0.7),
+        "bleed": magnitude(0.0, 3.0),
+    },
+    "baseline_rule": {
+        "offset": magnitude(-8.0, 8.0),
+        "full_width": _finite(0.0, 1.0),
+        "dashed": _finite(0.0, 1.0),
+        "intensity": magnitude(0.0, 255.0),
+        "thickness": magnitude(0.5, 6.0),
+    },
+    "comb_boxes": {"margin": magnitude(-4.0, 12.0), "open_comb": _finite(0.0, 1.0)},
+    "field_frame": {"margin": magnitude(0.0, 40.0), "thickness": magnitude(0.5, 6.0)},
+    "stray_strokes": {
+        "length": magnitude(2.0, 40.0),
+        "leading": _finite(0.0, 1.0),
+        "double": _finite(0.0, 1.0),
+    },
+    "downscale": {"factor": magnitude(0.2, 1.0)},
+    "jpeg": {"quality": st.integers(1, 100) | st.tuples(st.integers(1, 50), st.integers(50, 100))},
+    "scan_warp": {
+        "rotate": signed(-5.0, 5.0),
+        "shear": signed(-5.0, 5.0),
+        "perspective": _finite(0.0, 0.1),
+        "max_shift": _finite(0.5, 4.0),
+    },
+    "illumination": {"strength": magnitude(0.0, 0.8)},
+    "binarize": {"offset": signed(-60.0, 60.0)},
 }
 
 
@@ -70,7 +108,7 @@ def transforms(draw: st.DrawFn) -> aug.Transform:
     cls = TRANSFORMS[name]
     kwargs = {key: draw(strategy) for key, strategy in ARGUMENTS[name].items()}
     kwargs["p"] = draw(st.sampled_from([0.0, 0.5, 1.0]) | _finite(0.0, 1.0))
-    if not cls.geometric and draw(st.booleans()):
+    if not (cls.geometric or cls.image_only or cls.uses_boxes) and draw(st.booleans()):
         kwargs["stage"] = draw(st.sampled_from(["glyph", "image"]))
     transform: aug.Transform = cls(**kwargs)
     return transform

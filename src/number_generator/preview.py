@@ -20,9 +20,18 @@ __all__ = ["ROW_SETS", "contact_sheet"]
 
 U8Array = npt.NDArray[np.uint8]
 
+# The transforms of the page, the print and the scan (the ``"document"`` preset's own).
+_DOCUMENT_MODULES = ("document", "printed", "scan")
+_DOCUMENT_TRANSFORMS = tuple(
+    name
+    for name, cls in TRANSFORMS.items()
+    if cls.__module__.rpartition(".")[2] in _DOCUMENT_MODULES
+)
+
 #: Named row sets of :func:`contact_sheet`.
 ROW_SETS: dict[str, tuple[str, ...]] = {
-    "presets": ("none", *PRESETS),
+    "presets": ("none", *(name for name in PRESETS if name != "document")),
+    "document": ("none", "document", *_DOCUMENT_TRANSFORMS),
     "transforms": ("none", *TRANSFORMS),
 }
 ROW_SETS["all"] = ("none", *PRESETS, *TRANSFORMS)
@@ -53,7 +62,9 @@ def contact_sheet(
     ----------
     rows:
         A row-set name (``"presets"``: none, light, medium, heavy;
-        ``"transforms"``: none and every transform at ``p=1``; ``"all"``), or a
+        ``"document"``: none, the document preset, and each of its paper, print
+        and scan transforms at ``p=1``; ``"transforms"``: none and every
+        transform at ``p=1``; ``"all"``), or a
         list of ``augment=`` values (names, pipelines, callables).
     digits:
         The sequence drawn in every cell.

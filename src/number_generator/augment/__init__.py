@@ -7,7 +7,10 @@ Two stages, applied by :class:`~number_generator.SequenceGenerator`:
   baseline jitter, size variation), so the gaps are measured between the
   *transformed* digits' ink;
 * **image** transforms change the finished picture (blur, median blur,
-  Gaussian noise, salt-and-pepper, brightness/contrast, emboss, paper tone).
+  Gaussian noise, salt-and-pepper, brightness/contrast, emboss, paper tone)
+  and the document ones: paper, security patterns and the pen's ink
+  (:mod:`.document`), printed rules, comb boxes, frames and stray marks placed
+  from the digits' boxes (:mod:`.printed`), and the scan (:mod:`.scan`).
 
 Images are ``uint8`` in MNIST's own ink convention: 0 = paper, 255 = ink.
 Every transform draws its random parameters from the ``numpy.random.Generator``
@@ -44,7 +47,10 @@ from .affine import (
     SizeVariation,
 )
 from .base import STAGES, AugmentFn, Lambda, Transform
+from .boxes import ink_boxes, warp_boxes
+from .choice import OneOf
 from .distortion import ElasticTransform, GridDistortion, OpticalDistortion
+from .document import PAPER_KINDS, InkVariation, Paper, SecurityPattern
 from .morphology import StrokeThickness
 from .photometric import (
     Blur,
@@ -57,10 +63,13 @@ from .photometric import (
 )
 from .pipeline import Pipeline
 from .presets import DEFAULT_PRESET, PRESETS, preset, resolve_augment
+from .printed import BaselineRule, CombBoxes, FieldFrame, StrayStrokes
 from .registry import TRANSFORM_NAMES, TRANSFORMS
+from .scan import Binarize, Downscale, Illumination, JpegCompression, ScanWarp
 
 __all__ = [
     "DEFAULT_PRESET",
+    "PAPER_KINDS",
     "PRESETS",
     "STAGES",
     "TRANSFORMS",
@@ -68,27 +77,42 @@ __all__ = [
     "AffineTransform",
     "AugmentFn",
     "BaselineJitter",
+    "BaselineRule",
+    "Binarize",
     "Blur",
     "BrightnessContrast",
+    "CombBoxes",
+    "Downscale",
     "ElasticTransform",
     "Emboss",
+    "FieldFrame",
     "GaussianNoise",
     "GridDistortion",
+    "Illumination",
+    "InkVariation",
+    "JpegCompression",
     "Lambda",
     "MedianBlur",
+    "OneOf",
     "OpticalDistortion",
+    "Paper",
     "PaperTone",
     "Pipeline",
     "Rotate",
     "SaltAndPepper",
     "Scale",
+    "ScanWarp",
+    "SecurityPattern",
     "Shear",
     "Shift",
     "SizeVariation",
+    "StrayStrokes",
     "StrokeThickness",
     "Transform",
+    "ink_boxes",
     "preset",
     "resolve_augment",
+    "warp_boxes",
 ]
 
 

@@ -14,7 +14,7 @@ from typing import ClassVar
 import numpy as np
 
 from .base import Params, Transform, U8Array, uniform
-from .checks import check_number, check_range
+from .checks import Boxes, check_number, check_range
 from .frame import IDENTITY, Matrix, compose, ink_box, warp_fit
 
 __all__ = [
@@ -276,7 +276,13 @@ class BaselineJitter(AffineTransform):
         self.wander = check_number(wander, "BaselineJitter", "wander", 0.0, 4.0)
 
     def sample_chosen(
-        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool] | None
+        self,
+        rng: np.random.Generator,
+        shape: tuple[int, int],
+        n: int,
+        chosen: list[bool] | None,
+        *,
+        boxes: Boxes | None = None,
     ) -> list[Params | None]:
         # The walk runs over every digit of the sequence; `p` only decides who follows it.
         offsets = uniform(rng, self.limit, n)

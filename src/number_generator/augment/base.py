@@ -27,11 +27,13 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
-from .checks import U8Array, check_image, check_number, check_output
+from .boxes import ink_boxes
+from .checks import Boxes, U8Array, check_image, check_number, check_output
 
 __all__ = [
     "STAGES",
     "AugmentFn",
+    "Boxes",
     "F32Array",
     "Lambda",
     "Params",
@@ -113,6 +115,11 @@ class Transform:
     #: For affine transforms, the point of the ink box their linear part acts about
     #: (``"centre"`` or ``"baseline"``); consecutive ones are then fused into one warp.
     anchor: ClassVar[str | None] = None
+    #: Draws from the digits' boxes (printed lines, comb boxes …): runs only in the image
+    #: stage, and :meth:`sample` must then be given ``boxes``.
+    uses_boxes: ClassVar[bool] = False
+    #: Runs only in the image stage (it acts on the whole field: layout, scan warps).
+    image_only: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -137,6 +144,13 @@ class Transform:
                 param="stage",
                 value=stage,
             )
+        if (self.image_only or self.uses_boxes) and stage != "image":
+            raise InvalidParameterError(
+                f"{owner}: stage={stage!r}: this transform acts on the whole field (the digits' "
+                "layout or the scan), so it runs only in the 'image' stage",
+                param="stage",
+                value=stage,
+            )
         self.stage = stage
 
     def __repr__(self) -> str:
@@ -145,31 +159,58 @@ class Transform:
         return f"{type(self).__name__}({shown})"
 
     def sample(
-        self, rng: np.random.Generator, shape: tuple[int, int], n: int = 1
+        self,
+        rng: np.random.Generator,
+        shape: tuple[int, int],
+        n: int = 1,
+        *,
+        boxes: Boxes | None = None,
     ) -> list[Params | None]:
         """Draw the parameters of ``n`` items of ``shape``; ``None`` for an item not transformed.
 
-        The draws depend only on ``rng``'s state, ``shape`` and ``n``.
+        ``boxes`` are the digits' boxes (:data:`Boxes`), which transforms with
+        :attr:`uses_boxes` need and the others ignore. The draws depend only on
+        ``rng``'s state, ``shape``, ``n`` and ``boxes``.
         """
         if self.p <= 0.0:
             return [None] * n
         chosen = None if self.p >= 1.0 else (rng.random(n) < self.p).tolist()
-        return self.sample_chosen(rng, shape, n, chosen)
+        return self.sample_chosen(rng, shape, n, chosen, boxes=boxes)
 
     def sample_chosen(
-        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool] | None
+        self,
+        rng: np.random.Generator,
+        shape: tuple[int, int],
+        n: int,
+        chosen: list[bool] | None,
+        *,
+        boxes: Boxes | None = None,
     ) -> list[Params | None]:
         """Like :meth:`sample`, with the ``p`` coin flips already made (``None``: all chosen)."""
         if chosen is None:
-            return list(self._sample(rng, shape, n))
+            return list(self._sample_in(rng, shape, n, boxes))
         count = sum(chosen)
         if not count:
             return [None] * n
-        drawn = iter(self._sample(rng, shape, count))
+        drawn = iter(self._sample_in(rng, shape, count, boxes))
         return [next(drawn) if pick else None for pick in chosen]
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
         raise NotImplementedError
+
+    def _sample_in(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int, boxes: Boxes | None
+    ) -> list[Params]:
+        """Parameters of ``n`` items given the digits' boxes (layout-aware transforms use them)."""
+        return self._sample(rng, shape, n)
+
+    def warp(self, params: Params) -> npt.NDArray[np.float64] | None:
+        """How the field moved: the 3x3 matrix from input to output pixel coordinates.
+
+        For transforms that move the whole field (the digits' boxes are mapped
+        through it); ``None``, the default: nothing moves.
+        """
+        return None
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
         """Apply one item's parameters to ``image``; no randomness."""
@@ -178,7 +219,10 @@ class Transform:
     def __call__(self, image: U8Array, rng: np.random.Generator) -> U8Array:
         """Sample the parameters for ``image`` from ``rng`` and apply them."""
         image = check_image(image, type(self).__name__)
-        params = self.sample(rng, (int(image.shape[0]), int(image.shape[1])), 1)[0]
+        boxes = None
+        if self.uses_boxes:
+            boxes = ink_boxes(image)
+        params = self.sample(rng, (int(image.shape[0]), int(image.shape[1])), 1, boxes=boxes)[0]
         return image if params is None else self.apply(image, params)
 
 
@@ -235,7 +279,13 @@ class Lambda(Transform):
         return f"Lambda({self.label}, stage={self.stage!r}, p={self.p!r})"
 
     def sample_chosen(
-        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool] | None
+        self,
+        rng: np.random.Generator,
+        shape: tuple[int, int],
+        n: int,
+        chosen: list[bool] | None,
+        *,
+        boxes: Boxes | None = None,
     ) -> list[Params | None]:
         # fn draws from the generator itself, when it is applied (in a fixed order).
         params: Params = {"rng": rng}

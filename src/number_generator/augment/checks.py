@@ -26,6 +26,8 @@ __all__ = [
 
 #: An image: ``uint8``, 0 = paper, 255 = ink.
 U8Array = npt.NDArray[np.uint8]
+#: The digits' boxes of one image: ``int32`` ``(n, 4)``, ``x0, y0, x1, y1``, exclusive ends.
+Boxes = npt.NDArray[np.int32]
 
 
 def is_number(value: Any) -> bool:

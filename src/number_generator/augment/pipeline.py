@@ -16,7 +16,8 @@ import numpy.typing as npt
 from ..errors import InvalidTypeError
 from .affine import warp_fused
 from .base import AugmentFn, Lambda, Params, Transform, U8Array
-from .checks import check_image
+from .boxes import ink_boxes
+from .checks import Boxes, check_image
 
 __all__ = ["Pipeline"]
 
@@ -82,6 +83,8 @@ class Pipeline:
         self._glyph_p = _probabilities(self.glyph_transforms)
         self._image_p = _probabilities(self.image_transforms)
         self._all_p = _probabilities(self.transforms)
+        #: Whether the image stage draws from the digits' boxes (printed lines, comb boxes …).
+        self.uses_boxes = any(t.uses_boxes for t in self.image_transforms)
 
     def __repr__(self) -> str:
         label = f"{self.name!r}, " if self.name else ""
@@ -97,7 +100,8 @@ class Pipeline:
         """Apply every transform, in order, to one ``uint8`` image (0 = paper, 255 = ink)."""
         image = check_image(image, "Pipeline")
         shape = (int(image.shape[0]), int(image.shape[1]))
-        params = _sample(self.transforms, self._all_p, rng, shape, 1)
+        boxes = ink_boxes(image) if self.uses_boxes else None
+        params = _sample(self.transforms, self._all_p, rng, shape, 1, boxes)
         return _run(self._all_plan, [image], params)[0]
 
     def transform_glyphs(self, glyphs: U8Array, rng: np.random.Generator) -> list[U8Array]:
@@ -110,11 +114,47 @@ class Pipeline:
         params = _sample(self.glyph_transforms, self._glyph_p, rng, (height, width), n)
         return _run(self._glyph_plan, list(glyphs), params)
 
-    def transform_image(self, image: U8Array, rng: np.random.Generator) -> U8Array:
-        """Apply the image stage to a finished ``uint8`` image."""
+    def transform_image(
+        self, image: U8Array, rng: np.random.Generator, boxes: Boxes | None = None
+    ) -> U8Array:
+        """Apply the image stage to a finished ``uint8`` image.
+
+        Parameters
+        ----------
+        image:
+            The laid-out image (0 = paper, 255 = ink).
+        rng:
+            The random stream.
+        boxes:
+            The digits' boxes (``int32`` ``(n, 4)``, ``x0, y0, x1, y1``, exclusive
+            ends), known from the layout; layout-aware transforms (ruled lines,
+            comb boxes …) draw from them. ``None``: found in the ink when needed
+            (:func:`~.boxes.ink_boxes`).
+        """
+        return self.transform_field(image, rng, boxes)[0]
+
+    def transform_field(
+        self, image: U8Array, rng: np.random.Generator, boxes: Boxes | None = None
+    ) -> tuple[U8Array, npt.NDArray[np.float64] | None]:
+        """:meth:`transform_image`, also returning how the field moved.
+
+        Returns
+        -------
+        The image and the 3x3 matrix mapping input to output pixel coordinates
+        (scan rotation, shear, perspective), or ``None`` when nothing moved; the
+        digits' boxes map through it (:func:`~.boxes.warp_boxes`).
+        """
         shape = (int(image.shape[0]), int(image.shape[1]))
-        params = _sample(self.image_transforms, self._image_p, rng, shape, 1)
-        return _run(self._image_plan, [image], params)[0]
+        if boxes is None and self.uses_boxes:
+            boxes = ink_boxes(image)
+        params = _sample(self.image_transforms, self._image_p, rng, shape, 1, boxes)
+        out = _run(self._image_plan, [image], params)[0]
+        matrix = None
+        for transform, column in zip(self.image_transforms, params):
+            step = None if column[0] is None else transform.warp(column[0])
+            if step is not None:
+                matrix = step if matrix is None else step @ matrix
+        return out, matrix
 
 
 # A plan step is either a run of affine transforms (fused into one warp) or one other transform,
@@ -145,12 +185,13 @@ def _sample(
     rng: np.random.Generator,
     shape: tuple[int, int],
     n: int,
+    boxes: Boxes | None = None,
 ) -> list[list[Params | None]]:
     """Parameters of ``n`` items per transform: every ``p`` coin in one draw, then the rest."""
     if not transforms:
         return []
     coins = (rng.random((len(transforms), n)) < probabilities).tolist()
-    return [t.sample_chosen(rng, shape, n, c) for t, c in zip(transforms, coins)]
+    return [t.sample_chosen(rng, shape, n, c, boxes=boxes) for t, c in zip(transforms, coins)]
 
 
 def _run(

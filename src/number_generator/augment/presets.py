@@ -1,7 +1,8 @@
 """Presets and ``augment=`` resolution: every value ``augment=`` accepts, as a :class:`Pipeline`.
 
 The built-in presets are ``"light"``, ``"medium"`` (what ``augment=True``
-means) and ``"heavy"``; a transform's name (:data:`~.registry.TRANSFORM_NAMES`)
+means), ``"heavy"`` and ``"document"`` (handwriting on forms, cheques and
+scans); a transform's name (:data:`~.registry.TRANSFORM_NAMES`)
 means that transform alone with ``p=1``; the on/off words are
 :func:`~number_generator._util.text.switch_word`'s.
 """
@@ -18,7 +19,9 @@ from .._util.text import switch_word
 from ..errors import InvalidParameterError, InvalidTypeError
 from .affine import BaselineJitter, Rotate, Scale, Shear, Shift, SizeVariation
 from .base import Lambda, Transform
+from .choice import OneOf
 from .distortion import ElasticTransform, GridDistortion, OpticalDistortion
+from .document import InkVariation, Paper, SecurityPattern
 from .morphology import StrokeThickness
 from .photometric import (
     Blur,
@@ -30,7 +33,9 @@ from .photometric import (
     SaltAndPepper,
 )
 from .pipeline import Pipeline
+from .printed import BaselineRule, CombBoxes, FieldFrame, StrayStrokes
 from .registry import TRANSFORM_NAMES, TRANSFORMS
+from .scan import Binarize, Downscale, Illumination, JpegCompression, ScanWarp
 
 __all__ = ["DEFAULT_PRESET", "PRESETS", "preset", "resolve_augment"]
 
@@ -47,7 +52,8 @@ def _light() -> list[Transform]:
     ]
 
 
-def _medium() -> list[Transform]:
+def _handwriting() -> list[Transform]:
+    """The glyph stage of ``"medium"`` (and of ``"document"``)."""
     return [
         StrokeThickness((-0.6, 0.8), p=0.3),
         SizeVariation(0.12),
@@ -55,6 +61,12 @@ def _medium() -> list[Transform]:
         Rotate(10.0, p=0.6),
         BaselineJitter(1.5, wander=0.75),
         ElasticTransform(alpha=(20.0, 34.0), sigma=4.0, p=0.3),
+    ]
+
+
+def _medium() -> list[Transform]:
+    return [
+        *_handwriting(),
         PaperTone((5.0, 30.0), (0.0, 6.0), p=0.3),
         BrightnessContrast((-0.06, 0.12), (-0.1, 0.1), p=0.3),
         Blur((0.3, 0.9), p=0.25),
@@ -84,12 +96,33 @@ def _heavy() -> list[Transform]:
     ]
 
 
+def _document() -> list[Transform]:
+    return [
+        *_handwriting(),
+        StrayStrokes(p=0.12),  # the pen: marks beside the amount, then its ink
+        InkVariation(intensity=(0.7, 1.0), pressure=(0.0, 0.3), p=0.6),
+        SecurityPattern(p=0.12),  # the printed form (on some images only), one kind at a time
+        OneOf(
+            [BaselineRule(p=1.0), CombBoxes(p=1.0), FieldFrame(p=1.0)], (0.45, 0.35, 0.2), p=0.45
+        ),
+        Paper(p=0.85),  # the paper under it all
+        ScanWarp(p=0.4),  # the scan
+        Illumination((0.05, 0.25), p=0.3),
+        Blur((0.3, 0.8), p=0.25),
+        Downscale((0.55, 0.9), p=0.25),
+        GaussianNoise((2.0, 6.0), p=0.25),
+        Binarize(p=0.04),
+        JpegCompression(p=0.4),
+    ]
+
+
 _PRESET_FACTORIES: dict[str, Callable[[], list[Transform]]] = {
     "light": _light,
     "medium": _medium,
     "heavy": _heavy,
+    "document": _document,
 }
-#: Names of the built-in presets, mildest first.
+#: Names of the built-in presets: the handwriting ones mildest first, then ``"document"``.
 PRESETS: tuple[str, ...] = tuple(_PRESET_FACTORIES)
 #: The preset ``augment=True`` means.
 DEFAULT_PRESET = "medium"
@@ -103,6 +136,10 @@ def preset(name: str) -> Pipeline:
     rare mild blur and noise. ``"medium"`` (what ``augment=True`` means): also
     stroke thickness, elastic distortion, paper tone, brightness/contrast.
     ``"heavy"``: larger ranges and every transform, seed 004's eleven included.
+    ``"document"``: ``"medium"``'s handwriting on a form: the pen's ink and stray
+    marks, printed context on some images (one of a ruled baseline, comb boxes
+    or a frame; a security pattern), several kinds of paper, and a scan (slight warp, uneven
+    light, low resolution, JPEG, rarely black and white).
     """
     key = name.strip().lower() if isinstance(name, str) else name
     if key not in _PRESET_FACTORIES:
@@ -127,7 +164,7 @@ def resolve_augment(augment: Any) -> Pipeline | None:
     augment:
         ``None``/``False``/``"false"``/``"0"``: off. ``True``/``"true"``/``"1"``:
         :data:`DEFAULT_PRESET`. A preset name (``"light"``, ``"medium"``,
-        ``"heavy"``) or a transform name (``"elastic"``, ``"rotate"`` …,
+        ``"heavy"``, ``"document"``) or a transform name (``"elastic"``, ``"rotate"`` …,
         applied with ``p=1``). A :class:`Pipeline`, a :class:`Transform`, a
         list of transforms/callables, or a callable ``fn(uint8 image,
         Generator) -> uint8 image`` (image stage).

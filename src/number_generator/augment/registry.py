@@ -15,7 +15,15 @@ from .base import Transform, built_in_transforms
 __all__ = ["TRANSFORMS", "TRANSFORM_MODULES", "TRANSFORM_NAMES"]
 
 #: The modules that define the built-in transforms, in :data:`TRANSFORM_NAMES` order.
-TRANSFORM_MODULES: tuple[str, ...] = ("affine", "distortion", "morphology", "photometric")
+TRANSFORM_MODULES: tuple[str, ...] = (
+    "affine",
+    "distortion",
+    "morphology",
+    "photometric",
+    "document",
+    "printed",
+    "scan",
+)
 
 
 def _by_name() -> dict[str, type[Transform]]:
@@ -44,5 +52,6 @@ TRANSFORMS: dict[str, type[Transform]] = _by_name()
 
 #: Names of the built-in transforms, as :data:`TRANSFORMS` maps them to classes:
 #: seed 004's eleven (shift, scale, rotate, blur, optical/grid distortion, elastic, Gaussian
-#: noise, median blur, brightness/contrast, emboss) plus the extras.
+#: noise, median blur, brightness/contrast, emboss) plus the extras, then the document ones
+#: (paper, print, scan).
 TRANSFORM_NAMES: tuple[str, ...] = tuple(TRANSFORMS)

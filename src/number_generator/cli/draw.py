@@ -106,8 +106,9 @@ def build_preview_parser(parser: argparse.ArgumentParser) -> None:
         "--rows",
         default="presets",
         metavar="ROWS",
-        help="'presets' (none, light, medium, heavy; default), 'transforms' (each transform "
-        "alone), 'all', or a comma-separated list of presets/transforms, e.g. light,elastic",
+        help="'presets' (none, light, medium, heavy; default), 'document' (the document preset "
+        "and each of its paper, print and scan transforms), 'transforms' (each transform alone), "
+        "'all', or a comma-separated list of presets/transforms, e.g. light,elastic",
     )
     parser.add_argument("--digits", default="0123456789", help="digits drawn in every cell")
     parser.add_argument(

@@ -88,8 +88,8 @@ def augment_help() -> str:
     Examples
     --------
     >>> print(augment_help())  # doctest: +NORMALIZE_WHITESPACE
-    augmentation: a preset (light, medium, heavy), a transform name (see preview --rows
-    transforms), or a switch: 1, on, true or yes = medium; 0, false, no, none or off = no
+    augmentation: a preset (light, medium, heavy, document), a transform name (see preview
+    --rows transforms), or a switch: 1, on, true or yes = medium; 0, false, no, none or off = no
     augmentation (the default); words are case-insensitive
     """
     on, off = (_spoken(sorted(word for word in words if word)) for words in (ON_WORDS, OFF_WORDS))

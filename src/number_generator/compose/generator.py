@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator, check_legible, check_strip
-from ..augment import Pipeline, resolve_augment
+from ..augment import Pipeline, resolve_augment, warp_boxes
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
@@ -70,6 +70,7 @@ class SequenceImage:
         text: str | None = None,
         digit_slots: list[int] | None = None,
         writer_ids: npt.NDArray[np.int32] | None = None,
+        warp: npt.NDArray[np.float64] | None = None,
     ) -> None:
         self.ink = ink
         self.digits = digits
@@ -78,6 +79,7 @@ class SequenceImage:
         self._text = text
         self._digit_slots = digit_slots
         self._writer_ids = writer_ids  # the dataset's, indexed only when asked for
+        self._warp = warp
 
     @cached_property
     def image(self) -> F32Array:
@@ -131,9 +133,12 @@ class SequenceImage:
     def glyph_boxes(self) -> npt.NDArray[np.int32]:
         """Boxes of every drawn glyph in :attr:`text` order: digits, separators and symbols.
 
-        Spaces draw nothing and have no box.
+        Spaces draw nothing and have no box. When the image stage turned or
+        skewed the whole field (a scan warp), the boxes are the laid-out ones
+        mapped through that warp.
         """
-        return self._layout.boxes(self.ink.shape)
+        boxes = self._layout.boxes(self.ink.shape)
+        return boxes if self._warp is None else warp_boxes(boxes, self._warp, self.ink.shape)
 
 
 class SequenceGenerator:
@@ -348,9 +353,14 @@ class SequenceGenerator:
             layout = arrange(glyphs, gaps)
         shape = (height, options.image_width)
         ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=contour or spacing[0] < 0)
+        warp = None
         if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
-            ink = pipeline.transform_image(ink, rng)
+            boxes = None
+            if pipeline.uses_boxes:  # printed lines and boxes go where the digits are
+                boxes = layout.boxes(ink.shape)
+                boxes = boxes if digit_slots is None else boxes[digit_slots]
+            ink, warp = pipeline.transform_field(ink, rng, boxes)
         return SequenceImage(
             ink,
             sequence.values,
@@ -359,6 +369,7 @@ class SequenceGenerator:
             text=sequence.text,
             digit_slots=digit_slots,
             writer_ids=self.dataset.writers,
+            warp=warp,
         )
 
 

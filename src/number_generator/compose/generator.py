@@ -24,7 +24,9 @@ from ..augment import Pipeline, resolve_augment
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
+from .legibility import REFERENCE_HEIGHT
 from .options import RenderOptions
+from .safety import Repairs, legible_image
 from .separators import layout_separators
 from .spacing import cap_overlap
 
@@ -53,6 +55,9 @@ class SequenceImage:
     text:
         The string as drawn, separators included (equal to :attr:`label`
         when it had none).
+    repairs:
+        What label safety redrew to keep every digit legible
+        (:class:`~.safety.Repairs`; all zero for almost every image).
     """
 
     def __init__(
@@ -64,8 +69,10 @@ class SequenceImage:
         *,
         text: str | None = None,
         digit_slots: list[int] | None = None,
+        repairs: Repairs | None = None,
     ) -> None:
         self.ink = ink
+        self.repairs = Repairs() if repairs is None else repairs
         self.digits = digits
         self.indices = indices
         self._layout = layout
@@ -276,7 +283,8 @@ class SequenceGenerator:
             check_strip(len(sequence.text), height, spacing, "characters")
         check_legible(sequence.values.size, options.image_width)
         indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng)
-        glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
+        repairs = Repairs()
+        glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng, repairs)
         if spacing[0] < 0:
             gaps = cap_overlap(gaps, glyphs.widths)
         digit_slots = None
@@ -288,8 +296,18 @@ class SequenceGenerator:
         shape = (height, options.image_width)
         ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=spacing[0] < 0)
         if pipeline is not None and pipeline.image_transforms:
-            # After fitting, so paper tone and noise cover the whole output at its own scale.
-            ink = pipeline.transform_image(ink, rng)
+            # After fitting, so paper tone and noise cover the whole output at its own scale;
+            # redrawn while it leaves a labelled digit below the legibility floor.
+            boxes = layout.boxes(ink.shape)
+            area = (height / REFERENCE_HEIGHT) ** 2 * layout.scale_x * layout.scale_y
+            digit_boxes = boxes if digit_slots is None else boxes[digit_slots]
+            ink = legible_image(pipeline.transform_image, ink, digit_boxes, area, rng, repairs)
         return SequenceImage(
-            ink, sequence.values, indices, layout, text=sequence.text, digit_slots=digit_slots
+            ink,
+            sequence.values,
+            indices,
+            layout,
+            text=sequence.text,
+            digit_slots=digit_slots,
+            repairs=repairs,
         )

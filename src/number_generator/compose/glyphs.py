@@ -19,6 +19,8 @@ from .._util.text import digits_of, has_separators
 from ..augment import Pipeline
 from ..datasets import DigitDataset
 from ..errors import InvalidParameterError
+from .legibility import glyph_clear_ink
+from .safety import Repairs, legible_glyphs
 from .spacing import draw_gaps
 
 __all__ = [
@@ -108,10 +110,15 @@ def prepare_glyphs(
     height: int,
     pipeline: Pipeline | None,
     rng: np.random.Generator,
+    repairs: Repairs,
 ) -> Glyphs:
-    """The glyphs ``indices`` at ``height`` rows, through the glyph stage of ``pipeline``."""
+    """The glyphs ``indices`` at ``height`` rows, through the glyph stage of ``pipeline``.
+
+    Label safety (:mod:`.safety`) redraws the glyph stage of a glyph it fades and
+    records that in ``repairs``.
+    """
     if pipeline is not None and pipeline.glyph_transforms:
-        return augmented_glyphs(pipeline, dataset.images, indices, height, rng)
+        return augmented_glyphs(pipeline, dataset.images, indices, height, rng, repairs)
     if height == dataset.glyph_shape[0]:
         return native_glyphs(dataset, indices)
     return scaled_glyphs(dataset, indices, height)
@@ -143,16 +150,26 @@ def augmented_glyphs(
     indices: IntArray,
     height: int,
     rng: np.random.Generator,
+    repairs: Repairs,
 ) -> Glyphs:
     """Run the glyph stage on the full glyphs ``images[indices]``; crop to ink, scale to ``height``.
 
-    Returns the glyphs cropped to their ink columns (height ``height``) and
-    the ``(top, bottom)`` ink rows of each, as the composer needs them.
+    A glyph the stage leaves below the legibility floor is redrawn
+    (:func:`~.safety.legible_glyphs`). Returns the glyphs cropped to their ink
+    columns (height ``height``) and the ``(top, bottom)`` ink rows of each, as
+    the composer needs them.
     """
     n, glyph_height, glyph_width = len(indices), images.shape[1], images.shape[2]
-    canvas = np.zeros((n, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
-    canvas[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices]
-    transformed = pipeline.transform_glyphs(canvas, rng)
+
+    def canvas(positions: IntArray) -> U8Array:
+        padded = np.zeros((positions.size, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
+        padded[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices[positions]]
+        return padded
+
+    glyphs_in = canvas(np.arange(n))
+    before = glyph_clear_ink(glyphs_in)
+    transformed = pipeline.transform_glyphs(glyphs_in, rng)
+    transformed = legible_glyphs(pipeline, canvas, transformed, before, rng, repairs)
     if height != glyph_height:  # crop to the ink columns, then resize, as the fast path does
         transformed = [scale_to_height(crop_to_ink(g)[0], height) for g in transformed]
     # A glyph whose ink is all gone (a user callable may do that) keeps one blank column.

@@ -19,7 +19,7 @@ from .._util.text import digits_of, has_separators
 from ..augment import Pipeline
 from ..datasets import DigitDataset
 from ..errors import InvalidParameterError
-from .legibility import glyph_clear_ink
+from .legibility import stored_floor
 from .safety import Repairs, legible_glyphs
 from .spacing import draw_gaps
 
@@ -118,7 +118,8 @@ def prepare_glyphs(
     records that in ``repairs``.
     """
     if pipeline is not None and pipeline.glyph_transforms:
-        return augmented_glyphs(pipeline, dataset.images, indices, height, rng, repairs)
+        floor = stored_floor(dataset)[indices]
+        return augmented_glyphs(pipeline, dataset.images, indices, height, rng, repairs, floor)
     if height == dataset.glyph_shape[0]:
         return native_glyphs(dataset, indices)
     return scaled_glyphs(dataset, indices, height)
@@ -151,11 +152,13 @@ def augmented_glyphs(
     height: int,
     rng: np.random.Generator,
     repairs: Repairs,
+    floor: IntArray,
 ) -> Glyphs:
     """Run the glyph stage on the full glyphs ``images[indices]``; crop to ink, scale to ``height``.
 
     A glyph the stage leaves below the legibility floor is redrawn
-    (:func:`~.safety.legible_glyphs`). Returns the glyphs cropped to their ink
+    (:func:`~.safety.legible_glyphs`; ``floor``: each glyph's, see
+    :func:`~.legibility.stored_floor`). Returns the glyphs cropped to their ink
     columns (height ``height``) and the ``(top, bottom)`` ink rows of each, as
     the composer needs them.
     """
@@ -166,10 +169,8 @@ def augmented_glyphs(
         padded[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices[positions]]
         return padded
 
-    glyphs_in = canvas(np.arange(n))
-    before = glyph_clear_ink(glyphs_in)
-    transformed = pipeline.transform_glyphs(glyphs_in, rng)
-    transformed = legible_glyphs(pipeline, canvas, transformed, before, rng, repairs)
+    transformed = pipeline.transform_glyphs(canvas(np.arange(n)), rng)
+    transformed = legible_glyphs(pipeline, canvas, transformed, floor, rng, repairs)
     if height != glyph_height:  # crop to the ink columns, then resize, as the fast path does
         transformed = [scale_to_height(crop_to_ink(g)[0], height) for g in transformed]
     # A glyph whose ink is all gone (a user callable may do that) keeps one blank column.

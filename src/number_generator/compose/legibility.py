@@ -29,9 +29,13 @@ ink. The glyph as drawn without augmentation always meets it.
 from __future__ import annotations
 
 import math
+import weakref
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from ..datasets import DigitDataset
 
 __all__ = [
     "CONTRAST",
@@ -44,6 +48,7 @@ __all__ = [
     "DigitInk",
     "glyph_clear_ink",
     "ink_floor",
+    "stored_floor",
 ]
 
 U8Array = npt.NDArray[np.uint8]
@@ -79,7 +84,7 @@ def ink_floor(before: IntArray, area: float) -> IntArray:
     [50, 15, 10]
     """
     absolute = np.minimum(before, math.ceil(MIN_CLEAR_PIXELS * area))
-    floor: IntArray = np.maximum(absolute, np.ceil(MIN_CLEAR_FRACTION * before).astype(np.intp))
+    floor: IntArray = np.maximum(absolute, np.ceil(MIN_CLEAR_FRACTION * before)).astype(np.intp)
     return floor
 
 
@@ -94,17 +99,41 @@ def glyph_clear_ink(stack: U8Array) -> IntArray:
     """
     flat = stack.reshape(stack.shape[0], -1)
     k = int(PAPER_QUANTILE * (flat.shape[1] - 1))
-    paper = np.partition(flat, k, axis=1)[:, k].astype(np.int16)
-    counts: IntArray = np.count_nonzero(flat >= paper[:, None] + CONTRAST, axis=1)
+    counts: IntArray = np.add.reduce((flat >= CONTRAST).view(np.uint8), axis=1, dtype=np.intp)
+    # The paper level is 0 (the common case) where more than k pixels are 0.
+    zeros = np.add.reduce((flat == 0).view(np.uint8), axis=1, dtype=np.intp)
+    toned = np.flatnonzero(zeros <= k)
+    if toned.size:
+        paper = np.partition(flat[toned], k, axis=1)[:, k].astype(np.int16)
+        counts[toned] = (flat[toned] >= paper[:, None] + CONTRAST).sum(axis=1)
     return counts
+
+
+_STORED: weakref.WeakKeyDictionary[DigitDataset, IntArray] = weakref.WeakKeyDictionary()
+
+
+def stored_floor(dataset: DigitDataset) -> IntArray:
+    """The floor of every glyph of ``dataset``, from its clear ink as stored; computed once."""
+    floor = _STORED.get(dataset)
+    if floor is None:
+        images = dataset.images
+        chunks = [glyph_clear_ink(images[i : i + 4096]) for i in range(0, len(images), 4096)]
+        area = (images.shape[1] / REFERENCE_HEIGHT) ** 2
+        floor = _STORED[dataset] = ink_floor(np.concatenate(chunks), area)
+    return floor
 
 
 class DigitInk:
     """The labelled digits' ink before the image stage, to measure what survives it.
 
-    A digit's own ink mask is the clear ink (``>=`` :data:`CONTRAST`) of the image
-    before the image stage, inside the digit's box. Where boxes overlap (negative
-    spacing) the shared pixels count for both digits.
+    Measured column by column, which keeps it to a few whole-image operations:
+    a digit's own ink mask is the clear ink (``>=`` :data:`CONTRAST`) of the image
+    before the image stage in its box's columns, dilated by :data:`MASK_DILATION`
+    px; its paper is every pixel of its box's columns widened by
+    :data:`PAPER_MARGIN` px that is away from that dilated ink, and the paper
+    level is their **mean** (a printed line or speck there only raises it, which
+    makes the check stricter, never laxer). Where boxes overlap (negative
+    spacing) the shared columns count for both digits, at the later digit's paper level.
 
     Parameters
     ----------
@@ -119,46 +148,45 @@ class DigitInk:
     def __init__(self, ink: U8Array, boxes: npt.NDArray[np.int32], area: float) -> None:
         import cv2
 
-        n, pad, (height, width) = boxes.shape[0], PAPER_MARGIN, ink.shape
-        box = boxes.astype(np.intp)
-        sizes = box[:, 2:] - box[:, :2]
-        rows, cols = int(sizes[:, 1].max()) + 2 * pad, int(sizes[:, 0].max()) + 2 * pad
-        out_rows = box[:, 1, None] - pad + np.arange(rows)
-        out_cols = box[:, 0, None] - pad + np.arange(cols)
-        self.rows = np.clip(out_rows, 0, height - 1)[:, :, None]
-        self.cols = np.clip(out_cols, 0, width - 1)[:, None, :]
-        # The box itself, and the box widened by ``pad`` (clipped to the image): where paper is.
-        in_box = _grid(
-            _inside(out_rows, box[:, 1], box[:, 3]), _inside(out_cols, box[:, 0], box[:, 2])
+        n, width = boxes.shape[0], ink.shape[1]
+        x0, x1 = boxes[:, 0].astype(np.intp), boxes[:, 2].astype(np.intp)
+        clear = cv2.compare(ink, CONTRAST - 1, cv2.CMP_GT)  # 255 where clear ink
+        dilated = cv2.dilate(clear, _DILATE)
+        self.mask = dilated != 0
+        self.paper = cv2.bitwise_not(dilated)
+        # Column ranges summed: [0, n) the boxes, [n, 2n) the boxes widened for paper.
+        starts = np.concatenate((x0, np.maximum(x0 - PAPER_MARGIN, 0)))
+        stops = np.concatenate((x1, np.minimum(x1 + PAPER_MARGIN, width)))
+        self.ranges = np.stack((starts, stops))
+        self.paper_count = np.maximum(
+            _range_sums(_column_sums(self.paper), self.ranges)[0, n:] // 255, 1
         )
-        region = _grid(
-            _inside(out_rows, np.maximum(box[:, 1] - pad, 0), np.minimum(box[:, 3] + pad, height)),
-            _inside(out_cols, np.maximum(box[:, 0] - pad, 0), np.minimum(box[:, 2] + pad, width)),
+        self.few = self.paper_count < _MIN_PAPER_PIXELS
+        self.any_few = bool(self.few.any())
+        # Which digit each column belongs to (``n``: none; where boxes overlap, the later one).
+        owner = np.full(width, n, np.intp)
+        widths = x1 - x0
+        owner[np.repeat(x0 - np.cumsum(widths) + widths, widths) + np.arange(widths.sum())] = (
+            np.repeat(np.arange(n), widths)
         )
-        clear = ink >= CONTRAST
-        own = clear[self.rows, self.cols] & in_box
-        self.before: IntArray = np.count_nonzero(own.reshape(n, -1), axis=1)
-        # Stacked vertically, each with a border of ``pad`` outside its box: one dilation for all.
-        stacked = own.view(np.uint8).reshape(n * rows, cols)
-        self.mask = cv2.dilate(stacked, _DILATE).reshape(n, rows, cols).astype(bool) & region
-        # Paper: the widened box away from any ink drawn before the image stage.
-        any_ink = cv2.dilate(clear.view(np.uint8), _DILATE).astype(bool)
-        self.paper = region & ~any_ink[self.rows, self.cols]
+        self.owner = owner
+        self.level = np.full(n + 1, 256, np.int16)  # per digit: paper level + CONTRAST
+        # Measured like the image after the stage, so the image without it always passes.
+        self.before = self.surviving(ink)
         self.floor = ink_floor(self.before, area)
 
     def surviving(self, ink: U8Array) -> IntArray:
         """Clear ink pixels of each digit in ``ink`` (the image after the image stage)."""
-        seen = ink[self.rows, self.cols]
-        n = seen.shape[0]
-        values = np.where(self.paper, seen, np.int16(256)).reshape(n, -1)
-        values.sort(axis=1)
-        count = np.count_nonzero(self.paper.reshape(n, -1), axis=1)
-        paper = values[np.arange(n), (PAPER_QUANTILE * np.maximum(count - 1, 0)).astype(np.intp)]
-        few = count < _MIN_PAPER_PIXELS
-        if few.any():
-            paper[few] = np.quantile(ink, PAPER_QUANTILE, method="lower")
-        clear = self.mask & (seen >= (paper + CONTRAST)[:, None, None])
-        counts: IntArray = np.count_nonzero(clear.reshape(n, -1), axis=1)
+        import cv2
+
+        n = self.level.size - 1
+        paper_sum = _range_sums(_column_sums(cv2.bitwise_and(ink, self.paper)), self.ranges)
+        paper = paper_sum[0, n:] // self.paper_count
+        if self.any_few:
+            paper[self.few] = np.quantile(ink, PAPER_QUANTILE, method="lower")
+        self.level[:n] = paper + CONTRAST
+        clear = (ink >= self.level[self.owner]) & self.mask
+        counts: IntArray = _range_sums(_column_sums(clear.view(np.uint8)), self.ranges)[0, :n]
         return counts
 
     def legible(self, ink: U8Array) -> bool:
@@ -166,13 +194,15 @@ class DigitInk:
         return bool((self.surviving(ink) >= self.floor).all())
 
 
-def _inside(at: IntArray, low: IntArray, high: IntArray) -> BoolArray:
-    """``low[i] <= at[i, j] < high[i]``."""
-    inside: BoolArray = (at >= low[:, None]) & (at < high[:, None])
-    return inside
+def _range_sums(per_column: npt.NDArray[Any], ranges: IntArray) -> npt.NDArray[np.int64]:
+    """``per_column[r, start:stop]`` summed for each row ``r`` and each ``(start, stop)`` range."""
+    running = np.zeros((per_column.shape[0], per_column.shape[1] + 1), np.int64)
+    np.cumsum(per_column, axis=1, out=running[:, 1:])
+    totals: npt.NDArray[np.int64] = running[:, ranges[1]] - running[:, ranges[0]]
+    return totals
 
 
-def _grid(rows: BoolArray, cols: BoolArray) -> BoolArray:
-    """``(n, r)`` rows and ``(n, c)`` columns -> ``(n, r, c)`` where both hold."""
-    grid: BoolArray = rows[:, :, None] & cols[:, None, :]
-    return grid
+def _column_sums(image: U8Array) -> npt.NDArray[np.int32]:
+    """The sum of each column of a ``uint8`` image, as one row ``(1, width)``."""
+    sums: npt.NDArray[np.int32] = np.add.reduce(image, axis=0, dtype=np.int32, keepdims=True)
+    return sums

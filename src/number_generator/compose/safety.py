@@ -28,7 +28,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..augment import Pipeline
-from .legibility import REFERENCE_HEIGHT, DigitInk, glyph_clear_ink, ink_floor
+from .legibility import DigitInk, glyph_clear_ink
 
 __all__ = ["MAX_REDRAWS", "Repairs", "legible_glyphs", "legible_image", "retry_generator"]
 
@@ -74,7 +74,7 @@ def legible_glyphs(
     pipeline: Pipeline,
     canvas: Callable[[IntArray], U8Array],
     transformed: list[U8Array],
-    before: IntArray,
+    floor: IntArray,
     rng: np.random.Generator,
     repairs: Repairs,
 ) -> list[U8Array]:
@@ -88,15 +88,13 @@ def legible_glyphs(
         Fresh untransformed canvases of the glyphs at the given positions.
     transformed:
         The glyph stage's output, one glyph per position; replaced in place.
-    before:
-        Clear ink of each glyph before the glyph stage.
+    floor:
+        The floor of each glyph (:func:`~.legibility.stored_floor`).
     rng:
         The random stream the glyph stage drew from (not advanced here).
     repairs:
         Updated with what was redrawn.
     """
-    height = transformed[0].shape[0]
-    floor = ink_floor(before, (height / REFERENCE_HEIGHT) ** 2)
     bad = np.flatnonzero(glyph_clear_ink(np.stack(transformed)) < floor)
     if not bad.size:
         return transformed
@@ -141,16 +139,19 @@ def legible_image(
     repairs:
         Updated with what was redrawn.
     """
-    digits = DigitInk(ink, boxes, area)
-    placed = ink.copy()  # kept whole, whatever a user's callable does to its input
+    placed: U8Array = ink.copy()  # kept whole, whatever a user's callable does to its input
     out = run(ink, rng)
+    if out is ink:  # no transform was applied: the image as drawn without the image stage
+        return out
+    digits = DigitInk(placed, boxes, area)
     if digits.legible(out):
         return out
     retry = retry_generator(rng, _IMAGE_STAGE)
     for _ in range(MAX_REDRAWS):
         repairs.image_redraws += 1
-        out = run(placed.copy(), retry)
-        if digits.legible(out):
+        fresh = placed.copy()
+        out = run(fresh, retry)
+        if out is fresh or digits.legible(out):
             return out
     repairs.image_fallback = True
     return placed

@@ -150,17 +150,15 @@ class DigitInk:
 
         n, width = boxes.shape[0], ink.shape[1]
         x0, x1 = boxes[:, 0].astype(np.intp), boxes[:, 2].astype(np.intp)
-        clear = cv2.compare(ink, CONTRAST - 1, cv2.CMP_GT)  # 255 where clear ink
-        dilated = cv2.dilate(clear, _DILATE)
-        self.mask = dilated != 0
-        self.paper = cv2.bitwise_not(dilated)
+        clear = (ink >= CONTRAST).view(np.uint8)
+        dilated = np.asarray(cv2.dilate(clear, _DILATE), np.uint8)
+        self.mask = dilated.view(np.bool_)
+        self.paper = np.subtract(1, dilated, dtype=np.uint8)  # 1 where paper
         # Column ranges summed: [0, n) the boxes, [n, 2n) the boxes widened for paper.
         starts = np.concatenate((x0, np.maximum(x0 - PAPER_MARGIN, 0)))
         stops = np.concatenate((x1, np.minimum(x1 + PAPER_MARGIN, width)))
         self.ranges = np.stack((starts, stops))
-        self.paper_count = np.maximum(
-            _range_sums(_column_sums(self.paper), self.ranges)[0, n:] // 255, 1
-        )
+        self.paper_count = np.maximum(_range_sums(_column_sums(self.paper), self.ranges)[0, n:], 1)
         self.few = self.paper_count < _MIN_PAPER_PIXELS
         self.any_few = bool(self.few.any())
         # Which digit each column belongs to (``n``: none; where boxes overlap, the later one).
@@ -177,10 +175,9 @@ class DigitInk:
 
     def surviving(self, ink: U8Array) -> IntArray:
         """Clear ink pixels of each digit in ``ink`` (the image after the image stage)."""
-        import cv2
 
         n = self.level.size - 1
-        paper_sum = _range_sums(_column_sums(cv2.bitwise_and(ink, self.paper)), self.ranges)
+        paper_sum = _range_sums(_column_sums(ink * self.paper), self.ranges)
         paper = paper_sum[0, n:] // self.paper_count
         if self.any_few:
             paper[self.few] = np.quantile(ink, PAPER_QUANTILE, method="lower")

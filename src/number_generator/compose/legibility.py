@@ -1,27 +1,32 @@
 """The legibility floor: how much of a labelled digit's ink must survive augmentation.
 
 A digit is *legible* when enough of its pixels stay **clearly darker than the
-paper around it**. The measure, per digit:
+paper around it**: *clear ink* is a pixel whose ink value (0 = paper, 255 =
+full ink) is at least :data:`CONTRAST` grey levels (44 % of the scale) above
+the local paper level. It is measured twice:
 
-* *clear ink*: a pixel whose ink value (0 = paper, 255 = full ink) is at least
-  :data:`CONTRAST` grey levels above the local paper level;
-* *local paper level*: the :data:`PAPER_QUANTILE` quantile of the ink values
-  around the digit that are not ink (in the image: the digit's box widened by
-  :data:`PAPER_MARGIN` px, away from any ink drawn before the image stage,
-  dilated by :data:`MASK_DILATION` px; for a lone glyph: its whole canvas) --
-  the 75th percentile of the paper's brightness, so printed lines or specks
-  there do not pass for paper;
-* after the **image** stage only the digit's *own* ink mask counts: the pixels
-  where its placed glyph had clear ink before the image stage, dilated by
-  :data:`MASK_DILATION` px (so small scan warps are tolerated). Printed lines,
-  patterns or a neighbour's ink outside that mask never count as the digit's.
+* after the **glyph** stage, on each glyph's own canvas
+  (:func:`glyph_clear_ink`): the paper level is the :data:`PAPER_QUANTILE`
+  quantile of the canvas (the 75th percentile of its brightness; 0 for an MNIST
+  glyph on black);
+* after the **image** stage, on the finished image (:class:`DigitInk`): only
+  the digit's *own ink mask* counts -- the pixels of its box's columns where the
+  image had clear ink before the image stage, dilated by :data:`MASK_DILATION`
+  px so small scan warps are tolerated; printed lines, patterns, stray marks or
+  a neighbour's ink elsewhere never count as the digit's (a printed line that
+  crosses the mask counts only for the pixels it shares with it). The paper
+  level is the **mean** of the box's columns widened by :data:`PAPER_MARGIN` px,
+  away from any ink drawn before the stage: a printed line or speck there only
+  raises it, which makes the check stricter, never laxer.
 
 The floor (:func:`ink_floor`) on a digit that had ``before`` clear pixels is
 ``max(min(before, ceil(MIN_CLEAR_PIXELS * area)), ceil(MIN_CLEAR_FRACTION * before))``,
 where ``area`` is the digit's scale in pixels relative to a
 :data:`REFERENCE_HEIGHT`-row glyph: at least 15 clear pixels at 28 rows (all of
 them for a glyph that never had 15) **and** at least a quarter of its own clear
-ink. The glyph as drawn without augmentation always meets it.
+ink. ``before`` is measured the same way on the glyph as stored (glyph stage) or
+on the image before the image stage, so the digit as drawn without that stage
+always meets its floor.
 
 :mod:`.safety` enforces the floor after each stage.
 """
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import math
 import weakref
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -53,7 +59,6 @@ __all__ = [
 
 U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
-BoolArray = npt.NDArray[np.bool_]
 
 #: Grey levels (of 255) a pixel must be darker than the local paper to count as clear ink.
 CONTRAST = 112
@@ -126,14 +131,9 @@ def stored_floor(dataset: DigitDataset) -> IntArray:
 class DigitInk:
     """The labelled digits' ink before the image stage, to measure what survives it.
 
-    Measured column by column, which keeps it to a few whole-image operations:
-    a digit's own ink mask is the clear ink (``>=`` :data:`CONTRAST`) of the image
-    before the image stage in its box's columns, dilated by :data:`MASK_DILATION`
-    px; its paper is every pixel of its box's columns widened by
-    :data:`PAPER_MARGIN` px that is away from that dilated ink, and the paper
-    level is their **mean** (a printed line or speck there only raises it, which
-    makes the check stricter, never laxer). Where boxes overlap (negative
-    spacing) the shared columns count for both digits, at the later digit's paper level.
+    The measure of the module's docstring, taken column by column so that it is
+    a few whole-image operations. Where boxes overlap (negative spacing) the
+    shared columns count for both digits, at the later digit's paper level.
 
     Parameters
     ----------
@@ -158,7 +158,9 @@ class DigitInk:
         starts = np.concatenate((x0, np.maximum(x0 - PAPER_MARGIN, 0)))
         stops = np.concatenate((x1, np.minimum(x1 + PAPER_MARGIN, width)))
         self.ranges = np.stack((starts, stops))
-        self.paper_count = np.maximum(_range_sums(_column_sums(self.paper), self.ranges)[0, n:], 1)
+        columns = np.add.reduce(np.stack((clear, self.paper)), axis=1, dtype=np.int32)
+        counts = _range_sums(columns, self.ranges)
+        self.paper_count = np.maximum(counts[1, n:], 1)
         self.few = self.paper_count < _MIN_PAPER_PIXELS
         self.any_few = bool(self.few.any())
         # Which digit each column belongs to (``n``: none; where boxes overlap, the later one).
@@ -169,13 +171,24 @@ class DigitInk:
         )
         self.owner = owner
         self.level = np.full(n + 1, 256, np.int16)  # per digit: paper level + CONTRAST
-        # Measured like the image after the stage, so the image without it always passes.
-        self.before = self.surviving(ink)
-        self.floor = ink_floor(self.before, area)
+        self._ink, self._area = ink, area
+        # The clear ink against paper 0 is at least :attr:`before`, so its floor is at least
+        # :attr:`floor`: a digit that keeps this one needs no exact measure.
+        self._screen = ink_floor(counts[0, :n], area)
+
+    @cached_property
+    def before(self) -> IntArray:
+        """Each digit's clear ink before the image stage, measured as after it."""
+        return self.surviving(self._ink)
+
+    @cached_property
+    def floor(self) -> IntArray:
+        """Each digit's floor (:func:`ink_floor` of :attr:`before`); the image without the
+        image stage always meets it."""
+        return ink_floor(self.before, self._area)
 
     def surviving(self, ink: U8Array) -> IntArray:
         """Clear ink pixels of each digit in ``ink`` (the image after the image stage)."""
-
         n = self.level.size - 1
         paper_sum = _range_sums(_column_sums(ink * self.paper), self.ranges)
         paper = paper_sum[0, n:] // self.paper_count
@@ -188,7 +201,8 @@ class DigitInk:
 
     def legible(self, ink: U8Array) -> bool:
         """Whether every digit keeps at least its floor of clear ink in ``ink``."""
-        return bool((self.surviving(ink) >= self.floor).all())
+        counts = self.surviving(ink)
+        return bool((counts >= self._screen).all() or (counts >= self.floor).all())
 
 
 def _range_sums(per_column: npt.NDArray[Any], ranges: IntArray) -> npt.NDArray[np.int64]:

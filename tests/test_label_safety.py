@@ -12,8 +12,8 @@ from number_generator.compose.glyphs import GLYPH_MARGIN
 from number_generator.compose.legibility import (
     CONTRAST,
     DigitInk,
-    glyph_clear_ink,
     ink_floor,
+    placed_clear_ink,
     stored_floor,
 )
 from number_generator.compose.safety import MAX_REDRAWS
@@ -45,8 +45,8 @@ def test_no_preset_digit_below_the_floor(mnist_test: DigitDataset, name: str) ->
         final = generator.draw(text, WIDE, full, np.random.default_rng(seed))
         before = generator.draw(text, WIDE, glyph_only, np.random.default_rng(seed))
         assert np.array_equal(final.boxes, before.boxes)
-        glyph_ink = [_glyph_clear_ink(before.ink, box) for box in final.boxes]
-        faded_glyphs += int((np.array(glyph_ink) < floors[final.indices]).sum())
+        glyph_ink = placed_clear_ink(before.ink, final.boxes, GLYPH_MARGIN)
+        faded_glyphs += int((glyph_ink < floors[final.indices]).sum())
         digits = DigitInk(before.ink, final.boxes, 1.0)
         faded_digits += int((digits.surviving(final.ink) < digits.floor).sum())
         checked += final.digits.size
@@ -56,13 +56,6 @@ def test_no_preset_digit_below_the_floor(mnist_test: DigitDataset, name: str) ->
         f"{name}: of {checked} digits checked, {faded_glyphs} left the glyph stage and "
         f"{faded_digits} left the image stage below the floor"
     )
-
-
-def _glyph_clear_ink(ink: U8, box: np.ndarray) -> int:
-    """A placed glyph's clear ink, measured on its columns padded as the glyph stage's canvas."""
-    x0, _, x1, _ = box.tolist()
-    canvas = np.pad(ink[:, x0:x1], ((0, 0), (GLYPH_MARGIN, GLYPH_MARGIN)))
-    return int(glyph_clear_ink(canvas[None])[0])
 
 
 def _erase(image: U8, rng: np.random.Generator) -> U8:
@@ -142,8 +135,8 @@ def test_heavy_erosion_in_the_glyph_stage_is_repaired(mnist_test: DigitDataset) 
         image = generator.draw("0123456789", WIDE, pipeline, rng)
         redrawn += image.repairs.glyph_redraws
         # Each placed glyph keeps its floor.
-        for box, index in zip(image.boxes, image.indices):
-            assert _glyph_clear_ink(image.ink, box) >= floors[index]
+        glyph_ink = placed_clear_ink(image.ink, image.boxes, GLYPH_MARGIN)
+        assert (glyph_ink >= floors[image.indices]).all()
     assert redrawn > 0
 
 

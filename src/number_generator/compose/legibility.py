@@ -54,6 +54,7 @@ __all__ = [
     "DigitInk",
     "glyph_clear_ink",
     "ink_floor",
+    "placed_clear_ink",
     "stored_floor",
 ]
 
@@ -112,6 +113,21 @@ def glyph_clear_ink(stack: U8Array) -> IntArray:
         paper = np.partition(flat[toned], k, axis=1)[:, k].astype(np.int16)
         counts[toned] = (flat[toned] >= paper[:, None] + CONTRAST).sum(axis=1)
     return counts
+
+
+def placed_clear_ink(ink: U8Array, boxes: npt.NDArray[np.int32], margin: int) -> IntArray:
+    """:func:`glyph_clear_ink` of each glyph placed in ``ink`` at its native height.
+
+    Each glyph is measured on its box's columns padded with ``margin`` blank
+    columns on each side, as on the glyph stage's canvas (see
+    :data:`~.glyphs.GLYPH_MARGIN`), so the count is the one the glyph-stage
+    check saw. Meant for checking output, e.g. in tests.
+    """
+    counts = [
+        glyph_clear_ink(np.pad(ink[None, :, x0:x1], ((0, 0), (0, 0), (margin, margin))))[0]
+        for x0, x1 in boxes[:, 0::2].tolist()
+    ]
+    return np.array(counts, np.intp)
 
 
 _STORED: weakref.WeakKeyDictionary[DigitDataset, IntArray] = weakref.WeakKeyDictionary()

@@ -2,7 +2,9 @@
 
 Data flows one way: digits -> pick glyphs -> prepare them at the output
 height (glyph augmentation stage) -> lay out with gaps and separators ->
-place -> fit to the width -> image augmentation stage -> output.
+place -> fit to the width -> image augmentation stage -> output. Label safety
+(:mod:`.safety`) redraws a stage that leaves a labelled digit below the
+legibility floor.
 
 The image stage runs last, on the fitted image: paper tone, noise and blur
 then cover the whole output, padding included, at the output's own scale

@@ -173,7 +173,7 @@ def augmented_glyphs(
     transformed = legible_glyphs(pipeline, canvas, transformed, floor, rng, repairs)
     if height != glyph_height:  # crop to the ink columns, then resize, as the fast path does
         transformed = [scale_to_height(crop_to_ink(g)[0], height) for g in transformed]
-    # A glyph whose ink is all gone (a user callable may do that) keeps one blank column.
+    # A glyph without ink (a blank glyph in the dataset) keeps one blank column.
     cropped = [crop_to_ink(glyph) for glyph in transformed]
     rows = np.array([ink_rows for _, ink_rows in cropped], np.intp)
     glyphs = [glyph for glyph, _ in cropped]

@@ -68,7 +68,7 @@ def census(name: str, images: int) -> dict[str, Any]:
         counts["below_floor"] += int((survived < digit_ink.floor).sum())
         counts["below_15_clear"] += int((survived < MIN_CLEAR_PIXELS).sum())
         counts["glyph_stage_below_floor"] += int(
-            (glyph_ink < stored_floor(dataset)[final.indices]).sum()
+            (glyph_ink < stored_floor(dataset, GLYPH_MARGIN)[final.indices]).sum()
         )
     return counts
 

@@ -38,7 +38,7 @@ def test_no_preset_digit_below_the_floor(mnist_test: DigitDataset, name: str) ->
     generator = SequenceGenerator(mnist_test)
     full = preset(name)
     glyph_only = Pipeline(full.glyph_transforms)
-    floors = stored_floor(mnist_test)
+    floors = stored_floor(mnist_test, GLYPH_MARGIN)
     checked = faded_glyphs = faded_digits = 0
     for seed in range(IMAGES):
         text = _text(seed)
@@ -128,7 +128,7 @@ def test_heavy_erosion_in_the_glyph_stage_is_repaired(mnist_test: DigitDataset) 
 
     generator = SequenceGenerator(mnist_test)
     pipeline = Pipeline([Lambda(erode, stage="glyph")])
-    floors = stored_floor(mnist_test)
+    floors = stored_floor(mnist_test, GLYPH_MARGIN)
     redrawn = 0
     for seed in range(10):
         rng = np.random.default_rng(seed)

@@ -300,9 +300,13 @@ class SequenceGenerator:
         if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale;
             # redrawn while it leaves a labelled digit below the legibility floor.
-            boxes = layout.boxes(ink.shape)
+            drawn = ink.shape
+
+            def digit_boxes() -> npt.NDArray[np.int32]:
+                boxes = layout.boxes(drawn)
+                return boxes if digit_slots is None else boxes[digit_slots]
+
             area = (height / REFERENCE_HEIGHT) ** 2 * layout.scale_x * layout.scale_y
-            digit_boxes = boxes if digit_slots is None else boxes[digit_slots]
             ink = legible_image(pipeline.transform_image, ink, digit_boxes, area, rng, repairs)
         return SequenceImage(
             ink,

@@ -118,7 +118,7 @@ def prepare_glyphs(
     records that in ``repairs``.
     """
     if pipeline is not None and pipeline.glyph_transforms:
-        floor = stored_floor(dataset)[indices]
+        floor = stored_floor(dataset, GLYPH_MARGIN)[indices]
         return augmented_glyphs(pipeline, dataset.images, indices, height, rng, repairs, floor)
     if height == dataset.glyph_shape[0]:
         return native_glyphs(dataset, indices)

@@ -6,9 +6,8 @@ full ink) is at least :data:`CONTRAST` grey levels (44 % of the scale) above
 the local paper level. It is measured twice:
 
 * after the **glyph** stage, on each glyph's own canvas
-  (:func:`glyph_clear_ink`): the paper level is the :data:`PAPER_QUANTILE`
-  quantile of the canvas (the 75th percentile of its brightness; 0 for an MNIST
-  glyph on black);
+  (:func:`glyph_clear_ink`): the paper level is the mean of the canvas's blank
+  outer columns (0 for an MNIST glyph on black);
 * after the **image** stage, on the finished image (:class:`DigitInk`): only
   the digit's *own ink mask* counts -- the pixels of its box's columns where the
   image had clear ink before the image stage, dilated by :data:`MASK_DILATION`
@@ -16,8 +15,9 @@ the local paper level. It is measured twice:
   a neighbour's ink elsewhere never count as the digit's (a printed line that
   crosses the mask counts only for the pixels it shares with it). The paper
   level is the **mean** of the box's columns widened by :data:`PAPER_MARGIN` px,
-  away from any ink drawn before the stage: a printed line or speck there only
-  raises it, which makes the check stricter, never laxer.
+  away from any ink drawn before the stage (with fewer than 8 such pixels: the
+  darkest paper pixel of the image): a printed line or speck there only raises
+  it, which makes the check stricter, never laxer.
 
 The floor (:func:`ink_floor`) on a digit that had ``before`` clear pixels is
 ``max(min(before, ceil(MIN_CLEAR_PIXELS * area)), ceil(MIN_CLEAR_FRACTION * before))``,
@@ -49,7 +49,6 @@ __all__ = [
     "MIN_CLEAR_FRACTION",
     "MIN_CLEAR_PIXELS",
     "PAPER_MARGIN",
-    "PAPER_QUANTILE",
     "REFERENCE_HEIGHT",
     "DigitInk",
     "glyph_clear_ink",
@@ -73,12 +72,12 @@ REFERENCE_HEIGHT = 28
 MASK_DILATION = 2
 #: Pixels by which a digit's box is widened to measure the paper around it.
 PAPER_MARGIN = 4
-#: Quantile of the non-ink values taken as the paper level (of ink values: 0.25 = 75th
-#: percentile of brightness).
-PAPER_QUANTILE = 0.25
-# Fewer paper pixels than this around a digit: the whole image's paper level is used.
+# Fewer paper pixels than this around a digit: the darkest paper pixel is its level.
 _MIN_PAPER_PIXELS = 8
 _DILATE = np.ones((2 * MASK_DILATION + 1, 2 * MASK_DILATION + 1), np.uint8)
+# A box's x0, x1, x0, x1, and how far each is moved: the box, then widened for paper.
+_EDGES = np.array([0, 2, 0, 2])
+_WIDEN = np.array([0, 0, -PAPER_MARGIN, PAPER_MARGIN])
 
 
 def ink_floor(before: IntArray, area: float) -> IntArray:
@@ -95,7 +94,11 @@ def ink_floor(before: IntArray, area: float) -> IntArray:
 
 
 def glyph_clear_ink(stack: U8Array) -> IntArray:
-    """Clear ink pixels of each glyph of a stack ``(n, height, width)``, against its own paper.
+    """Clear ink pixels of each glyph canvas of a stack ``(n, height, width)``.
+
+    The paper level of a canvas is the mean of its outermost columns: the glyph
+    stage's canvas has :data:`~.glyphs.GLYPH_MARGIN` blank columns on each side
+    (ink reaching them only raises the level, which makes the count stricter).
 
     Examples
     --------
@@ -103,15 +106,13 @@ def glyph_clear_ink(stack: U8Array) -> IntArray:
     >>> glyph_clear_ink(glyph).tolist()
     [60]
     """
-    flat = stack.reshape(stack.shape[0], -1)
-    k = int(PAPER_QUANTILE * (flat.shape[1] - 1))
-    counts: IntArray = np.add.reduce((flat >= CONTRAST).view(np.uint8), axis=1, dtype=np.intp)
-    # The paper level is 0 (the common case) where more than k pixels are 0.
-    zeros = np.add.reduce((flat == 0).view(np.uint8), axis=1, dtype=np.intp)
-    toned = np.flatnonzero(zeros <= k)
-    if toned.size:
-        paper = np.partition(flat[toned], k, axis=1)[:, k].astype(np.int16)
-        counts[toned] = (flat[toned] >= paper[:, None] + CONTRAST).sum(axis=1)
+    n = stack.shape[0]
+    outer = stack[:, :, :: stack.shape[2] - 1]
+    if not outer.any():  # black paper, as datasets store glyphs
+        counts: IntArray = np.add.reduce((stack >= CONTRAST).reshape(n, -1), axis=1)
+        return counts
+    level = np.rint(outer.mean(axis=(1, 2))).astype(np.int16) + CONTRAST
+    counts = np.add.reduce((stack >= level[:, None, None]).reshape(n, -1), axis=1)
     return counts
 
 
@@ -130,18 +131,21 @@ def placed_clear_ink(ink: U8Array, boxes: npt.NDArray[np.int32], margin: int) ->
     return np.array(counts, np.intp)
 
 
-_STORED: weakref.WeakKeyDictionary[DigitDataset, IntArray] = weakref.WeakKeyDictionary()
+_STORED: weakref.WeakKeyDictionary[DigitDataset, dict[int, IntArray]] = weakref.WeakKeyDictionary()
 
 
-def stored_floor(dataset: DigitDataset) -> IntArray:
-    """The floor of every glyph of ``dataset``, from its clear ink as stored; computed once."""
-    floor = _STORED.get(dataset)
-    if floor is None:
-        images = dataset.images
-        chunks = [glyph_clear_ink(images[i : i + 4096]) for i in range(0, len(images), 4096)]
+def stored_floor(dataset: DigitDataset, margin: int) -> IntArray:
+    """The floor of every glyph of ``dataset`` as stored, measured on a canvas with ``margin``
+    blank columns on each side (as the glyph stage's); computed once."""
+    floors = _STORED.setdefault(dataset, {})
+    if margin not in floors:
+        images, pad = dataset.images, ((0, 0), (0, 0), (margin, margin))
+        chunks = [
+            glyph_clear_ink(np.pad(images[i : i + 4096], pad)) for i in range(0, len(images), 4096)
+        ]
         area = (images.shape[1] / REFERENCE_HEIGHT) ** 2
-        floor = _STORED[dataset] = ink_floor(np.concatenate(chunks), area)
-    return floor
+        floors[margin] = ink_floor(np.concatenate(chunks), area)
+    return floors[margin]
 
 
 class DigitInk:
@@ -164,33 +168,26 @@ class DigitInk:
     def __init__(self, ink: U8Array, boxes: npt.NDArray[np.int32], area: float) -> None:
         import cv2
 
-        n, width = boxes.shape[0], ink.shape[1]
-        x0, x1 = boxes[:, 0].astype(np.intp), boxes[:, 2].astype(np.intp)
+        width = ink.shape[1]
+        # Per digit: its box's columns [x0, x1) and the widened ones [p0, p1) where paper is.
+        self.edges = np.clip(boxes[:, _EDGES] + _WIDEN, 0, width)
         clear = (ink >= CONTRAST).view(np.uint8)
         dilated = np.asarray(cv2.dilate(clear, _DILATE), np.uint8)
         self.mask = dilated.view(np.bool_)
         self.paper = np.subtract(1, dilated, dtype=np.uint8)  # 1 where paper
-        # Column ranges summed: [0, n) the boxes, [n, 2n) the boxes widened for paper.
-        starts = np.concatenate((x0, np.maximum(x0 - PAPER_MARGIN, 0)))
-        stops = np.concatenate((x1, np.minimum(x1 + PAPER_MARGIN, width)))
-        self.ranges = np.stack((starts, stops))
-        columns = np.add.reduce(np.stack((clear, self.paper)), axis=1, dtype=np.int32)
-        counts = _range_sums(columns, self.ranges)
-        self.paper_count = np.maximum(counts[1, n:], 1)
-        self.few = self.paper_count < _MIN_PAPER_PIXELS
-        self.any_few = bool(self.few.any())
-        # Which digit each column belongs to (``n``: none; where boxes overlap, the later one).
-        owner = np.full(width, n, np.intp)
-        widths = x1 - x0
-        owner[np.repeat(x0 - np.cumsum(widths) + widths, widths) + np.arange(widths.sum())] = (
-            np.repeat(np.arange(n), widths)
-        )
-        self.owner = owner
-        self.level = np.full(n + 1, 256, np.int16)  # per digit: paper level + CONTRAST
+        before = _range_sums(np.add.reduce(clear, axis=0)[None], self.edges)[0, :, 0]
         self._ink, self._area = ink, area
-        # The clear ink against paper 0 is at least :attr:`before`, so its floor is at least
-        # :attr:`floor`: a digit that keeps this one needs no exact measure.
-        self._screen = ink_floor(counts[0, :n], area)
+        # Clear ink against paper 0 is at least :attr:`before`, so its floor is at least
+        # :attr:`floor`: a digit keeping it with the strictest paper level needs no more.
+        self._screen = ink_floor(before, area)
+
+    @cached_property
+    def _paper_count(self) -> IntArray:
+        """Paper pixels around each digit (at least 1)."""
+        height = self.mask.shape[0]
+        inked = _range_sums(np.add.reduce(self.mask, axis=0)[None], self.edges)[0, :, 1]
+        count: IntArray = height * (self.edges[:, 3] - self.edges[:, 2]) - inked
+        return np.maximum(count, 1)
 
     @cached_property
     def before(self) -> IntArray:
@@ -203,33 +200,46 @@ class DigitInk:
         image stage always meets it."""
         return ink_floor(self.before, self._area)
 
+    @cached_property
+    def _owner(self) -> IntArray:
+        """The digit each column belongs to (``n``: none; where boxes overlap, the later one)."""
+        n, width = self.edges.shape[0], self.mask.shape[1]
+        owner = np.full(width, n, np.intp)
+        for digit, (x0, x1) in enumerate(self.edges[:, :2].tolist()):
+            owner[x0:x1] = digit
+        return owner
+
     def surviving(self, ink: U8Array) -> IntArray:
         """Clear ink pixels of each digit in ``ink`` (the image after the image stage)."""
-        n = self.level.size - 1
-        paper_sum = _range_sums(_column_sums(ink * self.paper), self.ranges)
-        paper = paper_sum[0, n:] // self.paper_count
-        if self.any_few:
-            paper[self.few] = np.quantile(ink, PAPER_QUANTILE, method="lower")
-        self.level[:n] = paper + CONTRAST
-        clear = (ink >= self.level[self.owner]) & self.mask
-        counts: IntArray = _range_sums(_column_sums(clear.view(np.uint8)), self.ranges)[0, :n]
+        on_paper = ink * self.paper
+        paper_sum = _range_sums(np.add.reduce(on_paper, axis=0)[None], self.edges)
+        paper = paper_sum[0, :, 1] // self._paper_count
+        # Too little paper around a digit: the darkest paper pixel (the strictest level).
+        paper[self._paper_count < _MIN_PAPER_PIXELS] = on_paper.max()
+        level = np.append(paper + CONTRAST, 256)  # per digit, then for no digit
+        clear = (ink >= level[self._owner]) & self.mask
+        counts: IntArray = _range_sums(np.add.reduce(clear, axis=0)[None], self.edges)[0, :, 0]
         return counts
 
     def legible(self, ink: U8Array) -> bool:
-        """Whether every digit keeps at least its floor of clear ink in ``ink``."""
-        counts = self.surviving(ink)
-        return bool((counts >= self._screen).all() or (counts >= self.floor).all())
+        """Whether every digit keeps at least its floor of clear ink in ``ink``.
+
+        First against the strictest paper level there can be (the darkest paper
+        pixel), which most images pass at once; then digit by digit.
+        """
+        strictest = int((ink * self.paper).max()) + CONTRAST
+        if strictest <= 255:
+            clear = (ink >= strictest) & self.mask
+            counts = _range_sums(np.add.reduce(clear, axis=0)[None], self.edges)[0, :, 0]
+            if (counts >= self._screen).all():
+                return True
+        return bool((self.surviving(ink) >= self.floor).all())
 
 
-def _range_sums(per_column: npt.NDArray[Any], ranges: IntArray) -> npt.NDArray[np.int64]:
-    """``per_column[r, start:stop]`` summed for each row ``r`` and each ``(start, stop)`` range."""
+def _range_sums(per_column: npt.NDArray[Any], edges: IntArray) -> npt.NDArray[np.int64]:
+    """Per row ``r`` and digit ``d``: ``per_column[r]`` summed over the box's columns
+    (``[r, d, 0]``) and over the widened ones (``[r, d, 1]``)."""
     running = np.zeros((per_column.shape[0], per_column.shape[1] + 1), np.int64)
     np.cumsum(per_column, axis=1, out=running[:, 1:])
-    totals: npt.NDArray[np.int64] = running[:, ranges[1]] - running[:, ranges[0]]
+    totals: npt.NDArray[np.int64] = running[:, edges[:, 1::2]] - running[:, edges[:, 0::2]]
     return totals
-
-
-def _column_sums(image: U8Array) -> npt.NDArray[np.int32]:
-    """The sum of each column of a ``uint8`` image, as one row ``(1, width)``."""
-    sums: npt.NDArray[np.int32] = np.add.reduce(image, axis=0, dtype=np.int32, keepdims=True)
-    return sums

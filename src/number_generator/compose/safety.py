@@ -117,7 +117,7 @@ def legible_glyphs(
 def legible_image(
     run: Callable[[U8Array, np.random.Generator], U8Array],
     ink: U8Array,
-    boxes: npt.NDArray[np.int32],
+    boxes: Callable[[], npt.NDArray[np.int32]],
     area: float,
     rng: np.random.Generator,
     repairs: Repairs,
@@ -131,7 +131,7 @@ def legible_image(
     ink:
         The image before the image stage.
     boxes:
-        The labelled digits' boxes in ``ink``.
+        The labelled digits' boxes in ``ink`` (asked for only when the stage changed it).
     area:
         The digits' scale relative to a :data:`~.legibility.REFERENCE_HEIGHT`-row glyph.
     rng:
@@ -143,7 +143,7 @@ def legible_image(
     out = run(ink, rng)
     if out is ink:  # no transform was applied: the image as drawn without the image stage
         return out
-    digits = DigitInk(placed, boxes, area)
+    digits = DigitInk(placed, boxes(), area)
     if digits.legible(out):
         return out
     retry = retry_generator(rng, _IMAGE_STAGE)

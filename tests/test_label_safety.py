@@ -183,3 +183,14 @@ def test_the_measure_counts_clear_ink_against_local_paper() -> None:
     ruled[14, :] = 255  # a printed rule: only its pixels on the stroke's own mask count
     assert digits.surviving(ruled)[1] == 3
     assert not digits.legible(ruled)
+
+
+def test_a_callable_that_erases_its_input_in_place_is_caught(mnist_test: DigitDataset) -> None:
+    def erase_in_place(image: U8, rng: np.random.Generator) -> U8:
+        image[:] = 0
+        return image
+
+    generator = SequenceGenerator(mnist_test)
+    erased = generator.render("555", (2, 6), 90, seed=6, augment=erase_in_place)
+    assert erased.repairs.image_fallback
+    assert np.array_equal(erased.ink, generator.render("555", (2, 6), 90, seed=6).ink)

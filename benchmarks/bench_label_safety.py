@@ -58,9 +58,9 @@ def census(name: str, images: int) -> dict[str, Any]:
         text = "".join(map(str, digits.tolist()))
         final = generator.draw(text, options, full, np.random.default_rng(seed))
         before = generator.draw(text, options, glyph_only, np.random.default_rng(seed))
-        digit_ink = DigitInk(before.ink, final.boxes, 1.0)
+        digit_ink = DigitInk(before.ink, before.boxes, 1.0)
         survived = digit_ink.surviving(final.ink)
-        glyph_ink = placed_clear_ink(before.ink, final.boxes, GLYPH_MARGIN)
+        glyph_ink = placed_clear_ink(before.ink, before.boxes, GLYPH_MARGIN)
         counts["digits"] += DIGITS_PER_IMAGE
         repairs = final.repairs
         counts["images_redrawn"] += bool(repairs.glyph_redraws or repairs.image_redraws)

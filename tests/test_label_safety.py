@@ -44,10 +44,10 @@ def test_no_preset_digit_below_the_floor(mnist_test: DigitDataset, name: str) ->
         text = _text(seed)
         final = generator.draw(text, WIDE, full, np.random.default_rng(seed))
         before = generator.draw(text, WIDE, glyph_only, np.random.default_rng(seed))
-        assert np.array_equal(final.boxes, before.boxes)
-        glyph_ink = placed_clear_ink(before.ink, final.boxes, GLYPH_MARGIN)
+        # The boxes before the image stage (one that warps the scan maps those it reports).
+        glyph_ink = placed_clear_ink(before.ink, before.boxes, GLYPH_MARGIN)
         faded_glyphs += int((glyph_ink < floors[final.indices]).sum())
-        digits = DigitInk(before.ink, final.boxes, 1.0)
+        digits = DigitInk(before.ink, before.boxes, 1.0)
         faded_digits += int((digits.surviving(final.ink) < digits.floor).sum())
         checked += final.digits.size
     print(f"\n{name}: checked {checked} digits, {faded_glyphs + faded_digits} below the floor")

@@ -168,18 +168,32 @@ class DigitInk:
     def __init__(self, ink: U8Array, boxes: npt.NDArray[np.int32], area: float) -> None:
         import cv2
 
-        width = ink.shape[1]
-        # Per digit: its box's columns [x0, x1) and the widened ones [p0, p1) where paper is.
-        self.edges = np.clip(boxes[:, _EDGES] + _WIDEN, 0, width)
+        self._ink, self._boxes, self._area = ink, boxes, area
         clear = (ink >= CONTRAST).view(np.uint8)
         dilated = np.asarray(cv2.dilate(clear, _DILATE), np.uint8)
         self.mask = dilated.view(np.bool_)
         self.paper = np.subtract(1, dilated, dtype=np.uint8)  # 1 where paper
-        before = _range_sums(np.add.reduce(clear, axis=0)[None], self.edges)[0, :, 0]
-        self._ink, self._area = ink, area
+        # Box edges x0, x1, x0, x1 ... : in order (no overlap, the usual case), one reduceat
+        # sums the columns of every box.
+        cuts = boxes[:, 0::2].ravel()
+        self._cuts = cuts if bool((cuts[1:] >= cuts[:-1]).all()) else None
+        before = self._box_sums(np.add.reduce(clear, axis=0))
         # Clear ink against paper 0 is at least :attr:`before`, so its floor is at least
         # :attr:`floor`: a digit keeping it with the strictest paper level needs no more.
         self._screen = ink_floor(before, area)
+
+    @cached_property
+    def edges(self) -> IntArray:
+        """Per digit: its box's columns ``[x0, x1)`` and the widened ones ``[p0, p1)``."""
+        edges: IntArray = np.clip(self._boxes[:, _EDGES] + _WIDEN, 0, self.mask.shape[1])
+        return edges
+
+    def _box_sums(self, per_column: npt.NDArray[Any]) -> IntArray:
+        """``per_column`` summed over each digit's box columns."""
+        if self._cuts is None:
+            return _range_sums(per_column[None], self.edges)[0, :, 0]
+        sums: IntArray = np.add.reduceat(np.append(per_column, 0), self._cuts)[::2]
+        return sums
 
     @cached_property
     def _paper_count(self) -> IntArray:
@@ -218,8 +232,7 @@ class DigitInk:
         paper[self._paper_count < _MIN_PAPER_PIXELS] = on_paper.max()
         level = np.append(paper + CONTRAST, 256)  # per digit, then for no digit
         clear = (ink >= level[self._owner]) & self.mask
-        counts: IntArray = _range_sums(np.add.reduce(clear, axis=0)[None], self.edges)[0, :, 0]
-        return counts
+        return self._box_sums(np.add.reduce(clear, axis=0))
 
     def legible(self, ink: U8Array) -> bool:
         """Whether every digit keeps at least its floor of clear ink in ``ink``.
@@ -230,8 +243,7 @@ class DigitInk:
         strictest = int((ink * self.paper).max()) + CONTRAST
         if strictest <= 255:
             clear = (ink >= strictest) & self.mask
-            counts = _range_sums(np.add.reduce(clear, axis=0)[None], self.edges)[0, :, 0]
-            if (counts >= self._screen).all():
+            if (self._box_sums(np.add.reduce(clear, axis=0)) >= self._screen).all():
                 return True
         return bool((self.surviving(ink) >= self.floor).all())
 

@@ -15,6 +15,8 @@ the strip to the width (:mod:`.layout`); **then** run the image augmentation
 stage on the fitted image. The image stage comes after fitting on purpose:
 paper tone, noise and blur then cover the whole output, padding included, at
 the output's own scale, and the glyph boxes are already known from the layout.
+Label safety (:mod:`.safety`, measured by :mod:`.legibility`) redraws either
+stage when it leaves a labelled digit below the legibility floor.
 """
 
 from __future__ import annotations
@@ -22,5 +24,13 @@ from __future__ import annotations
 from .default import default_generator
 from .generator import INHERIT, SequenceGenerator, SequenceImage
 from .options import RenderOptions
+from .safety import Repairs
 
-__all__ = ["INHERIT", "RenderOptions", "SequenceGenerator", "SequenceImage", "default_generator"]
+__all__ = [
+    "INHERIT",
+    "RenderOptions",
+    "Repairs",
+    "SequenceGenerator",
+    "SequenceImage",
+    "default_generator",
+]

@@ -2,7 +2,9 @@
 
 Data flows one way: digits -> pick glyphs -> prepare them at the output
 height (glyph augmentation stage) -> lay out with gaps and separators ->
-place -> fit to the width -> image augmentation stage -> output.
+place -> fit to the width -> image augmentation stage -> output. Label safety
+(:mod:`.safety`) redraws a stage that leaves a labelled digit below the
+legibility floor.
 
 The image stage runs last, on the fitted image: paper tone, noise and blur
 then cover the whole output, padding included, at the output's own scale
@@ -24,7 +26,9 @@ from ..augment import Pipeline, resolve_augment, warp_boxes
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
+from .legibility import REFERENCE_HEIGHT
 from .options import RenderOptions
+from .safety import Field, Repairs, legible_image
 from .separators import layout_separators, stroke_profiles
 from .spacing import cap_overlap, contour_starts, dataset_profiles, row_profiles
 
@@ -58,6 +62,9 @@ class SequenceImage:
         (``-1`` for a ``-``/``/`` stroke or a glyph whose writer is unknown).
     digit_writers:
         The writer id of each digit, in :attr:`indices` order (``-1``: unknown).
+    repairs:
+        What label safety redrew to keep every digit legible
+        (:class:`~.safety.Repairs`; all zero for almost every image).
     """
 
     def __init__(
@@ -71,8 +78,10 @@ class SequenceImage:
         digit_slots: list[int] | None = None,
         writer_ids: npt.NDArray[np.int32] | None = None,
         warp: npt.NDArray[np.float64] | None = None,
+        repairs: Repairs | None = None,
     ) -> None:
         self.ink = ink
+        self.repairs = Repairs() if repairs is None else repairs
         self.digits = digits
         self.indices = indices
         self._layout = layout
@@ -329,7 +338,8 @@ class SequenceGenerator:
             check_strip(len(sequence.text), height, spacing, "characters")
         check_legible(sequence.values.size, options.image_width)
         indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng, options.writer)
-        glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng)
+        repairs = Repairs()
+        glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng, repairs)
         if spacing[0] < 0:
             gaps = cap_overlap(gaps, glyphs.widths)
         digit_slots: list[int] | None = None
@@ -355,12 +365,21 @@ class SequenceGenerator:
         ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=contour or spacing[0] < 0)
         warp = None
         if pipeline is not None and pipeline.image_transforms:
-            # After fitting, so paper tone and noise cover the whole output at its own scale.
-            boxes = None
-            if pipeline.uses_boxes:  # printed lines and boxes go where the digits are
-                boxes = layout.boxes(ink.shape)
-                boxes = boxes if digit_slots is None else boxes[digit_slots]
-            ink, warp = pipeline.transform_field(ink, rng, boxes)
+            # After fitting, so paper tone and noise cover the whole output at its own scale;
+            # redrawn while it leaves a labelled digit below the legibility floor.
+            drawn = ink.shape
+
+            def digit_boxes() -> npt.NDArray[np.int32]:
+                boxes = layout.boxes(drawn)
+                return boxes if digit_slots is None else boxes[digit_slots]
+
+            def image_stage(image: U8Array, stream: np.random.Generator) -> Field:
+                # Printed lines and boxes go where the digits are (boxes only when used).
+                boxes = digit_boxes() if pipeline.uses_boxes else None
+                return pipeline.transform_field(image, stream, boxes)
+
+            area = (height / REFERENCE_HEIGHT) ** 2 * layout.scale_x * layout.scale_y
+            ink, warp = legible_image(image_stage, ink, digit_boxes, area, rng, repairs)
         return SequenceImage(
             ink,
             sequence.values,
@@ -370,6 +389,7 @@ class SequenceGenerator:
             digit_slots=digit_slots,
             writer_ids=self.dataset.writers,
             warp=warp,
+            repairs=repairs,
         )
 
 

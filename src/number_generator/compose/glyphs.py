@@ -20,6 +20,8 @@ from ..augment import Pipeline
 from ..datasets import DigitDataset
 from ..datasets.writers import writer_index
 from ..errors import InvalidParameterError
+from .legibility import stored_floor
+from .safety import Repairs, legible_glyphs
 from .spacing import draw_gaps
 
 __all__ = [
@@ -120,10 +122,16 @@ def prepare_glyphs(
     height: int,
     pipeline: Pipeline | None,
     rng: np.random.Generator,
+    repairs: Repairs,
 ) -> Glyphs:
-    """The glyphs ``indices`` at ``height`` rows, through the glyph stage of ``pipeline``."""
+    """The glyphs ``indices`` at ``height`` rows, through the glyph stage of ``pipeline``.
+
+    Label safety (:mod:`.safety`) redraws the glyph stage of a glyph it fades and
+    records that in ``repairs``.
+    """
     if pipeline is not None and pipeline.glyph_transforms:
-        return augmented_glyphs(pipeline, dataset.images, indices, height, rng)
+        floor = stored_floor(dataset, GLYPH_MARGIN)[indices]
+        return augmented_glyphs(pipeline, dataset.images, indices, height, rng, repairs, floor)
     if height == dataset.glyph_shape[0]:
         return native_glyphs(dataset, indices)
     return scaled_glyphs(dataset, indices, height)
@@ -161,19 +169,29 @@ def augmented_glyphs(
     indices: IntArray,
     height: int,
     rng: np.random.Generator,
+    repairs: Repairs,
+    floor: IntArray,
 ) -> Glyphs:
     """Run the glyph stage on the full glyphs ``images[indices]``; crop to ink, scale to ``height``.
 
-    Returns the glyphs cropped to their ink columns (height ``height``) and
-    the ``(top, bottom)`` ink rows of each, as the composer needs them.
+    A glyph the stage leaves below the legibility floor is redrawn
+    (:func:`~.safety.legible_glyphs`; ``floor``: each glyph's, see
+    :func:`~.legibility.stored_floor`). Returns the glyphs cropped to their ink
+    columns (height ``height``) and the ``(top, bottom)`` ink rows of each, as
+    the composer needs them.
     """
     n, glyph_height, glyph_width = len(indices), images.shape[1], images.shape[2]
-    canvas = np.zeros((n, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
-    canvas[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices]
-    transformed = pipeline.transform_glyphs(canvas, rng)
+
+    def canvas(positions: IntArray) -> U8Array:
+        padded = np.zeros((positions.size, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
+        padded[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices[positions]]
+        return padded
+
+    transformed = pipeline.transform_glyphs(canvas(np.arange(n)), rng)
+    transformed = legible_glyphs(pipeline, canvas, transformed, floor, rng, repairs)
     if height != glyph_height:  # crop to the ink columns, then resize, as the fast path does
         transformed = [scale_to_height(crop_to_ink(g)[0], height) for g in transformed]
-    # A glyph whose ink is all gone (a user callable may do that) keeps one blank column.
+    # A glyph without ink (a blank glyph in the dataset) keeps one blank column.
     cropped = [crop_to_ink(glyph) for glyph in transformed]
     rows = np.array([ink_rows for _, ink_rows in cropped], np.intp)
     glyphs = [glyph for glyph, _ in cropped]

@@ -1,0 +1,257 @@
+"""The legibility floor: how much of a labelled digit's ink must survive augmentation.
+
+A digit is *legible* when enough of its pixels stay **clearly darker than the
+paper around it**: *clear ink* is a pixel whose ink value (0 = paper, 255 =
+full ink) is at least :data:`CONTRAST` grey levels (44 % of the scale) above
+the local paper level. It is measured twice:
+
+* after the **glyph** stage, on each glyph's own canvas
+  (:func:`glyph_clear_ink`): the paper level is the mean of the canvas's blank
+  outer columns (0 for an MNIST glyph on black);
+* after the **image** stage, on the finished image (:class:`DigitInk`): only
+  the digit's *own ink mask* counts -- the pixels of its box's columns where the
+  image had clear ink before the image stage, dilated by :data:`MASK_DILATION`
+  px so small scan warps are tolerated; printed lines, patterns, stray marks or
+  a neighbour's ink elsewhere never count as the digit's (a printed line that
+  crosses the mask counts only for the pixels it shares with it). The paper
+  level is the **mean** of the box's columns widened by :data:`PAPER_MARGIN` px,
+  away from any ink drawn before the stage (with fewer than 8 such pixels: the
+  darkest paper pixel of the image): a printed line or speck there only raises
+  it, which makes the check stricter, never laxer.
+
+The floor (:func:`ink_floor`) on a digit that had ``before`` clear pixels is
+``max(min(before, ceil(MIN_CLEAR_PIXELS * area)), ceil(MIN_CLEAR_FRACTION * before))``,
+where ``area`` is the digit's scale in pixels relative to a
+:data:`REFERENCE_HEIGHT`-row glyph: at least 15 clear pixels at 28 rows (all of
+them for a glyph that never had 15) **and** at least a quarter of its own clear
+ink. ``before`` is measured the same way on the glyph as stored (glyph stage) or
+on the image before the image stage, so the digit as drawn without that stage
+always meets its floor.
+
+:mod:`.safety` enforces the floor after each stage.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..datasets import DigitDataset
+
+__all__ = [
+    "CONTRAST",
+    "MASK_DILATION",
+    "MIN_CLEAR_FRACTION",
+    "MIN_CLEAR_PIXELS",
+    "PAPER_MARGIN",
+    "REFERENCE_HEIGHT",
+    "DigitInk",
+    "glyph_clear_ink",
+    "ink_floor",
+    "placed_clear_ink",
+    "stored_floor",
+]
+
+U8Array = npt.NDArray[np.uint8]
+IntArray = npt.NDArray[np.intp]
+
+#: Grey levels (of 255) a pixel must be darker than the local paper to count as clear ink.
+CONTRAST = 112
+#: Fewest clear ink pixels a digit keeps, for a glyph of :data:`REFERENCE_HEIGHT` rows.
+MIN_CLEAR_PIXELS = 15
+#: Fewest clear ink pixels a digit keeps, as a fraction of its own clear ink before the stage.
+MIN_CLEAR_FRACTION = 0.25
+#: Height at which :data:`MIN_CLEAR_PIXELS` holds; it scales with the digit's area.
+REFERENCE_HEIGHT = 28
+#: Pixels by which a digit's ink mask is widened before its surviving ink is counted.
+MASK_DILATION = 2
+#: Pixels by which a digit's box is widened to measure the paper around it.
+PAPER_MARGIN = 4
+# Fewer paper pixels than this around a digit: the darkest paper pixel is its level.
+_MIN_PAPER_PIXELS = 8
+_DILATE = np.ones((2 * MASK_DILATION + 1, 2 * MASK_DILATION + 1), np.uint8)
+# A box's x0, x1, x0, x1, and how far each is moved: the box, then widened for paper.
+_EDGES = np.array([0, 2, 0, 2])
+_WIDEN = np.array([0, 0, -PAPER_MARGIN, PAPER_MARGIN])
+
+
+def ink_floor(before: IntArray, area: float) -> IntArray:
+    """The fewest clear ink pixels digits that had ``before`` may keep (see the module).
+
+    Examples
+    --------
+    >>> ink_floor(np.array([200, 40, 10]), 1.0).tolist()
+    [50, 15, 10]
+    """
+    absolute = np.minimum(before, math.ceil(MIN_CLEAR_PIXELS * area))
+    floor: IntArray = np.maximum(absolute, np.ceil(MIN_CLEAR_FRACTION * before)).astype(np.intp)
+    return floor
+
+
+def glyph_clear_ink(stack: U8Array) -> IntArray:
+    """Clear ink pixels of each glyph canvas of a stack ``(n, height, width)``.
+
+    The paper level of a canvas is the mean of its outermost columns: the glyph
+    stage's canvas has :data:`~.glyphs.GLYPH_MARGIN` blank columns on each side
+    (ink reaching them only raises the level, which makes the count stricter).
+
+    Examples
+    --------
+    >>> glyph = np.zeros((1, 28, 28), np.uint8); glyph[0, 4:24, 12:15] = 200
+    >>> glyph_clear_ink(glyph).tolist()
+    [60]
+    """
+    n = stack.shape[0]
+    outer = stack[:, :, :: stack.shape[2] - 1]
+    if not outer.any():  # black paper, as datasets store glyphs
+        counts: IntArray = np.add.reduce((stack >= CONTRAST).reshape(n, -1), axis=1)
+        return counts
+    level = np.rint(outer.mean(axis=(1, 2))).astype(np.int16) + CONTRAST
+    counts = np.add.reduce((stack >= level[:, None, None]).reshape(n, -1), axis=1)
+    return counts
+
+
+def placed_clear_ink(ink: U8Array, boxes: npt.NDArray[np.int32], margin: int) -> IntArray:
+    """:func:`glyph_clear_ink` of each glyph placed in ``ink`` at its native height.
+
+    Each glyph is measured on its box's columns padded with ``margin`` blank
+    columns on each side, as on the glyph stage's canvas (see
+    :data:`~.glyphs.GLYPH_MARGIN`), so the count is the one the glyph-stage
+    check saw. Meant for checking output, e.g. in tests.
+    """
+    counts = [
+        glyph_clear_ink(np.pad(ink[None, :, x0:x1], ((0, 0), (0, 0), (margin, margin))))[0]
+        for x0, x1 in boxes[:, 0::2].tolist()
+    ]
+    return np.array(counts, np.intp)
+
+
+_STORED: weakref.WeakKeyDictionary[DigitDataset, dict[int, IntArray]] = weakref.WeakKeyDictionary()
+
+
+def stored_floor(dataset: DigitDataset, margin: int) -> IntArray:
+    """The floor of every glyph of ``dataset`` as stored, measured on a canvas with ``margin``
+    blank columns on each side (as the glyph stage's); computed once."""
+    floors = _STORED.setdefault(dataset, {})
+    if margin not in floors:
+        images, pad = dataset.images, ((0, 0), (0, 0), (margin, margin))
+        chunks = [
+            glyph_clear_ink(np.pad(images[i : i + 4096], pad)) for i in range(0, len(images), 4096)
+        ]
+        area = (images.shape[1] / REFERENCE_HEIGHT) ** 2
+        floors[margin] = ink_floor(np.concatenate(chunks), area)
+    return floors[margin]
+
+
+class DigitInk:
+    """The labelled digits' ink before the image stage, to measure what survives it.
+
+    The measure of the module's docstring, taken column by column so that it is
+    a few whole-image operations. Where boxes overlap (negative spacing) the
+    shared columns count for both digits, at the later digit's paper level.
+
+    Parameters
+    ----------
+    ink:
+        The image before the image stage (0 = paper, 255 = ink).
+    boxes:
+        ``int32`` ``(n, 4)``: ``x0, y0, x1, y1`` of each labelled digit (ends exclusive).
+    area:
+        The digits' scale in pixels relative to a :data:`REFERENCE_HEIGHT`-row glyph.
+    """
+
+    def __init__(self, ink: U8Array, boxes: npt.NDArray[np.int32], area: float) -> None:
+        import cv2
+
+        self._ink, self._boxes, self._area = ink, boxes, area
+        clear = (ink >= CONTRAST).view(np.uint8)
+        dilated = np.asarray(cv2.dilate(clear, _DILATE), np.uint8)
+        self.mask = dilated.view(np.bool_)
+        self.paper = np.subtract(1, dilated, dtype=np.uint8)  # 1 where paper
+        # Box edges x0, x1, x0, x1 ... : in order (no overlap, the usual case), one reduceat
+        # sums the columns of every box.
+        cuts = boxes[:, 0::2].ravel()
+        self._cuts = cuts if bool((cuts[1:] >= cuts[:-1]).all()) else None
+        before = self._box_sums(np.add.reduce(clear, axis=0))
+        # Clear ink against paper 0 is at least :attr:`before`, so its floor is at least
+        # :attr:`floor`: a digit keeping it with the strictest paper level needs no more.
+        self._screen = ink_floor(before, area)
+
+    @cached_property
+    def edges(self) -> IntArray:
+        """Per digit: its box's columns ``[x0, x1)`` and the widened ones ``[p0, p1)``."""
+        edges: IntArray = np.clip(self._boxes[:, _EDGES] + _WIDEN, 0, self.mask.shape[1])
+        return edges
+
+    def _box_sums(self, per_column: npt.NDArray[Any]) -> IntArray:
+        """``per_column`` summed over each digit's box columns."""
+        if self._cuts is None:
+            return _range_sums(per_column[None], self.edges)[0, :, 0]
+        sums: IntArray = np.add.reduceat(np.append(per_column, 0), self._cuts)[::2]
+        return sums
+
+    @cached_property
+    def _paper_count(self) -> IntArray:
+        """Paper pixels around each digit (at least 1)."""
+        height = self.mask.shape[0]
+        inked = _range_sums(np.add.reduce(self.mask, axis=0)[None], self.edges)[0, :, 1]
+        count: IntArray = height * (self.edges[:, 3] - self.edges[:, 2]) - inked
+        return np.maximum(count, 1)
+
+    @cached_property
+    def before(self) -> IntArray:
+        """Each digit's clear ink before the image stage, measured as after it."""
+        return self.surviving(self._ink)
+
+    @cached_property
+    def floor(self) -> IntArray:
+        """Each digit's floor (:func:`ink_floor` of :attr:`before`); the image without the
+        image stage always meets it."""
+        return ink_floor(self.before, self._area)
+
+    @cached_property
+    def _owner(self) -> IntArray:
+        """The digit each column belongs to (``n``: none; where boxes overlap, the later one)."""
+        n, width = self.edges.shape[0], self.mask.shape[1]
+        owner = np.full(width, n, np.intp)
+        for digit, (x0, x1) in enumerate(self.edges[:, :2].tolist()):
+            owner[x0:x1] = digit
+        return owner
+
+    def surviving(self, ink: U8Array) -> IntArray:
+        """Clear ink pixels of each digit in ``ink`` (the image after the image stage)."""
+        on_paper = ink * self.paper
+        paper_sum = _range_sums(np.add.reduce(on_paper, axis=0)[None], self.edges)
+        paper = paper_sum[0, :, 1] // self._paper_count
+        # Too little paper around a digit: the darkest paper pixel (the strictest level).
+        paper[self._paper_count < _MIN_PAPER_PIXELS] = on_paper.max()
+        level = np.append(paper + CONTRAST, 256)  # per digit, then for no digit
+        clear = (ink >= level[self._owner]) & self.mask
+        return self._box_sums(np.add.reduce(clear, axis=0))
+
+    def legible(self, ink: U8Array) -> bool:
+        """Whether every digit keeps at least its floor of clear ink in ``ink``.
+
+        First against the strictest paper level there can be (the darkest paper
+        pixel), which most images pass at once; then digit by digit.
+        """
+        strictest = int((ink * self.paper).max()) + CONTRAST
+        if strictest <= 255:
+            clear = (ink >= strictest) & self.mask
+            if (self._box_sums(np.add.reduce(clear, axis=0)) >= self._screen).all():
+                return True
+        return bool((self.surviving(ink) >= self.floor).all())
+
+
+def _range_sums(per_column: npt.NDArray[Any], edges: IntArray) -> npt.NDArray[np.int64]:
+    """Per row ``r`` and digit ``d``: ``per_column[r]`` summed over the box's columns
+    (``[r, d, 0]``) and over the widened ones (``[r, d, 1]``)."""
+    running = np.zeros((per_column.shape[0], per_column.shape[1] + 1), np.int64)
+    np.cumsum(per_column, axis=1, out=running[:, 1:])
+    totals: npt.NDArray[np.int64] = running[:, edges[:, 1::2]] - running[:, edges[:, 0::2]]
+    return totals

@@ -162,7 +162,7 @@ EXPECTED: dict[str, str] = {
     "preset-medium": "79489bd7fce7a0da33866312197d24e5a08ae45cfcb587dd0220622e01c9b8ec",
     "preset-heavy": "a9ab421ca1eccad64b745512ca33abcac50b68828eaa4a20bafe4fff69613bc2",
     "preset-medium-h48": "f5e840e0ad6e17563b3ba742079c13400e8787acf0bb4b5034c18c5b40f817ea",
-    "preset-document": "014db67650e33364dcec2acb853e182e60c7f7e5ad08bc0f59fb35fd2f1163f4",
+    "preset-document": "b06eae8ab1543c2e9bdbb86369c89fa8bc1cef188b8c5ec7cb20282f5fedf0b2",
     "tf-shift": "df4335e824399a7d95c6d0945d7082bdb242877b9266b9cd301e8b5bad0dd047",
     "tf-scale": "e4175bc57ae3fa73949d83377c0a74e35e764d4bec12a595d33c6e28a1b21d71",
     "tf-rotate": "cdf92f084a72aff934c12decd1632c5ea3440977301cc840120d6871571ee743",

@@ -100,7 +100,7 @@ def _document() -> list[Transform]:
     return [
         *_handwriting(),
         StrayStrokes(p=0.12),  # the pen: marks beside the amount, then its ink
-        InkVariation(intensity=(0.7, 1.0), pressure=(0.0, 0.3), p=0.6),
+        InkVariation(intensity=(0.9, 1.0), pressure=(0.0, 0.1), p=0.6),
         SecurityPattern(p=0.12),  # the printed form (on some images only), one kind at a time
         OneOf(
             [BaselineRule(p=1.0), CombBoxes(p=1.0), FieldFrame(p=1.0)], (0.45, 0.35, 0.2), p=0.45

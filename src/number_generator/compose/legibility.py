@@ -16,8 +16,10 @@ the local paper level. It is measured twice:
   crosses the mask counts only for the pixels it shares with it). The paper
   level is the **mean** of the box's columns widened by :data:`PAPER_MARGIN` px,
   away from any ink drawn before the stage (with fewer than 8 such pixels: the
-  darkest paper pixel of the image): a printed line or speck there only raises
-  it, which makes the check stricter, never laxer.
+  darkest paper pixel of the image), each paper pixel capped at the image's
+  mean paper level plus :data:`PAPER_SPREAD`: a printed line or speck there
+  raises it a little (the check gets stricter, never laxer) but cannot make a
+  dark digit on ruled paper look faded.
 
 The floor (:func:`ink_floor`) on a digit that had ``before`` clear pixels is
 ``max(min(before, ceil(MIN_CLEAR_PIXELS * area)), ceil(MIN_CLEAR_FRACTION * before))``,
@@ -49,6 +51,7 @@ __all__ = [
     "MIN_CLEAR_FRACTION",
     "MIN_CLEAR_PIXELS",
     "PAPER_MARGIN",
+    "PAPER_SPREAD",
     "REFERENCE_HEIGHT",
     "DigitInk",
     "glyph_clear_ink",
@@ -72,6 +75,9 @@ REFERENCE_HEIGHT = 28
 MASK_DILATION = 2
 #: Pixels by which a digit's box is widened to measure the paper around it.
 PAPER_MARGIN = 4
+#: Grey levels above the image's mean paper at which a paper pixel is capped when the
+#: paper level around a digit is measured (printed lines and specks weigh at most this).
+PAPER_SPREAD = 48
 # Fewer paper pixels than this around a digit: the darkest paper pixel is its level.
 _MIN_PAPER_PIXELS = 8
 _DILATE = np.ones((2 * MASK_DILATION + 1, 2 * MASK_DILATION + 1), np.uint8)
@@ -223,9 +229,21 @@ class DigitInk:
             owner[x0:x1] = digit
         return owner
 
+    def _paper(self, ink: U8Array) -> U8Array:
+        """``ink`` where paper was before the stage (0 elsewhere), each pixel capped at the
+        image's mean paper plus :data:`PAPER_SPREAD`: printed lines and specks around a digit
+        weigh at most that, so a ruled line does not make its digit look faded."""
+        on_paper: U8Array = ink * self.paper
+        mean = int(np.add.reduce(on_paper, axis=None, dtype=np.int64)) // self._paper_total
+        return np.minimum(on_paper, min(255, mean + PAPER_SPREAD), out=on_paper)
+
+    @cached_property
+    def _paper_total(self) -> int:
+        return max(1, int(np.add.reduce(self.paper, axis=None, dtype=np.int64)))
+
     def surviving(self, ink: U8Array) -> IntArray:
         """Clear ink pixels of each digit in ``ink`` (the image after the image stage)."""
-        on_paper = ink * self.paper
+        on_paper = self._paper(ink)
         paper_sum = _range_sums(np.add.reduce(on_paper, axis=0)[None], self.edges)
         paper = paper_sum[0, :, 1] // self._paper_count
         # Too little paper around a digit: the darkest paper pixel (the strictest level).
@@ -237,10 +255,10 @@ class DigitInk:
     def legible(self, ink: U8Array) -> bool:
         """Whether every digit keeps at least its floor of clear ink in ``ink``.
 
-        First against the strictest paper level there can be (the darkest paper
-        pixel), which most images pass at once; then digit by digit.
+        First against the strictest paper level there can be (the darkest capped
+        paper pixel), which most images pass at once; then digit by digit.
         """
-        strictest = int((ink * self.paper).max()) + CONTRAST
+        strictest = int(self._paper(ink).max()) + CONTRAST
         if strictest <= 255:
             clear = (ink >= strictest) & self.mask
             if (self._box_sums(np.add.reduce(clear, axis=0)) >= self._screen).all():

@@ -1,8 +1,9 @@
 """Digit sources: the dataset object, registered sets (MNIST, downloaded and cached), local files.
 
 Modules: :mod:`.base` (:class:`DigitDataset`), :mod:`.registry` (registered,
-downloadable sets and :data:`DATASETS`), :mod:`.local` (``.npz``, IDX and PNG
-folders), :mod:`.idx` (the IDX format), :mod:`.download` (verified downloads),
+downloadable sets and :data:`DATASETS`), :mod:`.sets` (MNIST, EMNIST digits,
+QMNIST), :mod:`.local` (``.npz``, IDX and PNG folders), :mod:`.idx` (the IDX
+format), :mod:`.download` (verified downloads),
 :mod:`.cache` (decoded arrays), :mod:`.hashes` (known hashes: SHA-256 or MD5),
 :mod:`.archive` (members of a published zip). :func:`load_dataset` picks the right one.
 """
@@ -19,17 +20,13 @@ from .registry import (
     DATA_DIR_ENV,
     DATASETS,
     DEFAULT_DATASET,
-    MNIST,
-    QMNIST,
     SPLIT_ENV,
-    EMNISTDigits,
     RegisteredDataset,
     Resource,
     data_dir_for,
-    get_mnist_data,
     get_registered,
-    load_mnist,
 )
+from .sets import MNIST, QMNIST, EMNISTDigits, get_mnist_data, load_mnist
 
 __all__ = [
     "DATASETS",

@@ -33,14 +33,22 @@ def _find_mnist_dir() -> Path:
 
 
 def _find_qmnist_dir() -> Path:
-    """``<mnist dir>/../qmnist``, where the shared QMNIST extended label files are."""
-    folder = MNIST_DIR.parent / "qmnist"
-    if not all((folder / name).is_file() for name in QMNIST_FILES):
-        raise pytest.UsageError(
-            f"QMNIST's extended label files ({', '.join(QMNIST_FILES)}) were not found in "
-            f"{folder}: they give the writer of each MNIST digit; put them beside the MNIST folder"
-        )
-    return folder
+    """Where the shared QMNIST extended label files are: beside the MNIST files (a data
+    folder holding both, as the one these tests make), in ``<mnist dir>/../qmnist``, or in
+    ``../shared/data/qmnist`` beside the clone."""
+    candidates = [
+        MNIST_DIR,
+        MNIST_DIR.parent / "qmnist",
+        REPO_ROOT.parent / "shared" / "data" / "qmnist",
+    ]
+    for folder in candidates:
+        if all((folder / name).is_file() for name in QMNIST_FILES):
+            return folder
+    raise pytest.UsageError(
+        f"QMNIST's extended label files ({', '.join(QMNIST_FILES)}) were not found in "
+        f"{', '.join(map(str, candidates))}: they give the writer of each MNIST digit; put "
+        "them in ../shared/data/qmnist beside the clone or beside the MNIST folder"
+    )
 
 
 MNIST_DIR = _find_mnist_dir()
@@ -51,8 +59,8 @@ QMNIST_DIR = _find_qmnist_dir()
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A data folder holding (as links) the MNIST test split and QMNIST's writer files."""
     folder = tmp_path_factory.mktemp("mnist-data")
-    for source in (MNIST_DIR, QMNIST_DIR):
-        for name in MNIST_FILES if source is MNIST_DIR else QMNIST_FILES:
+    for source, names in ((MNIST_DIR, MNIST_FILES), (QMNIST_DIR, QMNIST_FILES)):
+        for name in names:
             (folder / name).symlink_to(source / name)
     return folder
 

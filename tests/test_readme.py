@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from _helpers import require
 from number_generator._util.text import OFF_WORDS, ON_WORDS
 from number_generator.cli import generate_numbers_sequence_main
 
@@ -51,6 +52,8 @@ def run(argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 def test_python_examples(index: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     code = blocks("python")[index]
+    if re.search(r"^(import|from) torch\b", code, re.M):
+        require("torch")  # PyTorch is optional (installed in CI): skipped without it elsewhere
     exec(compile(code, f"README.md python block {index}", "exec"), {"__name__": "__readme__"})
 
 

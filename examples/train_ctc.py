@@ -175,7 +175,10 @@ def load_model(path: Path) -> tuple[CRNN, Config]:
     except FileNotFoundError:
         raise UsageError(f"--eval-only {str(path)!r}: no such model file") from None
     except Exception as error:  # torch raises many kinds for a file that is not its own
-        raise UsageError(f"--eval-only {str(path)!r}: not a model file ({error})") from None
+        reason = type(error).__name__
+        raise UsageError(
+            f"--eval-only {str(path)!r}: not a model file (torch.load: {reason})"
+        ) from None
     if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
         raise UsageError(
             f"--eval-only {str(path)!r}: not a model saved by this example (expected "
@@ -724,7 +727,7 @@ def parse_digit_height(text: str) -> tuple[int, int]:
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | None]:
     """Command line -> ``(config, out folder, misread figure path)``."""
     d = Config()
-    p = _Parser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p = _Parser(prog="train_ctc.py", description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--steps", type=int, default=d.steps, help="training steps (%(default)s)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="(%(default)s)")
     p.add_argument(
@@ -805,6 +808,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, NumberGeneratorError) as error:
         print(f"train_ctc.py: error: {error}", file=sys.stderr)
         return 2
+    except SystemExit as stop:  # argparse: --help, or a bad option already reported
+        return stop.code if isinstance(stop.code, int) else 2
     return 0
 
 

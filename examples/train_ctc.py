@@ -516,11 +516,11 @@ def load_folder(folder: Path) -> tuple[list[str], list[np.ndarray], list[str]]:
     return names, images, labels
 
 
-def evaluate_folder(model: nn.Module, folder: Path) -> tuple[Metrics, list[np.ndarray]]:
-    """Accuracy of ``model`` on a folder with a ``labels.csv``, and the prepared images."""
-    _, images, labels = load_folder(folder)
-    reads = [read(model, image[None])[0] for image in images]
-    return score(str(folder), labels, reads), images
+def evaluate_folder(
+    model: nn.Module, name: str, images: Sequence[np.ndarray], labels: Sequence[str]
+) -> Metrics:
+    """Accuracy of ``model`` on the prepared images of a folder (:func:`load_folder`)."""
+    return score(name, labels, [read(model, image[None])[0] for image in images])
 
 
 # --------------------------------------------------------------------------- report
@@ -608,6 +608,32 @@ def _evaluate_held_out(
     return {m.template: _summary(m) for m in metrics}, str(figure) if shown else None
 
 
+def _train_and_save(
+    config: Config, glyphs: DigitDataset, out: Path, log: Any
+) -> tuple[CRNN, dict[str, Any]]:
+    """Train, save the model; return it and what ``results.json`` records of the training."""
+    load_before = _load()
+    result = train(config, glyphs, log)
+    log(f"trained {result.steps} steps in {result.seconds:.0f} s")
+    window = max(1, min(100, result.steps // 10))
+    model_path = Path(config.save_model) if config.save_model else out / "model.pt"
+    save_model(result.model, config, model_path)
+    return result.model, {
+        "model": str(model_path),
+        "steps": result.steps,
+        "images_seen": result.steps * config.batch_size,
+        "train_seconds": round(result.seconds, 1),
+        "loss_first": float(np.mean(result.losses[:window])),
+        "loss_last": float(np.mean(result.losses[-window:])),
+        "load_average_before": load_before,
+        "load_average_after": _load(),
+        "load_during": {
+            "mean": round(float(np.mean(result.loads)), 2) if result.loads else None,
+            "max": max(result.loads, default=None),
+        },
+    }
+
+
 def run(config: Config, out: Path, figure: Path | None = None, log: Any = print) -> dict[str, Any]:
     """Train (unless ``config.eval_only``), evaluate, write ``out/results.json``; return results.
 
@@ -634,40 +660,24 @@ def run(config: Config, out: Path, figure: Path | None = None, log: Any = print)
             save_model=None,
         )
     results["config"] = asdict(config)
+    # A bad folder stops the run before training, not after.
+    scans = None if config.eval_folder is None else load_folder(Path(config.eval_folder))
     out.mkdir(parents=True, exist_ok=True)
-    if config.eval_only is None or config.eval_folder is None:
+    if config.eval_only is None or scans is None:
         train_glyphs, held_out = glyph_halves(config)
         log(f"glyphs: {len(train_glyphs)} to train on, {len(held_out)} held out")
         results["train_glyphs"], results["held_out_glyphs"] = len(train_glyphs), len(held_out)
     if config.eval_only is None:
-        load_before = _load()
-        result = train(config, train_glyphs, log)
-        model = result.model
-        log(f"trained {result.steps} steps in {result.seconds:.0f} s")
-        window = max(1, min(100, result.steps // 10))
-        results.update(
-            steps=result.steps,
-            images_seen=result.steps * config.batch_size,
-            train_seconds=round(result.seconds, 1),
-            loss_first=float(np.mean(result.losses[:window])),
-            loss_last=float(np.mean(result.losses[-window:])),
-            load_average_before=load_before,
-            load_average_after=_load(),
-            load_during={
-                "mean": round(float(np.mean(result.loads)), 2) if result.loads else None,
-                "max": max(result.loads, default=None),
-            },
-        )
-        model_path = Path(config.save_model) if config.save_model else out / "model.pt"
-        save_model(model, config, model_path)
-        results["model"] = str(model_path)
+        model, record = _train_and_save(config, train_glyphs, out, log)
+        results.update(record)
     start = time.perf_counter()
     if "held_out_glyphs" in results:
         results["metrics"], results["misread_figure"] = _evaluate_held_out(
             model, config, held_out, figure, log
         )
-    if config.eval_folder is not None:
-        folder, images = evaluate_folder(model, Path(config.eval_folder))
+    if scans is not None:
+        _, images, labels = scans
+        folder = evaluate_folder(model, str(config.eval_folder), images, labels)
         _log_metrics(log, folder, "images of the folder")
         sheet = out / "misread-folder.png"
         examples = [(images[i], truth, text) for i, truth, text in folder.misread[:12]]

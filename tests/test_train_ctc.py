@@ -344,6 +344,15 @@ def test_bad_eval_folder_is_one_line_and_exit_2(
     assert f"--eval-folder {str(folder)!r}" in err and expected in err
 
 
+def test_bad_eval_folder_stops_a_training_run_before_training(
+    train_ctc: ModuleType, tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["--steps", "100000", "--data-dir", str(data_dir), "--threads", "1",
+            "--eval-folder", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]  # fmt: skip
+    assert "no such folder" in _one_line_error(train_ctc, capsys, argv)
+    assert not (tmp_path / "out").exists()
+
+
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [

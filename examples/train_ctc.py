@@ -3,28 +3,35 @@
 Does a model trained on ``number_generator`` images read handwriting it has
 never seen? This example answers with numbers:
 
-1. The glyph source is split into two disjoint halves with
+1. The glyph source is split into two disjoint parts with
    :meth:`DigitDataset.partition <number_generator.DigitDataset.partition>`
-   (by default the 10,000-digit MNIST test split, 5,000 + 5,000, the only
-   split on offline machines; ``--full`` trains on MNIST train and evaluates
-   on MNIST test instead).
+   (by default the 10,000-digit MNIST test split, about 5,000 + 5,000, the
+   only split on offline machines), by default **by writer** (QMNIST's
+   writer ids: no person's handwriting is in both parts; ``--split-by
+   glyph`` splits each class instead, writers then shared). ``--full``
+   trains on MNIST train and evaluates on MNIST test instead.
 2. A convolutional-recurrent network (4 conv layers, a bidirectional GRU,
    CTC loss) trains for a fixed number of steps on batches streamed from
    :class:`number_generator.torch.DigitSequenceDataset` built on the first
-   half only, alternating 11-digit phone numbers (``"phone"``) and random
-   strings of 4-12 digits (``"random:4-12"``), with or without augmentation.
-3. It is evaluated, without augmentation, on a fixed seeded set of phone
-   numbers and of random 4-12 digit strings composed from the *other*
-   half's glyphs only: per-digit accuracy (1 - character error rate, by
-   edit distance) and whole-sequence accuracy (exact match).
+   part only, cycling through the ``--templates`` by weight (default: 11-digit
+   phone numbers and random strings of 4-12 digits, alternating), with the
+   recipe options ``--augment``, ``--writer``, ``--spacing-mode`` and
+   ``--digit-height``.
+3. It is evaluated, without augmentation, on a fixed seeded set of each
+   template composed from the *other* part's glyphs only, and with
+   ``--eval-folder DIR`` on any folder of images with a ``labels.csv`` (your
+   own scans): per-digit accuracy (1 - character error rate, by edit
+   distance) and whole-sequence accuracy (exact match).
 
 Everything is seeded; results, the command line, the wall-clock time, the
-machine and its load go to ``OUT/results.json``; misread examples to a PNG.
+machine and its load go to ``OUT/results.json``; misread examples to PNGs;
+the model to ``OUT/model.pt`` (or ``--save-model PATH``) with the options
+that rebuild it, so ``--eval-only MODEL`` evaluates without retraining.
 
 Run (the README's figures; 4,000 steps, ~13 minutes each on an idle 2-core CPU)::
 
     python examples/train_ctc.py --steps 4000 --augment medium --out runs/ctc-medium
-    python examples/train_ctc.py --steps 4000 --augment none --out runs/ctc-none
+    python examples/train_ctc.py --eval-only runs/ctc-medium/model.pt --eval-folder my_scans
 
 Needs the ``torch`` extra (``pip install "handwritten-digit-strings[torch]"``).
 """
@@ -32,15 +39,17 @@ Needs the ``torch`` extra (``pip install "handwritten-digit-strings[torch]"``).
 from __future__ import annotations
 
 import argparse
+import csv
 import json
+import math
 import os
 import platform
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import cv2
 import numpy as np
@@ -50,17 +59,28 @@ from torch.utils.data import DataLoader
 
 from number_generator import DigitDataset, load_mnist
 from number_generator.batches import ALPHABET, BLANK, Batch, batches
+from number_generator.errors import NumberGeneratorError
 from number_generator.torch import DigitSequenceDataset
 
-#: Templates trained on (alternating batches) and evaluated on.
+#: Templates trained on (alternating batches) and evaluated on, by default.
 TEMPLATES = ("phone", "random:4-12")
-#: One image width per template, as :func:`number_generator.batches.default_width` gives.
-WIDTHS = {"phone": 304, "random:4-12": 332}
+#: Image height the model reads; images of ``--eval-folder`` are resized to it.
+HEIGHT = 28
+#: Ink height of a rendered digit in a 28-pixel image (MNIST: a 20-pixel box in 28).
+INK_HEIGHT = 20
+#: Separators a ``labels.csv`` label may hold; they are dropped (the model reads digits).
+LABEL_SEPARATORS = "-/ .,+():"
+#: Marks the format of the files ``--save-model`` writes.
+MODEL_FORMAT = "train_ctc-crnn-1"
+
+
+class UsageError(ValueError):
+    """A bad option, model file or evaluation folder: one line, exit code 2."""
 
 
 @dataclass
 class Config:
-    """Everything that decides a run; stored in ``results.json``."""
+    """Everything that decides a run; stored in ``results.json`` and in the model file."""
 
     steps: int = 4000
     batch_size: int = 32
@@ -68,6 +88,7 @@ class Config:
     lr: float = 3e-3
     seed: int = 0
     split_seed: int = 0
+    split_by: str = "writer"
     fraction: float = 0.5
     eval_size: int = 2000
     eval_seed: int = 2024
@@ -78,6 +99,13 @@ class Config:
     log_every: int = 100
     channels: tuple[int, int, int, int] = (16, 32, 64, 64)
     hidden: int = 128
+    templates: tuple[tuple[str, int], ...] = tuple((t, 1) for t in TEMPLATES)
+    writer: str = "any"
+    spacing_mode: str = "ink"
+    digit_height: tuple[int, int] = (INK_HEIGHT, INK_HEIGHT)
+    eval_folder: str | None = None
+    eval_only: str | None = None
+    save_model: str | None = None
 
 
 @dataclass
@@ -89,6 +117,8 @@ class Metrics:
     per_digit: float
     whole_sequence: float
     misread: list[tuple[int, str, str]] = field(default_factory=list)  # (index, truth, read)
+    too_short: int = 0  # readings shorter than the truth
+    too_long: int = 0
 
 
 # --------------------------------------------------------------------------- model
@@ -127,6 +157,41 @@ class CRNN(nn.Module):
         f, _ = self.rnn(f)
         out: torch.Tensor = self.classify(f)
         return out
+
+
+def save_model(model: CRNN, config: Config, path: Path) -> None:
+    """Write the weights with the options that rebuild the model (see :func:`load_model`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(
+        {"format": MODEL_FORMAT, "config": asdict(config), "state_dict": model.state_dict()},
+        path,
+    )
+
+
+def load_model(path: Path) -> tuple[CRNN, Config]:
+    """``(model, the config it was trained with)`` from a :func:`save_model` file."""
+    try:
+        saved = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise UsageError(f"--eval-only {str(path)!r}: no such model file") from None
+    except Exception as error:  # torch raises many kinds for a file that is not its own
+        reason = type(error).__name__
+        raise UsageError(
+            f"--eval-only {str(path)!r}: not a model file (torch.load: {reason})"
+        ) from None
+    if not isinstance(saved, dict) or saved.get("format") != MODEL_FORMAT:
+        raise UsageError(
+            f"--eval-only {str(path)!r}: not a model saved by this example (expected "
+            f"format {MODEL_FORMAT!r}, as --save-model and OUT/model.pt are written)"
+        )
+    recorded = dict(saved["config"])
+    recorded["channels"] = tuple(recorded["channels"])
+    recorded["templates"] = tuple((str(t), int(w)) for t, w in recorded["templates"])
+    recorded["digit_height"] = tuple(recorded["digit_height"])
+    config = Config(**recorded)
+    model = CRNN(config.channels, config.hidden)
+    model.load_state_dict(saved["state_dict"])
+    return model, config
 
 
 def _ink(images: torch.Tensor) -> torch.Tensor:
@@ -172,16 +237,67 @@ def edit_distance(a: str, b: str) -> int:
 
 
 def glyph_halves(config: Config) -> tuple[DigitDataset, DigitDataset]:
-    """``(train glyphs, held-out glyphs)``: disjoint by construction."""
+    """``(train glyphs, held-out glyphs)``: disjoint by construction (by writer by default)."""
     if config.full:
         return load_mnist("train", config.data_dir), load_mnist("test", config.data_dir)
     glyphs = load_mnist("test", config.data_dir)
-    return glyphs.partition(config.fraction, seed=config.split_seed)
+    return glyphs.partition(config.fraction, seed=config.split_seed, by=config.split_by)
+
+
+def weighted_cycle(weights: Sequence[int]) -> Iterator[int]:
+    """Endless indices, each ``weights[i]`` times per ``sum(weights)``, evenly interleaved.
+
+    Smooth weighted round robin: equal weights alternate (0, 1, 0, 1 ...), and
+    ``(3, 1)`` gives 0, 0, 1, 0, 0, 0, 1, 0 ... No randomness is involved.
+    """
+    total = sum(weights)
+    credit = [0] * len(weights)
+    while True:
+        credit = [c + w for c, w in zip(credit, weights)]
+        pick = credit.index(max(credit))
+        credit[pick] -= total
+        yield pick
+
+
+def vary_digit_height(
+    images: torch.Tensor, low: int, high: int, rng: np.random.Generator
+) -> torch.Tensor:
+    """Rescale a batch so its digits are ``low..high`` pixels tall in the same image height.
+
+    A rendered digit's ink is about :data:`INK_HEIGHT` (20) of the 28 rows. One
+    height ``h`` is drawn per batch; the images are scaled by ``h / 20`` (the
+    width with them, so the string keeps its shape and the batch one width),
+    then each image gets its own vertical position: a random 28-row window
+    that keeps the digits' rows inside it. Shrunk images are padded with their
+    own paper tone (the median pixel) above and below; enlarged ones lose
+    their top and bottom margins, so the digits fill up to the whole height.
+    """
+    if low == high == INK_HEIGHT:
+        return images
+    scale = float(rng.uniform(low, high)) / INK_HEIGHT
+    size = images.shape[0]
+    rows = round(HEIGHT * scale)
+    width = max(4, round(images.shape[-1] * scale))
+    scaled = nn.functional.interpolate(
+        images, size=(rows, width), mode="bilinear", antialias=True, align_corners=False
+    ).clamp(0.0, 1.0)
+    paper = scaled.reshape(size, -1).median(dim=1).values
+    out = paper.reshape(size, 1, 1, 1).expand(size, 1, HEIGHT, width).clone()
+    # The ink rows are [4 s, 24 s); a window [top, top + 28) keeps them when
+    # 24 s - 28 <= top <= 4 s. A negative top means paper above the image.
+    first = math.floor(24 * scale - HEIGHT)
+    last = max(first, math.floor(4 * scale))
+    for i, top in enumerate(rng.integers(first, last + 1, size=size)):
+        source = slice(max(0, top), min(rows, top + HEIGHT))
+        target = slice(source.start - top, source.stop - top)
+        out[i, :, target] = scaled[i, :, source]
+    return out
 
 
 def training_stream(config: Config, glyphs: DigitDataset) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Endless ``(template, batch)`` pairs, alternating :data:`TEMPLATES`."""
-    seeds = np.random.SeedSequence(config.seed).generate_state(len(TEMPLATES))
+    """Endless ``(template, batch)`` pairs, the templates cycled by weight."""
+    names = [template for template, _ in config.templates]
+    seeds = np.random.SeedSequence(config.seed).generate_state(len(names))
     loaders = [
         iter(
             DataLoader(
@@ -189,24 +305,32 @@ def training_stream(config: Config, glyphs: DigitDataset) -> Iterator[tuple[str,
                     template,
                     batch_size=config.batch_size,
                     seed=int(seed),
-                    image_width=WIDTHS[template],
                     augment=config.augment,
                     dataset=glyphs,
+                    writer=config.writer,
+                    spacing_mode=config.spacing_mode,
                 ),
                 batch_size=None,
                 num_workers=0,
             )
         )
-        for template, seed in zip(TEMPLATES, seeds)
+        for template, seed in zip(names, seeds)
     ]
-    while True:
-        for template, loader in zip(TEMPLATES, loaders):
-            yield template, next(loader)
+    heights = np.random.default_rng([config.seed, 1])  # the digit-height draws, own stream
+    for pick in weighted_cycle([weight for _, weight in config.templates]):
+        batch = next(loaders[pick])
+        batch["image"] = vary_digit_height(batch["image"], *config.digit_height, heights)
+        yield names[pick], batch
 
 
 def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, Batch]:
-    """The fixed, seeded, unaugmented evaluation images of each template."""
-    children = np.random.SeedSequence(config.eval_seed).spawn(len(TEMPLATES))
+    """The fixed, seeded, unaugmented evaluation images of each template.
+
+    Drawn with the library's defaults (any writer, ink spacing, digits 20 px
+    tall) whatever the training recipe, so recipes are compared on the same images.
+    """
+    names = [template for template, _ in config.templates]
+    children = np.random.SeedSequence(config.eval_seed).spawn(len(names))
     return {
         template: next(
             batches(
@@ -214,36 +338,46 @@ def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, Batch]:
                 template,
                 n=1,
                 seed=child,
-                image_width=WIDTHS[template],
                 augment=None,
                 dataset=glyphs,
             )
         )
-        for template, child in zip(TEMPLATES, children)
+        for template, child in zip(names, children)
     }
 
 
 # --------------------------------------------------------------------------- train / evaluate
 
 
-@torch.no_grad()
-def evaluate(model: nn.Module, template: str, data: Batch, chunk: int = 250) -> Metrics:
-    """Per-digit and whole-sequence accuracy of ``model`` on one evaluation set."""
-    model.eval()
-    reads: list[str] = []
-    for start in range(0, len(data.labels), chunk):
-        images = torch.from_numpy(data.images[start : start + chunk]).unsqueeze(1)
-        reads.extend(greedy_decode(model(_ink(images))))
-    errors = [edit_distance(truth, read) for truth, read in zip(data.labels, reads)]
-    digits = sum(map(len, data.labels))
-    misread = [(i, t, r) for i, (t, r) in enumerate(zip(data.labels, reads)) if t != r]
+def score(name: str, truths: Sequence[str], reads: Sequence[str]) -> Metrics:
+    """Per-digit and whole-sequence accuracy of ``reads`` against ``truths``."""
+    errors = [edit_distance(truth, read) for truth, read in zip(truths, reads)]
+    digits = sum(map(len, truths))
+    misread = [(i, t, r) for i, (t, r) in enumerate(zip(truths, reads)) if t != r]
     return Metrics(
-        template=template,
+        template=name,
         count=len(reads),
         per_digit=1.0 - sum(errors) / digits,
         whole_sequence=1.0 - len(misread) / len(reads),
         misread=misread,
+        too_short=sum(len(r) < len(t) for t, r in zip(truths, reads)),
+        too_long=sum(len(r) > len(t) for t, r in zip(truths, reads)),
     )
+
+
+@torch.no_grad()
+def read(model: nn.Module, images: np.ndarray) -> list[str]:
+    """Greedy readings of ``[N, 28, W]`` library-style images (1.0 = paper)."""
+    model.eval()
+    return greedy_decode(model(_ink(torch.from_numpy(images).unsqueeze(1))))
+
+
+def evaluate(model: nn.Module, template: str, data: Batch, chunk: int = 250) -> Metrics:
+    """Per-digit and whole-sequence accuracy of ``model`` on one evaluation set."""
+    reads: list[str] = []
+    for start in range(0, len(data.labels), chunk):
+        reads.extend(read(model, data.images[start : start + chunk]))
+    return score(template, data.labels, reads)
 
 
 @dataclass
@@ -292,30 +426,128 @@ def train(config: Config, glyphs: DigitDataset, log: Any = None) -> Run:
     return Run(model, losses, len(losses), time.perf_counter() - start, loads)
 
 
+# --------------------------------------------------------------------------- your own images
+
+
+def prepare_image(image: np.ndarray, height: int = HEIGHT) -> np.ndarray:
+    """Any scanned image as the model reads it: ``[height, W]`` float32, 1.0 = paper.
+
+    1. **Greyscale**: 8- or 16-bit, grey or colour (BGR as OpenCV reads it); an
+       alpha channel is composited onto white paper.
+    2. **Polarity**: an image whose median is darker than mid-grey (light
+       ink on dark ground) is inverted, so the ink is dark on light paper.
+    3. **Resize** to ``height`` rows keeping the aspect ratio (area
+       interpolation when shrinking, cubic when enlarging).
+    4. **Contrast normalization**: the 1st percentile becomes ink (0.0) and
+       the 90th percentile paper (1.0), clipped; a blank image is left as is.
+    5. **Padding**: 8 columns of paper on each side, then on the right up to
+       a multiple of 4 columns (the model reads one frame per 4 columns).
+    """
+    if image.dtype not in (np.uint8, np.uint16):
+        raise UsageError(f"image type {image.dtype} is not 8- or 16-bit")
+    grey: np.ndarray = image.astype(np.float32) / np.iinfo(image.dtype).max
+    if grey.ndim == 3 and grey.shape[2] == 4:
+        alpha = grey[:, :, 3:]
+        grey = grey[:, :, :3] * alpha + (1.0 - alpha)
+    if grey.ndim == 3:
+        grey = cv2.cvtColor(grey, cv2.COLOR_BGR2GRAY) if grey.shape[2] == 3 else grey[:, :, 0]
+    if np.median(grey) < 0.5:
+        grey = 1.0 - grey
+    rows, cols = grey.shape
+    width = max(1, round(cols * height / rows))
+    interpolation = cv2.INTER_AREA if rows > height else cv2.INTER_CUBIC
+    grey = np.clip(cv2.resize(grey, (width, height), interpolation=interpolation), 0.0, 1.0)
+    ink, paper = np.percentile(grey, [1, 90])
+    if paper - ink > 0.05:
+        grey = np.clip((grey - ink) / (paper - ink), 0.0, 1.0)
+    right = 8 + (-(width + 16)) % 4
+    padded = np.pad(grey, ((0, 0), (8, right)), constant_values=1.0)
+    return padded.astype(np.float32)
+
+
+def read_labels(folder: Path) -> list[tuple[str, str]]:
+    """``(file name, digits)`` rows of ``folder/labels.csv``; separators in labels are dropped."""
+    where = f"--eval-folder {str(folder)!r}"
+    if not folder.is_dir():
+        raise UsageError(f"{where}: no such folder")
+    path = folder / "labels.csv"
+    if not path.is_file():
+        raise UsageError(f"{where}: no labels.csv (expected a header 'file_name,label')")
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        rows = list(csv.reader(handle))
+    if not rows or [cell.strip() for cell in rows[0]] != ["file_name", "label"]:
+        found = ",".join(rows[0]) if rows else ""
+        raise UsageError(f"{where}: labels.csv starts with {found!r}; expected 'file_name,label'")
+    entries = []
+    for number, row in enumerate(rows[1:], 2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 2:
+            raise UsageError(f"{where}: labels.csv line {number} has {len(row)} fields; expected 2")
+        name, label = row[0].strip(), row[1].strip()
+        digits = "".join(c for c in label if c not in LABEL_SEPARATORS)
+        if not digits or not digits.isdigit() or not digits.isascii():
+            raise UsageError(
+                f"{where}: labels.csv line {number}: label {label!r} is not a digit string "
+                f"(allowed: digits 0-9 and the separators {LABEL_SEPARATORS!r}, dropped)"
+            )
+        entries.append((name, digits))
+    if not entries:
+        raise UsageError(f"{where}: labels.csv lists no images")
+    return entries
+
+
+def load_folder(folder: Path) -> tuple[list[str], list[np.ndarray], list[str]]:
+    """``(file names, prepared images, digit labels)`` of an evaluation folder."""
+    names, images, labels = [], [], []
+    for name, digits in read_labels(folder):
+        path = folder / name
+        if not path.is_file():
+            raise UsageError(f"--eval-folder {str(folder)!r}: {name!r} (in labels.csv) not found")
+        image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+        if image is None or image.size == 0:
+            raise UsageError(f"--eval-folder {str(folder)!r}: {name!r} is not a readable image")
+        try:
+            images.append(prepare_image(image))
+        except UsageError as error:
+            raise UsageError(f"--eval-folder {str(folder)!r}: {name!r}: {error}") from None
+        names.append(name)
+        labels.append(digits)
+    return names, images, labels
+
+
+def evaluate_folder(
+    model: nn.Module, name: str, images: Sequence[np.ndarray], labels: Sequence[str]
+) -> Metrics:
+    """Accuracy of ``model`` on the prepared images of a folder (:func:`load_folder`)."""
+    return score(name, labels, [read(model, image[None])[0] for image in images])
+
+
 # --------------------------------------------------------------------------- report
 
 
 def misread_sheet(
-    sets: dict[str, Batch], metrics: Sequence[Metrics], path: Path, per_set: int = 4
+    examples: Sequence[tuple[np.ndarray, str, str]], path: Path, max_width: int = 1200
 ) -> int:
-    """Write a PNG of misread images with their truth and reading; return how many."""
+    """Write a PNG of misread images ``(image, truth, read)``, shown 2x; return how many."""
+    if not examples:
+        return 0
+    shown = [(image[:, : max_width // 2], truth, text) for image, truth, text in examples]
+    width = max(2 * image.shape[1] for image, _, _ in shown) + 16
+    width = max(width, 420)
     rows = []
-    width = 2 * max(WIDTHS.values()) + 16
-    for m in metrics:
-        for index, truth, read in m.misread[:per_set]:
-            image = (sets[m.template].images[index] * 255).astype(np.uint8)
-            image = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-            row = np.full((image.shape[0] + 30, width), 255, np.uint8)
-            row[4 : 4 + image.shape[0], 8 : 8 + image.shape[1]] = image
-            text = f"truth {truth}   read {read or '(nothing)'}"
-            font = cv2.FONT_HERSHEY_SIMPLEX
-            cv2.putText(row, text, (8, row.shape[0] - 8), font, 0.55, 0, 1, cv2.LINE_AA)
-            rows.append(row)
-            rows.append(np.full((2, width), 200, np.uint8))
-    if rows:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        cv2.imwrite(str(path), np.vstack(rows[:-1]))
-    return len(rows) // 2
+    for image, truth, text in shown:
+        pixels = (np.clip(image, 0.0, 1.0) * 255).astype(np.uint8)
+        pixels = cv2.resize(pixels, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+        row = np.full((pixels.shape[0] + 30, width), 255, np.uint8)
+        row[4 : 4 + pixels.shape[0], 8 : 8 + pixels.shape[1]] = pixels
+        caption = f"truth {truth}   read {text or '(nothing)'}"
+        font = cv2.FONT_HERSHEY_SIMPLEX
+        cv2.putText(row, caption, (8, row.shape[0] - 8), font, 0.55, 0, 1, cv2.LINE_AA)
+        rows += [row, np.full((2, width), 200, np.uint8)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    cv2.imwrite(str(path), np.vstack(rows[:-1]))
+    return len(examples)
 
 
 def machine() -> dict[str, Any]:
@@ -342,78 +574,207 @@ def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else []
 
 
-def run(config: Config, out: Path, figure: Path | None = None, log: Any = print) -> dict[str, Any]:
-    """Train, evaluate and write ``out/results.json`` (and the misread picture); return results."""
-    torch.set_num_threads(config.threads)
-    train_glyphs, held_out = glyph_halves(config)
-    log(f"glyphs: {len(train_glyphs)} to train on, {len(held_out)} held out")
+def _summary(m: Metrics) -> dict[str, Any]:
+    return {
+        "count": m.count,
+        "per_digit": m.per_digit,
+        "whole_sequence": m.whole_sequence,
+        "read_too_short": m.too_short,
+        "read_too_long": m.too_long,
+        "misread_examples": m.misread[:10],
+    }
+
+
+def _log_metrics(log: Any, m: Metrics, what: str) -> None:
+    log(
+        f"{m.template:12s} per-digit {100 * m.per_digit:.2f}%  "
+        f"whole-sequence {100 * m.whole_sequence:.2f}%  ({m.count} {what})"
+    )
+
+
+def _evaluate_held_out(
+    model: nn.Module, config: Config, held_out: DigitDataset, figure: Path, log: Any
+) -> tuple[dict[str, Any], str | None]:
     sets = evaluation_sets(config, held_out)
-    load_before = _load()
-    result = train(config, train_glyphs, log)
-    load_after = _load()
-    log(f"trained {result.steps} steps in {result.seconds:.0f} s")
-    start = time.perf_counter()
-    metrics = [evaluate(result.model, t, sets[t]) for t in TEMPLATES]
-    eval_seconds = time.perf_counter() - start
+    metrics = [evaluate(model, t, sets[t]) for t in sets]
     for m in metrics:
-        log(
-            f"{m.template:12s} per-digit {100 * m.per_digit:.2f}%  "
-            f"whole-sequence {100 * m.whole_sequence:.2f}%  ({m.count} held-out images)"
-        )
-    out.mkdir(parents=True, exist_ok=True)
-    figure = out / "misread.png" if figure is None else figure
-    shown = misread_sheet(sets, metrics, figure)
+        _log_metrics(log, m, "held-out images")
+    examples = [
+        (sets[m.template].images[i], truth, text)
+        for m in metrics
+        for i, truth, text in m.misread[:4]
+    ]
+    shown = misread_sheet(examples, figure)
+    return {m.template: _summary(m) for m in metrics}, str(figure) if shown else None
+
+
+def _train_and_save(
+    config: Config, glyphs: DigitDataset, out: Path, log: Any
+) -> tuple[CRNN, dict[str, Any]]:
+    """Train, save the model; return it and what ``results.json`` records of the training."""
+    load_before = _load()
+    result = train(config, glyphs, log)
+    log(f"trained {result.steps} steps in {result.seconds:.0f} s")
     window = max(1, min(100, result.steps // 10))
-    results = {
-        "command": " ".join(["python", *sys.argv]) if sys.argv else "",
-        "config": asdict(config),
-        "train_glyphs": len(train_glyphs),
-        "held_out_glyphs": len(held_out),
+    model_path = Path(config.save_model) if config.save_model else out / "model.pt"
+    save_model(result.model, config, model_path)
+    return result.model, {
+        "model": str(model_path),
         "steps": result.steps,
         "images_seen": result.steps * config.batch_size,
         "train_seconds": round(result.seconds, 1),
-        "eval_seconds": round(eval_seconds, 1),
         "loss_first": float(np.mean(result.losses[:window])),
         "loss_last": float(np.mean(result.losses[-window:])),
         "load_average_before": load_before,
-        "load_average_after": load_after,
+        "load_average_after": _load(),
         "load_during": {
             "mean": round(float(np.mean(result.loads)), 2) if result.loads else None,
             "max": max(result.loads, default=None),
         },
-        "machine": machine(),
-        "metrics": {
-            m.template: {
-                "count": m.count,
-                "per_digit": m.per_digit,
-                "whole_sequence": m.whole_sequence,
-                "misread_examples": m.misread[:10],
-            }
-            for m in metrics
-        },
-        "misread_figure": str(figure) if shown else None,
     }
+
+
+def run(config: Config, out: Path, figure: Path | None = None, log: Any = print) -> dict[str, Any]:
+    """Train (unless ``config.eval_only``), evaluate, write ``out/results.json``; return results.
+
+    With ``config.eval_only`` the model and its training options come from
+    that file; the held-out sets are rebuilt from its recorded split (skipped
+    when only ``config.eval_folder`` is asked for).
+    """
+    torch.set_num_threads(config.threads)
+    figure = out / "misread.png" if figure is None else figure
+    results: dict[str, Any] = {"command": " ".join(["python", *sys.argv]) if sys.argv else ""}
+    if config.eval_only is not None:
+        model, trained = load_model(Path(config.eval_only))
+        log(f"model {config.eval_only}: trained {trained.steps} steps, split by {trained.split_by}")
+        results["model"] = config.eval_only
+        results["trained_with"] = asdict(trained)
+        config = replace(
+            trained,
+            eval_size=config.eval_size,
+            eval_seed=config.eval_seed,
+            data_dir=config.data_dir,
+            threads=config.threads,
+            eval_folder=config.eval_folder,
+            eval_only=config.eval_only,
+            save_model=None,
+        )
+    results["config"] = asdict(config)
+    # A bad folder stops the run before training, not after.
+    scans = None if config.eval_folder is None else load_folder(Path(config.eval_folder))
+    out.mkdir(parents=True, exist_ok=True)
+    if config.eval_only is None or scans is None:
+        train_glyphs, held_out = glyph_halves(config)
+        log(f"glyphs: {len(train_glyphs)} to train on, {len(held_out)} held out")
+        results["train_glyphs"], results["held_out_glyphs"] = len(train_glyphs), len(held_out)
+    if config.eval_only is None:
+        model, record = _train_and_save(config, train_glyphs, out, log)
+        results.update(record)
+    start = time.perf_counter()
+    if "held_out_glyphs" in results:
+        results["metrics"], results["misread_figure"] = _evaluate_held_out(
+            model, config, held_out, figure, log
+        )
+    if scans is not None:
+        _, images, labels = scans
+        folder = evaluate_folder(model, str(config.eval_folder), images, labels)
+        _log_metrics(log, folder, "images of the folder")
+        sheet = out / "misread-folder.png"
+        examples = [(images[i], truth, text) for i, truth, text in folder.misread[:12]]
+        results["eval_folder"] = {
+            "folder": config.eval_folder,
+            **_summary(folder),
+            "misread_figure": str(sheet) if misread_sheet(examples, sheet) else None,
+        }
+    results["eval_seconds"] = round(time.perf_counter() - start, 1)
+    results["machine"] = machine()
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
-    torch.save(result.model.state_dict(), out / "model.pt")
     return results
+
+
+# --------------------------------------------------------------------------- command line
+
+
+class _Parser(argparse.ArgumentParser):
+    """Errors as one line (``PROG: error: ...``) and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def parse_template_weights(items: Sequence[str]) -> tuple[tuple[str, int], ...]:
+    """``["phone@3", "#,###.##"]`` -> ``(("phone", 3), ("#,###.##", 1))``.
+
+    Each template is its own argument, so commas, colons and spaces inside a
+    template need no escaping; ``@N`` at the end gives its weight (default 1).
+    ``@`` is not a template character, so it cannot clash.
+    """
+    weighted = []
+    for item in items:
+        template, at, weight = item.rpartition("@")
+        if not at:
+            template, weight = item, "1"
+        if not template or not weight.isdigit() or not weight.isascii() or int(weight) < 1:
+            raise UsageError(
+                f"--templates {item!r}: expected TEMPLATE or TEMPLATE@WEIGHT with a whole "
+                "weight >= 1, e.g. phone@3"
+            )
+        weighted.append((template, int(weight)))
+    return tuple(weighted)
+
+
+def parse_digit_height(text: str) -> tuple[int, int]:
+    """``"20"`` -> ``(20, 20)``; ``"12-28"`` -> ``(12, 28)``; 8 to 28 pixels."""
+    low, _, high = text.partition("-")
+    high = high or low
+    if not (low.isdigit() and high.isdigit()) or not 8 <= int(low) <= int(high) <= 28:
+        raise UsageError(
+            f"--digit-height {text!r}: expected H or LOW-HIGH pixels, 8 <= LOW <= HIGH <= 28"
+        )
+    return int(low), int(high)
 
 
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | None]:
     """Command line -> ``(config, out folder, misread figure path)``."""
     d = Config()
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    p = _Parser(prog="train_ctc.py", description=__doc__.split("\n\n")[0] if __doc__ else None)
     p.add_argument("--steps", type=int, default=d.steps, help="training steps (%(default)s)")
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="(%(default)s)")
     p.add_argument(
         "--augment",
         default="medium",
-        help="preset for the training images: none, light, medium (default), heavy",
+        help="preset for the training images: none, light, medium (default), heavy, document",
+    )
+    p.add_argument(
+        "--templates",
+        nargs="+",
+        default=[f"{t}@{w}" for t, w in d.templates],
+        metavar="TEMPLATE[@WEIGHT]",
+        help="templates to train on, one argument each, cycled by weight "
+        "(default: phone@1 random:4-12@1), e.g. --templates phone@3 '#,###.##@1'",
+    )
+    p.add_argument("--writer", default=d.writer, help="any (default) or same: one hand per string")
+    p.add_argument("--spacing-mode", default=d.spacing_mode, help="ink (default) or contour")
+    p.add_argument(
+        "--digit-height",
+        default=str(INK_HEIGHT),
+        metavar="H|LOW-HIGH",
+        help="digits' height in the 28-px training images, drawn per batch "
+        "(default 20, as rendered; e.g. 12-28)",
     )
     p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (%(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="model and stream seed")
+    p.add_argument("--split-by", choices=("writer", "glyph"), default=d.split_by,
+                   help="held-out part: other writers (default) or other glyphs")  # fmt: skip
     p.add_argument("--split-seed", type=int, default=d.split_seed, help="glyph split seed")
     p.add_argument("--eval-size", type=int, default=d.eval_size, help="images per eval set")
     p.add_argument("--eval-seed", type=int, default=d.eval_seed, help="eval set seed")
+    p.add_argument("--eval-folder", default=None, metavar="DIR",
+                   help="also evaluate on DIR's images listed in DIR/labels.csv")  # fmt: skip
+    p.add_argument("--eval-only", default=None, metavar="MODEL",
+                   help="evaluate a saved model, no training")  # fmt: skip
+    p.add_argument("--save-model", default=None, metavar="PATH",
+                   help="where to save the model (OUT/model.pt)")  # fmt: skip
     p.add_argument("--full", action="store_true", help="train on MNIST train, eval on test")
     p.add_argument("--data-dir", default=None, help="folder with the MNIST files")
     p.add_argument("--max-minutes", type=float, default=None, help="stop training early")
@@ -430,6 +791,7 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | 
         lr=args.lr,
         seed=args.seed,
         split_seed=args.split_seed,
+        split_by=args.split_by,
         eval_size=args.eval_size,
         eval_seed=args.eval_seed,
         full=args.full,
@@ -437,13 +799,27 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | 
         max_minutes=args.max_minutes,
         threads=args.threads,
         log_every=args.log_every,
+        templates=parse_template_weights(args.templates),
+        writer=args.writer,
+        spacing_mode=args.spacing_mode,
+        digit_height=parse_digit_height(args.digit_height),
+        eval_folder=args.eval_folder,
+        eval_only=args.eval_only,
+        save_model=args.save_model,
     )
     return config, args.out, args.figure
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    config, out, figure = parse_args(argv)
-    run(config, out, figure, log=lambda line: print(line, flush=True))
+    """Run the example; a bad option, file or folder prints one line and returns 2."""
+    try:
+        config, out, figure = parse_args(argv)
+        run(config, out, figure, log=lambda line: print(line, flush=True))
+    except (UsageError, NumberGeneratorError) as error:
+        print(f"train_ctc.py: error: {error}", file=sys.stderr)
+        return 2
+    except SystemExit as stop:  # argparse: --help, or a bad option already reported
+        return stop.code if isinstance(stop.code, int) else 2
     return 0
 
 

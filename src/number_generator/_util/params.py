@@ -53,11 +53,7 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
     [3, 5]
     """
     if isinstance(digits, str):
-        try:
-            values = np.frombuffer(digits.encode("ascii"), np.uint8) - np.uint8(ASCII_ZERO)
-        except UnicodeEncodeError:
-            values = np.full(1, 255, np.uint8)
-        if values.size and values.max() > 9:  # below "0" wraps around to > 9 too
+        if digits and not (digits.isascii() and digits.isdigit()):  # ASCII "0"-"9" only
             bad = next(ch for ch in digits if not ("0" <= ch <= "9"))
             raise InvalidParameterError(
                 f"{name}={digits!r}: {bad!r} is neither a digit nor a separator; "
@@ -65,6 +61,7 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
                 param=name,
                 value=digits,
             )
+        values = np.frombuffer(digits.encode("ascii"), np.uint8) - np.uint8(ASCII_ZERO)
     elif isinstance(digits, (bytes, bytearray, numbers.Number)) or not isinstance(digits, Iterable):
         raise InvalidTypeError(
             f"{name}={digits!r}: expected an iterable of ints 0-9 or a string of digit "

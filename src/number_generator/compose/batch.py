@@ -326,11 +326,10 @@ def _gather(
     count, height, width = shape
     keep = fits[slots.text]
     widths = sources.widths[keep]
-    repeat = np.repeat(np.arange(widths.size), widths)
     within = _positions_within(widths)
-    destination = (slots.text[keep] * width + x0[keep])[repeat] + within
+    destination = np.repeat(slots.text[keep] * width + x0[keep], widths) + within
     column_map = np.full(count * width, table.blank, np.intp)
-    column_map[destination] = sources.start[keep][repeat] + within
+    column_map[destination] = np.repeat(sources.start[keep], widths) + within
     gathered = np.take(table.table, column_map, axis=0).reshape(count, width, height)
     return np.ascontiguousarray(gathered.transpose(0, 2, 1))
 

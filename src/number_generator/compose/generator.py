@@ -89,12 +89,14 @@ class SequenceImage:
         self._digit_slots = digit_slots
         self._writer_ids = writer_ids  # the dataset's, indexed only when asked for
         self._warp = warp
+        self._image: F32Array | None = None
 
-    @cached_property
+    @property
     def image(self) -> F32Array:
-        """``float32`` picture, 0.0 = black ink, 1.0 = white paper."""
-        image: F32Array = np.divide(self.paper, _WHITE, dtype=np.float32)
-        return image
+        """``float32`` picture, 0.0 = black ink, 1.0 = white paper (made once, when first asked)."""
+        if self._image is None:  # not a cached_property: on Python < 3.12 it takes a lock
+            self._image = np.divide(self.paper, _WHITE, dtype=np.float32)
+        return self._image
 
     @property
     def paper(self) -> U8Array:

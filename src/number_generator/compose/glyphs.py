@@ -146,8 +146,7 @@ def is_native(dataset: DigitDataset, height: int, pipeline: Pipeline | None) -> 
 def native_glyphs(dataset: DigitDataset, indices: IntArray) -> Glyphs:
     """The glyphs as stored, cut to their ink columns (views, no copy)."""
     images, extents = dataset.images, dataset.ink_extents[indices]
-    lefts, rights = extents[:, 0].tolist(), extents[:, 1].tolist()
-    glyphs = [images[i, :, a:b] for i, a, b in zip(indices.tolist(), lefts, rights)]
+    glyphs = [images[i, :, a:b] for i, (a, b, _, _) in zip(indices.tolist(), extents.tolist())]
     widths = (extents[:, 1] - extents[:, 0]).astype(np.intp)
     return Glyphs(glyphs, widths, extents[:, 2:4])
 

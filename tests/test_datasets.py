@@ -19,8 +19,8 @@ import numpy.typing as npt
 import platformdirs
 import pytest
 
-import number_generator.datasets.idx as idx_module
 import number_generator.datasets.download as download_module
+import number_generator.datasets.idx as idx_module
 from _helpers import tiny_glyphs, write_idx
 from number_generator import (
     DATASETS,

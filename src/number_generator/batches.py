@@ -196,6 +196,7 @@ class BatchStream:
         self.max_label_length = template.max_label_length(options.keep_separators)
         self._pipeline = options.pipeline
         glyph_height = self.generator.dataset.glyph_shape[0]
+        # The batch composer and the templates load with the first stream, not the package.
         from .compose.batch import can_compose_batch
 
         self._vectorized = can_compose_batch(options, self._pipeline, glyph_height)

@@ -19,8 +19,8 @@ import numpy.typing as npt
 import platformdirs
 import pytest
 
+import number_generator.datasets.download as download_module
 import number_generator.datasets.idx as idx_module
-import number_generator.datasets.registry as registry_module
 from _helpers import tiny_glyphs, write_idx
 from number_generator import (
     DATASETS,
@@ -58,7 +58,7 @@ def _no_downloads(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(file_name: str, *args: object, **kwargs: object) -> Path:
         pytest.fail(f"unexpected download of {file_name}")
 
-    monkeypatch.setattr(registry_module, "fetch_file", refuse)
+    monkeypatch.setattr(download_module, "fetch_file", refuse)
 
 
 @pytest.fixture

@@ -7,35 +7,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ._api import default_generator, generate_numbers_sequence, generate_phone_numbers
-from ._util.files import write_png
-from ._util.params import DEFAULT_SPACING_RANGE, MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH
+from ._util.lazy import lazy_names
 from ._version import __version__
-from .augment import (
-    DEFAULT_PRESET,
-    PRESETS,
-    TRANSFORM_NAMES,
-    Lambda,
-    Pipeline,
-    Transform,
-    preset,
-)
+
+# The batch stream's names load with the package: the submodule ``batches`` shares its
+# name with the function, so the function must be bound before anything imports it.
 from .batches import ALPHABET, BLANK, Batch, batches
-from .compose import SequenceGenerator, SequenceImage
-from .datasets import (
-    DATASETS,
-    MNIST,
-    QMNIST,
-    DigitDataset,
-    EMNISTDigits,
-    get_mnist_data,
-    load_dataset,
-    load_mnist,
-    load_npz,
-    load_png_folder,
-)
 from .errors import (
     ChecksumError,
     CorruptDatasetError,
@@ -45,29 +24,80 @@ from .errors import (
     InvalidTypeError,
     NumberGeneratorError,
 )
-from .preview import contact_sheet
-from .templates import Template, parse_template
-from .templates.phone import PHONE_FORMATS
 
 if TYPE_CHECKING:
+    from ._api import default_generator, generate_numbers_sequence, generate_phone_numbers
+    from ._util.files import write_png
+    from ._util.params import DEFAULT_SPACING_RANGE, MAX_DIGITS, MAX_IMAGE_HEIGHT, MAX_IMAGE_WIDTH
+    from .augment import (
+        DEFAULT_PRESET,
+        PRESETS,
+        TRANSFORM_NAMES,
+        Lambda,
+        Pipeline,
+        Transform,
+        preset,
+    )
+    from .compose import SequenceGenerator, SequenceImage
+    from .datasets import (
+        DATASETS,
+        MNIST,
+        QMNIST,
+        DigitDataset,
+        EMNISTDigits,
+        get_mnist_data,
+        load_dataset,
+        load_mnist,
+        load_npz,
+        load_png_folder,
+    )
     from .export import ExportSummary, export_dataset
+    from .preview import contact_sheet
+    from .templates import Template, parse_template
+    from .templates.phone import PHONE_FORMATS
 
-# Dataset export (its formats, plan and process runners) loads on first use, so that a
-# process that only draws images does not pay for importing it.
-_EXPORT_NAMES = frozenset({"ExportSummary", "export_dataset"})
-
-
-def __getattr__(name: str) -> Any:
-    if name in _EXPORT_NAMES:
-        from . import export
-
-        return getattr(export, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _EXPORT_NAMES)
-
+# Everything else loads on first use (PEP 562), so that ``import number_generator`` does
+# no more than drawing an image needs: augmentation, templates, export and the preview
+# load when a caller first asks for them.
+__getattr__, __dir__ = lazy_names(
+    __name__,
+    {
+        "._api": ("default_generator", "generate_numbers_sequence", "generate_phone_numbers"),
+        "._util.files": ("write_png",),
+        "._util.params": (
+            "DEFAULT_SPACING_RANGE",
+            "MAX_DIGITS",
+            "MAX_IMAGE_HEIGHT",
+            "MAX_IMAGE_WIDTH",
+        ),
+        ".augment": (
+            "DEFAULT_PRESET",
+            "PRESETS",
+            "TRANSFORM_NAMES",
+            "Lambda",
+            "Pipeline",
+            "Transform",
+            "preset",
+        ),
+        ".compose": ("SequenceGenerator", "SequenceImage"),
+        ".datasets": (
+            "DATASETS",
+            "MNIST",
+            "QMNIST",
+            "DigitDataset",
+            "EMNISTDigits",
+            "get_mnist_data",
+            "load_dataset",
+            "load_mnist",
+            "load_npz",
+            "load_png_folder",
+        ),
+        ".export": ("ExportSummary", "export_dataset"),
+        ".preview": ("contact_sheet",),
+        ".templates": ("Template", "parse_template"),
+        ".templates.phone": ("PHONE_FORMATS",),
+    },
+)
 
 __all__ = [
     "ALPHABET",

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,6 @@ from .compose import RenderOptions, default_generator
 from .compose.glyphs import read_digits
 from .datasets import DigitDataset
 from .errors import InvalidParameterError
-from .templates.phone import sample_unique_numbers
 
 __all__ = ["default_generator", "generate_numbers_sequence", "generate_phone_numbers"]
 
@@ -205,7 +202,12 @@ def generate_phone_numbers(
     >>> [len(label) for label, _ in written]
     [11, 11, 11]
     """
+    import shutil
+    import tempfile
+
     from tqdm import tqdm
+
+    from .templates.phone import sample_unique_numbers
 
     rng = as_generator(seed)
     numbers = sample_unique_numbers(num_images, format, rng)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,9 +35,10 @@ import numpy.typing as npt
 from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
 from ._util.text import SEPARATORS, has_separators
 from .compose import RenderOptions, SequenceImage, default_generator
-from .compose.batch import can_compose_batch, compose_batch, drawn_alone
 from .datasets import DigitDataset
-from .templates import Template, parse_template
+
+if TYPE_CHECKING:
+    from .templates import Template
 
 __all__ = ["ALPHABET", "BLANK", "Batch", "BatchStream", "batches", "default_width"]
 
@@ -98,6 +99,7 @@ def default_width(template: Template, image_height: int, spacing_range: tuple[in
 
     Examples
     --------
+    >>> from number_generator import parse_template
     >>> default_width(parse_template("phone"), 28, (2, 8))
     304
     """
@@ -133,6 +135,8 @@ class BatchStream:
         spacing_mode: str = "ink",
     ) -> None:
         size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        from .templates import parse_template
+
         parsed = parse_template(template)
         options = RenderOptions(
             spacing_range,
@@ -162,6 +166,8 @@ class BatchStream:
         """A stream drawing as ``options`` say (checked once, by whoever made them)."""
         stream = cls.__new__(cls)
         size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        from .templates import parse_template
+
         parsed = parse_template(template)
         stream._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
         return stream
@@ -190,6 +196,9 @@ class BatchStream:
         self.max_label_length = template.max_label_length(options.keep_separators)
         self._pipeline = options.pipeline
         glyph_height = self.generator.dataset.glyph_shape[0]
+        # The batch composer and the templates load with the first stream, not the package.
+        from .compose.batch import can_compose_batch
+
         self._vectorized = can_compose_batch(options, self._pipeline, glyph_height)
         # Every option checked once, by drawing one image, before the first batch.
         probe = template.sample(np.random.default_rng(0), 1)[0]
@@ -229,6 +238,8 @@ class BatchStream:
         Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
         are left to draw one at a time, as are strings too wide to fit.
         """
+        from .compose.batch import compose_batch, drawn_alone
+
         spacing, width = self.options.spacing_range, self.image_width
         alone = drawn_alone(texts)
         together = np.setdiff1d(np.arange(len(texts)), alone) if alone else np.arange(len(texts))

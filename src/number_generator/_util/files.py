@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import os
 import secrets
@@ -66,6 +65,8 @@ def write_png(
 
 def write_manifest(path: str | Path, rows: Iterable[tuple[str, str]]) -> Path:
     """Write a ``file_name,label`` CSV atomically; labels stay strings."""
+    import csv
+
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["file_name", "label"])

@@ -16,21 +16,23 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator, check_legible, check_strip
-from ..augment import Pipeline, resolve_augment, warp_boxes
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
 from .legibility import REFERENCE_HEIGHT
-from .options import RenderOptions
+from .options import RenderOptions, resolve_pipeline
 from .safety import Field, Repairs, legible_image
 from .separators import layout_separators, stroke_profiles
 from .spacing import cap_overlap, contour_starts, dataset_profiles, row_profiles
+
+if TYPE_CHECKING:
+    from ..augment import Pipeline
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
 
@@ -149,7 +151,11 @@ class SequenceImage:
         mapped through that warp.
         """
         boxes = self._layout.boxes(self.ink.shape)
-        return boxes if self._warp is None else warp_boxes(boxes, self._warp, self.ink.shape)
+        if self._warp is None:
+            return boxes
+        from ..augment import warp_boxes  # loaded already: a warp comes from the augmentation
+
+        return warp_boxes(boxes, self._warp, self.ink.shape)
 
 
 class SequenceGenerator:
@@ -191,7 +197,7 @@ class SequenceGenerator:
     ) -> None:
         self.dataset = load_dataset(dataset, split=split, data_dir=data_dir)
         self.rng = as_generator(seed)
-        self.augment = resolve_augment(augment)
+        self.augment = resolve_pipeline(augment)
 
     def __repr__(self) -> str:
         return f"SequenceGenerator({self.dataset!r})"
@@ -295,7 +301,7 @@ class SequenceGenerator:
         options = RenderOptions.reuse(
             spacing_range, image_width, image_height, fit, writer=writer, spacing_mode=spacing_mode
         )
-        pipeline = self.augment if augment is INHERIT else resolve_augment(augment)
+        pipeline = self.augment if augment is INHERIT else resolve_pipeline(augment)
         return self.draw(sequence, options, pipeline, self.rng_for(seed))
 
     def rng_for(self, seed: int | np.random.Generator | None) -> np.random.Generator:

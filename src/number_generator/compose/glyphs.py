@@ -8,7 +8,7 @@ its new ink and scaled.
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -16,13 +16,15 @@ import numpy.typing as npt
 from .._util.glyphs import crop_to_ink, scale_to_height
 from .._util.params import parse_digits
 from .._util.text import digits_of, has_separators
-from ..augment import Pipeline
 from ..datasets import DigitDataset
 from ..datasets.writers import writer_index
 from ..errors import InvalidParameterError
 from .legibility import stored_floor
 from .safety import Repairs, legible_glyphs
 from .spacing import draw_gaps
+
+if TYPE_CHECKING:
+    from ..augment import Pipeline
 
 __all__ = [
     "GLYPH_MARGIN",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._util.params import (
     DEFAULT_SPACING_RANGE,
@@ -18,9 +18,11 @@ from .._util.params import (
     check_strip,
     check_width,
 )
-from ..augment import Pipeline, resolve_augment
 from ..datasets.writers import check_writer
-from ..templates import Template
+
+if TYPE_CHECKING:
+    from ..augment import Pipeline
+    from ..templates import Template
 
 __all__ = ["RenderOptions"]
 
@@ -88,12 +90,12 @@ class RenderOptions:
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
-        resolve_augment(self.augment)
+        resolve_pipeline(self.augment)
 
     @property
     def pipeline(self) -> Pipeline | None:
         """The augmentation as a :class:`Pipeline`, or ``None`` for none."""
-        return resolve_augment(self.augment)
+        return resolve_pipeline(self.augment)
 
     def check_template(self, template: Template) -> None:
         """Refuse options under which ``template``'s longest string could not be drawn.
@@ -167,6 +169,16 @@ def _plain(
         and type(writer) is str
         and type(spacing_mode) is str
     )
+
+
+def resolve_pipeline(augment: Any) -> Pipeline | None:
+    """:func:`~number_generator.augment.resolve_augment`, loading the augmentation only when
+    ``augment`` asks for some (``None`` and ``False`` mean none, without importing it)."""
+    if augment is None or augment is False:
+        return None
+    from ..augment import resolve_augment
+
+    return resolve_augment(augment)
 
 
 @lru_cache(maxsize=256)

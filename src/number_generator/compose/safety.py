@@ -23,12 +23,15 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-from ..augment import Pipeline
 from .legibility import DigitInk, glyph_clear_ink
+
+if TYPE_CHECKING:
+    from ..augment import Pipeline
 
 __all__ = [
     "MAX_REDRAWS",

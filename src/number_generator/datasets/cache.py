@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +117,9 @@ def save_writers(path: Path, table: npt.NDArray[np.int32]) -> None:
 
 def _save(key: str | None, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
     """Write ``arrays`` as the cache entry ``key`` in one rename (best effort)."""
+    import shutil  # only writing an entry needs these, not reading one
+    import tempfile
+
     if key is None:
         return
     root = cache_dir()

@@ -30,6 +30,7 @@ from typing import Any, BinaryIO
 
 from ..errors import DownloadError, InvalidParameterError, InvalidTypeError
 from .hashes import KnownHash, parse_known_hash
+from .registry import MIRRORS_ENV
 
 __all__ = [
     "DEADLINE",
@@ -48,7 +49,6 @@ __all__ = [
 
 logger = logging.getLogger("number_generator")
 
-MIRRORS_ENV = "NUMBER_GENERATOR_MIRRORS"
 DEADLINE_ENV = "NUMBER_GENERATOR_DOWNLOAD_TIMEOUT"
 #: Attempts per mirror after the first one, for transient errors only
 #: (connection refused or reset, timeout, truncated body, HTTP 5xx/429).

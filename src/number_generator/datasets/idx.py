@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import math
 import zlib
 from pathlib import Path
@@ -97,6 +96,8 @@ def read_idx(path: str | Path) -> npt.NDArray[np.generic]:
     path = Path(path)
     if path.suffix != ".gz":
         return read_idx_bytes(path.read_bytes(), source=str(path))
+    import gzip  # only decoding needs it: a second process maps the decoded arrays
+
     try:
         with gzip.open(path, "rb") as handle:
             data = handle.read()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -14,9 +13,6 @@ from .base import DigitDataset, LabelArray, U8Array
 from .idx import read_idx_pair
 
 __all__ = ["load_idx_folder", "load_npz", "load_png_folder"]
-
-#: What ``np.load`` raises for a file that is not a readable ``.npz``.
-_NPZ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile)
 
 
 class _NpzPair(NamedTuple):
@@ -83,11 +79,15 @@ def load_npz(path: str | Path, *, split: str | None = None) -> DigitDataset:
 
 def _read_npz_pairs(path: Path, split: str | None) -> list[_NpzPair]:
     """The ``x_*`` / ``y_*`` arrays of the archive at ``path`` that ``split`` asks for."""
+    import zipfile  # loaded with the first archive read, not with the package
+
+    # What np.load raises for a file that is not a readable .npz:
+    npz_errors = (OSError, ValueError, EOFError, zipfile.BadZipFile)
     # Our own handle: np.load leaks the one it opens when the zip is corrupt.
     with path.open("rb") as handle:
         try:
             archive = np.load(handle)
-        except _NPZ_ERRORS as exc:
+        except npz_errors as exc:
             raise CorruptDatasetError(f"{path}: not a readable .npz file ({exc})") from exc
         if not isinstance(archive, np.lib.npyio.NpzFile):
             raise CorruptDatasetError(
@@ -100,7 +100,7 @@ def _read_npz_pairs(path: Path, split: str | None) -> list[_NpzPair]:
                     _NpzPair(x, archive[x], y, archive[y], archive.get(f"w{x[1:]}"))
                     for x, y in names
                 ]
-            except _NPZ_ERRORS as exc:
+            except npz_errors as exc:
                 raise CorruptDatasetError(f"{path}: an array cannot be read ({exc})") from exc
 
 

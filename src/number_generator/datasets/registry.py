@@ -25,7 +25,7 @@ import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import numpy.typing as npt
@@ -38,22 +38,20 @@ from ..errors import (
     InvalidParameterError,
 )
 from . import cache as _decoded_cache
-from .archive import extract_member
 from .base import DigitDataset, LabelArray, U8Array, WriterArray, compute_ink_extents
-from .download import (
-    MIRRORS_ENV,
-    MirrorsFailedError,
-    fetch_file,
-    mirrors_from_env,
-    remove_stale_downloads,
-)
-from .hashes import file_digest, parse_known_hash
 from .idx import read_idx_int, read_idx_pair
+
+if TYPE_CHECKING:
+    from .download import MirrorsFailedError
+
+# Downloads, hashes and archives (.download, .hashes, .archive) are imported where they are
+# used: a process whose data is already decoded (see .cache) never loads them.
 
 __all__ = [
     "DATASETS",
     "DATA_DIR_ENV",
     "DEFAULT_DATASET",
+    "MIRRORS_ENV",
     "SPLIT_ENV",
     "RegisteredDataset",
     "Resource",
@@ -65,6 +63,8 @@ logger = logging.getLogger("number_generator")
 
 DATA_DIR_ENV = "NUMBER_GENERATOR_DATA_DIR"
 SPLIT_ENV = "NUMBER_GENERATOR_SPLIT"
+#: Replaces every dataset's mirrors (read by :func:`.download.mirrors_from_env`).
+MIRRORS_ENV = "NUMBER_GENERATOR_MIRRORS"
 
 #: Registered dataset names -> class, filled by defining :class:`RegisteredDataset` subclasses.
 DATASETS: dict[str, type[RegisteredDataset]] = {}
@@ -180,6 +180,8 @@ class RegisteredDataset:
         The writers files (:attr:`writers_resources`) are fetched too, after
         the glyphs.
         """
+        from .download import remove_stale_downloads
+
         parts = cls._parts(split)
         folder = data_dir_for(cls.name, data_dir)
         remove_stale_downloads(folder)
@@ -313,6 +315,9 @@ class RegisteredDataset:
         *,
         writers: bool = False,
     ) -> Path:
+        from .download import MirrorsFailedError, fetch_file, mirrors_from_env
+        from .hashes import file_digest, parse_known_hash
+
         path = folder / resource.file_name
         if resource.archive is not None:
             return path if path.is_file() else cls._extract(part, resource, folder, progress)
@@ -360,6 +365,8 @@ class RegisteredDataset:
         Once every member the dataset needs from that archive is extracted,
         the archive is deleted: the other sets it holds are not used.
         """
+        from .archive import extract_member
+
         archive = member.archive
         assert archive is not None
         archive_path = cls._ensure_file(part, archive, folder, progress)

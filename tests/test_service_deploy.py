@@ -88,23 +88,34 @@ def running(
     assert process.returncode in (0, -signal.SIGTERM), log.read_text()
 
 
+def ready(url: str, data: dict[str, Any] | None = None, **headers: str) -> tuple[int, Any, bytes]:
+    """:func:`request`, retried while a worker that is still loading its data answers 503
+    with ``Retry-After`` (each worker loads on its own; /health may have reached another)."""
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while True:
+        status, answer_headers, body = request(url, data, **headers)
+        if status != 503 or "Retry-After" not in answer_headers or time.monotonic() > deadline:
+            return status, answer_headers, body
+        time.sleep(0.25)
+
+
 def check_service(url: str) -> None:
-    status, _, body = request(url + "/health")
+    status, _, body = ready(url + "/health")
     health = json.loads(body)
     assert (status, health["status"], health["dataset"]["size"]) == (200, "ok", 10_000)
     payload = {"augment": "false", "number": 42, "spacing_min": 5, "spacing_max": 10,
                "image_width": 56}  # fmt: skip
-    status, headers, body = request(url + "/generate", payload)
+    status, headers, body = ready(url + "/generate", payload)
     assert status == 200
     answer = json.loads(body)
     assert len(answer["generatedImage"]) == 28
     assert {len(row) for row in answer["generatedImage"]} == {56}
-    status, headers, body = request(url + "/generate", payload, Accept="image/png")
+    status, headers, body = ready(url + "/generate", payload, Accept="image/png")
     assert (status, headers["Content-Type"]) == (200, "image/png")
     assert body.startswith(b"\x89PNG")
-    status, headers, body = request(url + "/generate.png?digits=0901234567&image_width=280")
+    status, headers, body = ready(url + "/generate.png?digits=0901234567&image_width=280")
     assert (status, headers["Content-Type"]) == (200, "image/png")
-    status, _, body = request(url + "/generate", {"number": "4a2"})
+    status, _, body = ready(url + "/generate", {"number": "4a2"})
     assert status == 422
     assert json.loads(body)["detail"][0]["loc"] == ["body", "number"]
 

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import DownloadError, InvalidParameterError, InvalidTypeError
+from .environment import MIRRORS_ENV
 from .hashes import KnownHash, parse_known_hash
-from .registry import MIRRORS_ENV
 
 __all__ = [
     "DEADLINE",

@@ -39,6 +39,7 @@ from ..errors import (
 )
 from . import cache as _decoded_cache
 from .base import DigitDataset, LabelArray, U8Array, WriterArray, compute_ink_extents
+from .environment import DATA_DIR_ENV, MIRRORS_ENV, SPLIT_ENV
 from .idx import read_idx_int, read_idx_pair
 
 if TYPE_CHECKING:
@@ -61,10 +62,6 @@ __all__ = [
 
 logger = logging.getLogger("number_generator")
 
-DATA_DIR_ENV = "NUMBER_GENERATOR_DATA_DIR"
-SPLIT_ENV = "NUMBER_GENERATOR_SPLIT"
-#: Replaces every dataset's mirrors (read by :func:`.download.mirrors_from_env`).
-MIRRORS_ENV = "NUMBER_GENERATOR_MIRRORS"
 
 #: Registered dataset names -> class, filled by defining :class:`RegisteredDataset` subclasses.
 DATASETS: dict[str, type[RegisteredDataset]] = {}

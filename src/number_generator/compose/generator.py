@@ -363,31 +363,15 @@ class SequenceGenerator:
                 if is_native(self.dataset, height, pipeline)
                 else None
             )
-            strokes_profiles = stroke_profiles(strokes, height) if strokes else None
-            profiles = _profiles(glyphs, digit_profiles, digit_slots, strokes_profiles)
-            starts, strip_width = contour_starts(profiles, glyphs.widths, gaps)
-            layout = Layout(starts, glyphs.widths, glyphs.rows, strip_width=strip_width)
+            layout = _contour_layout(glyphs, gaps, digit_profiles, digit_slots, strokes, height)
         else:
             layout = arrange(glyphs, gaps)
         shape = (height, options.image_width)
         ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=contour or spacing[0] < 0)
         warp = None
         if pipeline is not None and pipeline.image_transforms:
-            # After fitting, so paper tone and noise cover the whole output at its own scale;
-            # redrawn while it leaves a labelled digit below the legibility floor.
-            drawn = ink.shape
-
-            def digit_boxes() -> npt.NDArray[np.int32]:
-                boxes = layout.boxes(drawn)
-                return boxes if digit_slots is None else boxes[digit_slots]
-
-            def image_stage(image: U8Array, stream: np.random.Generator) -> Field:
-                # Printed lines and boxes go where the digits are (boxes only when used).
-                boxes = digit_boxes() if pipeline.uses_boxes else None
-                return pipeline.transform_field(image, stream, boxes)
-
-            area = (height / REFERENCE_HEIGHT) ** 2 * layout.scale_x * layout.scale_y
-            ink, warp = legible_image(image_stage, ink, digit_boxes, area, rng, repairs)
+            # After fitting, so paper tone and noise cover the whole output at its own scale.
+            ink, warp = _image_stage(pipeline, ink, layout, digit_slots, rng, repairs)
         return SequenceImage(
             ink,
             sequence.values,
@@ -399,6 +383,46 @@ class SequenceGenerator:
             warp=warp,
             repairs=repairs,
         )
+
+
+def _contour_layout(
+    glyphs: Glyphs,
+    gaps: npt.NDArray[np.intp],
+    digit_profiles: npt.NDArray[np.int32] | None,
+    digit_slots: list[int] | None,
+    strokes: list[tuple[str, int, int]],
+    height: int,
+) -> Layout:
+    """Glyphs laid out with contour gaps (see :func:`.spacing.contour_starts`)."""
+    strokes_profiles = stroke_profiles(strokes, height) if strokes else None
+    profiles = _profiles(glyphs, digit_profiles, digit_slots, strokes_profiles)
+    starts, strip_width = contour_starts(profiles, glyphs.widths, gaps)
+    return Layout(starts, glyphs.widths, glyphs.rows, strip_width=strip_width)
+
+
+def _image_stage(
+    pipeline: Pipeline,
+    ink: U8Array,
+    layout: Layout,
+    digit_slots: list[int] | None,
+    rng: np.random.Generator,
+    repairs: Repairs,
+) -> Field:
+    """The image stage of ``ink``, redrawn while it leaves a labelled digit below the
+    legibility floor (:func:`.safety.legible_image`); the image and how the field moved."""
+    drawn = ink.shape
+
+    def digit_boxes() -> npt.NDArray[np.int32]:
+        boxes = layout.boxes(drawn)
+        return boxes if digit_slots is None else boxes[digit_slots]
+
+    def run(image: U8Array, stream: np.random.Generator) -> Field:
+        # Printed lines and boxes go where the digits are (boxes only when used).
+        boxes = digit_boxes() if pipeline.uses_boxes else None
+        return pipeline.transform_field(image, stream, boxes)
+
+    area = (drawn[0] / REFERENCE_HEIGHT) ** 2 * layout.scale_x * layout.scale_y
+    return legible_image(run, ink, digit_boxes, area, rng, repairs)
 
 
 def _profiles(

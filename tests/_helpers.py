@@ -7,9 +7,23 @@ import importlib
 import os
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+
+def run_cli(argv: list[str], capsys: Any) -> tuple[int, str, str]:
+    """Run ``number-generator argv`` in this process: its exit code, stdout and stderr
+    (``capsys`` is pytest's fixture)."""
+    from number_generator.cli import main
+
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 def require(module: str) -> ModuleType:

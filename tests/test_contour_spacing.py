@@ -9,7 +9,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from _helpers import require
+from _helpers import require, run_cli
 from number_generator import (
     DigitDataset,
     InvalidParameterError,
@@ -210,17 +210,6 @@ def test_bad_spacing_mode_is_a_clear_error(generator: SequenceGenerator, value: 
 # --------------------------------------------------------------------------- CLI and service
 
 
-def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from number_generator.cli import main
-
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_cli_spacing_mode(
     mnist_test: DigitDataset, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -229,14 +218,14 @@ def test_cli_spacing_mode(
     target = tmp_path / "x.png"
     argv = ["sequence", "7474", "-w", "120", "--seed", "3", "--min-spacing", "0",
             "--max-spacing", "0", "--output-path", str(target)]  # fmt: skip
-    code, _, err = cli([*argv, "--spacing-mode", "contour"], capsys)
+    code, _, err = run_cli([*argv, "--spacing-mode", "contour"], capsys)
     assert (code, err) == (0, "")
     expected = SequenceGenerator(mnist_test).render(
         "7474", (0, 0), 120, seed=3, spacing_mode="contour"
     )
     np.testing.assert_array_equal(cv2.imread(str(target), cv2.IMREAD_UNCHANGED), expected.paper)
     out = tmp_path / "set"
-    code, _, err = cli(
+    code, _, err = run_cli(
         ["dataset", "--out", str(out), "--count", "3", "--template", "####", "--workers", "1",
          "--spacing-mode", "contour"],
         capsys,
@@ -251,7 +240,7 @@ def test_cli_bad_spacing_mode_exits_2_with_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    code, out, err = cli([*command, "--spacing-mode", "tight"], capsys)
+    code, out, err = run_cli([*command, "--spacing-mode", "tight"], capsys)
     assert (code, out) == (2, "")
     assert "argument --spacing-mode: invalid choice: 'tight'" in err
     assert "'ink', 'contour'" in err and err.count("\n") == 1

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from _helpers import run_cli
 from number_generator import (
     ALPHABET,
     DigitDataset,
@@ -202,23 +203,12 @@ def test_symbols_not_allowed_are_clear_errors(
 # --------------------------------------------------------------------------- CLI and service
 
 
-def cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    from number_generator.cli import main
-
-    try:
-        code = main(argv)
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 def test_cli_draws_and_exports_symbols(
     mnist_test: DigitDataset, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import cv2
 
-    code, out, err = cli(
+    code, out, err = run_cli(
         ["sequence", "(03) 1,234.5", "-w", "200", "--seed", "4", "--output-path", str(tmp_path)],
         capsys,
     )
@@ -228,7 +218,7 @@ def test_cli_draws_and_exports_symbols(
     written = cv2.imread(str(tmp_path / "0312345.png"), cv2.IMREAD_UNCHANGED)
     np.testing.assert_array_equal(written, expected.paper)
     folder = tmp_path / "set"
-    code, _, err = cli(
+    code, _, err = run_cli(
         ["dataset", "--out", str(folder), "--count", "4", "--template", "+81 ##-####-####",
          "--keep-separators", "--workers", "1", "--seed", "1"],
         capsys,
@@ -251,7 +241,7 @@ def test_cli_refuses_other_symbols_with_one_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     monkeypatch.chdir(tmp_path)
-    code, out, err = cli(argv, capsys)
+    code, out, err = run_cli(argv, capsys)
     assert (code, out) == (2, "")
     assert message in err and "'.', ',', '+', '(', ')', ':'" in err
     assert err.count("\n") == 1 and "Traceback" not in err

@@ -243,7 +243,10 @@ class DigitInk:
 
     def surviving(self, ink: U8Array) -> IntArray:
         """Clear ink pixels of each digit in ``ink`` (the image after the image stage)."""
-        on_paper = self._paper(ink)
+        return self._surviving(ink, self._paper(ink))
+
+    def _surviving(self, ink: U8Array, on_paper: U8Array) -> IntArray:
+        """:meth:`surviving`, with ``ink``'s capped paper (:meth:`_paper`) already taken."""
         paper_sum = _range_sums(np.add.reduce(on_paper, axis=0)[None], self.edges)
         paper = paper_sum[0, :, 1] // self._paper_count
         # Too little paper around a digit: the darkest paper pixel (the strictest level).
@@ -258,12 +261,13 @@ class DigitInk:
         First against the strictest paper level there can be (the darkest capped
         paper pixel), which most images pass at once; then digit by digit.
         """
-        strictest = int(self._paper(ink).max()) + CONTRAST
+        on_paper = self._paper(ink)
+        strictest = int(on_paper.max()) + CONTRAST
         if strictest <= 255:
             clear = (ink >= strictest) & self.mask
             if (self._box_sums(np.add.reduce(clear, axis=0)) >= self._screen).all():
                 return True
-        return bool((self.surviving(ink) >= self.floor).all())
+        return bool((self._surviving(ink, on_paper) >= self.floor).all())
 
 
 def _range_sums(per_column: npt.NDArray[Any], edges: IntArray) -> npt.NDArray[np.int64]:

@@ -73,7 +73,7 @@ def test_output_path_may_name_the_png_file(tmp_path: Path) -> None:
 
 
 def test_natural_width_when_width_omitted() -> None:
-    image = generate_numbers_sequence("11", (3, 3))
+    image = generate_numbers_sequence("11", (3, 3), seed=0)  # unseeded, two wide 1s could pass 40
     assert image.shape[0] == 28 and image.shape[1] < 40
 
 

@@ -17,8 +17,11 @@ never seen? This example answers with numbers:
    phone numbers and random strings of 4-12 digits, alternating), with the
    recipe options ``--augment``, ``--writer``, ``--spacing-mode`` and
    ``--digit-height``.
-3. It is evaluated, without augmentation, on a fixed seeded set of each
-   template composed from the *other* part's glyphs only, and with
+3. It is evaluated on fixed seeded sets composed from the *other* part's
+   glyphs only, the same whatever the recipe: clean phone numbers and clean
+   4-12 digit strings (unaugmented), and a document-style set (one writer
+   per string, punctuated amounts, phone numbers on a ruled line, numbers
+   in comb boxes, on paper, some scanned; :func:`document_style`); and with
    ``--eval-folder DIR`` on any folder of images with a ``labels.csv`` (your
    own scans): per-digit accuracy (1 - character error rate, by edit
    distance) and whole-sequence accuracy (exact match).
@@ -57,13 +60,33 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from number_generator import DigitDataset, load_mnist
+from number_generator import DEFAULT_SPACING_RANGE, DigitDataset, load_mnist
+from number_generator.augment import (
+    BaselineRule,
+    Blur,
+    CombBoxes,
+    FieldFrame,
+    Illumination,
+    InkVariation,
+    JpegCompression,
+    Paper,
+    Pipeline,
+    ScanWarp,
+    SecurityPattern,
+    Transform,
+)
 from number_generator.batches import ALPHABET, BLANK, Batch, batches
 from number_generator.errors import NumberGeneratorError
 from number_generator.torch import DigitSequenceDataset
 
-#: Templates trained on (alternating batches) and evaluated on, by default.
+#: Templates trained on (alternating batches) by default.
 TEMPLATES = ("phone", "random:4-12")
+#: The clean held-out sets, drawn unaugmented with the library's defaults.
+CLEAN_SETS = ("phone", "random:4-12")
+#: The document-style held-out set: one writer per string, punctuation, forms.
+DOCUMENT_SET = ("#,###.##", "#.###.-", "0##-####-####", "########")
+#: Every held-out set's name, as in ``results.json``.
+EVAL_SETS = (*CLEAN_SETS, "document")
 #: Image height the model reads; images of ``--eval-folder`` are resized to it.
 HEIGHT = 28
 #: Ink height of a rendered digit in a 28-pixel image (MNIST: a 20-pixel box in 28).
@@ -103,6 +126,8 @@ class Config:
     writer: str = "any"
     spacing_mode: str = "ink"
     digit_height: tuple[int, int] = (INK_HEIGHT, INK_HEIGHT)
+    width_scale: tuple[float, float] = (1.0, 1.0)
+    spacing: tuple[int, int] = DEFAULT_SPACING_RANGE
     eval_folder: str | None = None
     eval_only: str | None = None
     save_model: str | None = None
@@ -187,7 +212,9 @@ def load_model(path: Path) -> tuple[CRNN, Config]:
     recorded = dict(saved["config"])
     recorded["channels"] = tuple(recorded["channels"])
     recorded["templates"] = tuple((str(t), int(w)) for t, w in recorded["templates"])
-    recorded["digit_height"] = tuple(recorded["digit_height"])
+    for pair in ("digit_height", "width_scale", "spacing"):  # JSON-like lists -> tuples
+        if pair in recorded:
+            recorded[pair] = tuple(recorded[pair])
     config = Config(**recorded)
     model = CRNN(config.channels, config.hidden)
     model.load_state_dict(saved["state_dict"])
@@ -259,28 +286,38 @@ def weighted_cycle(weights: Sequence[int]) -> Iterator[int]:
         yield pick
 
 
-def vary_digit_height(
-    images: torch.Tensor, low: int, high: int, rng: np.random.Generator
+def resize_batch(
+    images: torch.Tensor,
+    height: tuple[int, int],
+    width_scale: tuple[float, float],
+    rng: np.random.Generator,
 ) -> torch.Tensor:
-    """Rescale a batch so its digits are ``low..high`` pixels tall in the same image height.
+    """Rescale a batch: digits ``height`` pixels tall, strings ``width_scale`` as wide.
 
-    A rendered digit's ink is about :data:`INK_HEIGHT` (20) of the 28 rows. One
-    height ``h`` is drawn per batch; the images are scaled by ``h / 20`` (the
-    width with them, so the string keeps its shape and the batch one width),
-    then each image gets its own vertical position: a random 28-row window
-    that keeps the digits' rows inside it. Shrunk images are padded with their
-    own paper tone (the median pixel) above and below; enlarged ones lose
-    their top and bottom margins, so the digits fill up to the whole height.
+    A rendered digit's ink is about :data:`INK_HEIGHT` (20) of the 28 rows. Per
+    batch one height ``h`` is drawn from ``height`` (unless it is ``(20, 20)``)
+    and one factor ``q`` from ``width_scale`` (unless it is ``(1, 1)``); the
+    images are scaled by ``h / 20`` in both directions and by ``q`` more in
+    width (narrower digits and gaps, as compact handwriting; the batch keeps
+    one width). With a new height each image gets its own vertical position: a
+    random 28-row window that keeps the digits' rows inside it. Shrunk images
+    are padded with their own paper tone (the median pixel) above and below;
+    enlarged ones lose their top and bottom margins, so the digits fill up to
+    the whole height.
     """
-    if low == high == INK_HEIGHT:
+    resized = height != (INK_HEIGHT, INK_HEIGHT)
+    scale = float(rng.uniform(*height)) / INK_HEIGHT if resized else 1.0
+    squeeze = float(rng.uniform(*width_scale)) if width_scale != (1.0, 1.0) else 1.0
+    if not resized and squeeze == 1.0:
         return images
-    scale = float(rng.uniform(low, high)) / INK_HEIGHT
     size = images.shape[0]
     rows = round(HEIGHT * scale)
-    width = max(4, round(images.shape[-1] * scale))
+    width = max(4, round(images.shape[-1] * scale * squeeze))
     scaled = nn.functional.interpolate(
         images, size=(rows, width), mode="bilinear", antialias=True, align_corners=False
     ).clamp(0.0, 1.0)
+    if not resized:
+        return scaled
     paper = scaled.reshape(size, -1).median(dim=1).values
     out = paper.reshape(size, 1, 1, 1).expand(size, 1, HEIGHT, width).clone()
     # The ink rows are [4 s, 24 s); a window [top, top + 28) keeps them when
@@ -309,6 +346,7 @@ def training_stream(config: Config, glyphs: DigitDataset) -> Iterator[tuple[str,
                     dataset=glyphs,
                     writer=config.writer,
                     spacing_mode=config.spacing_mode,
+                    spacing_range=config.spacing,
                 ),
                 batch_size=None,
                 num_workers=0,
@@ -316,34 +354,63 @@ def training_stream(config: Config, glyphs: DigitDataset) -> Iterator[tuple[str,
         )
         for template, seed in zip(names, seeds)
     ]
-    heights = np.random.default_rng([config.seed, 1])  # the digit-height draws, own stream
+    sizes = np.random.default_rng([config.seed, 1])  # the height and width draws, own stream
     for pick in weighted_cycle([weight for _, weight in config.templates]):
         batch = next(loaders[pick])
-        batch["image"] = vary_digit_height(batch["image"], *config.digit_height, heights)
+        batch["image"] = resize_batch(
+            batch["image"], config.digit_height, config.width_scale, sizes
+        )
         yield names[pick], batch
 
 
-def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, Batch]:
-    """The fixed, seeded, unaugmented evaluation images of each template.
+def document_style(template: str) -> Pipeline:
+    """The printed form, paper and scan of one kind of :data:`DOCUMENT_SET` string.
 
-    Drawn with the library's defaults (any writer, ink spacing, digits 20 px
-    tall) whatever the training recipe, so recipes are compared on the same images.
+    Image stage only: the handwriting itself is left as the writer wrote it
+    (no glyph-stage distortion), so no training preset draws these images.
+    Amounts sit in a frame (``#,###.##``) or loose, sometimes over a security
+    pattern; phone numbers on a ruled line; fixed-length numbers in comb
+    boxes; then paper, and a scan (small warp, light, blur, JPEG) on some.
     """
-    names = [template for template, _ in config.templates]
-    children = np.random.SeedSequence(config.eval_seed).spawn(len(names))
-    return {
-        template: next(
-            batches(
-                config.eval_size,
-                template,
-                n=1,
-                seed=child,
-                augment=None,
-                dataset=glyphs,
-            )
-        )
-        for template, child in zip(names, children)
+    ink = InkVariation(intensity=(0.9, 1.0), pressure=(0.0, 0.1), p=0.5)
+    form: dict[str, list[Transform]] = {
+        "#,###.##": [ink, SecurityPattern(p=0.5), FieldFrame(p=1.0)],
+        "#.###.-": [ink, SecurityPattern(p=0.5), FieldFrame(p=0.3)],
+        "0##-####-####": [BaselineRule(p=1.0)],
+        "########": [CombBoxes(p=1.0)],
     }
+    scan: list[Transform] = [
+        ScanWarp(p=0.5),
+        Illumination((0.05, 0.2), p=0.3),
+        Blur((0.3, 0.7), p=0.3),
+        JpegCompression(p=0.5),
+    ]
+    return Pipeline([*form[template], Paper(p=1.0), *scan], name=f"document {template}")
+
+
+def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, list[Batch]]:
+    """The fixed, seeded held-out sets every recipe is scored on (:data:`EVAL_SETS`).
+
+    Whatever the training recipe: ``phone`` and ``random:4-12`` are clean
+    (unaugmented, any writer, ink spacing, digits 20 px tall), ``config.eval_size``
+    images each; ``document`` is :data:`DOCUMENT_SET` in equal parts, each
+    string in one writer's hand with contour spacing (compact, as people
+    write) in its :func:`document_style`.
+    """
+    *children, document = np.random.SeedSequence(config.eval_seed).spawn(len(CLEAN_SETS) + 1)
+    clean = zip(CLEAN_SETS, children)
+
+    def draw(size: int, template: str, seed: Any, **options: Any) -> Batch:
+        return next(batches(size, template, n=1, seed=seed, dataset=glyphs, **options))
+
+    sets = {name: [draw(config.eval_size, name, seed, augment=None)] for name, seed in clean}
+    kinds = document.spawn(len(DOCUMENT_SET))
+    part = max(1, config.eval_size // len(DOCUMENT_SET))
+    sets["document"] = [
+        draw(part, kind, seed, augment=document_style(kind), writer="same", spacing_mode="contour")
+        for kind, seed in zip(DOCUMENT_SET, kinds)
+    ]
+    return sets
 
 
 # --------------------------------------------------------------------------- train / evaluate
@@ -372,12 +439,13 @@ def read(model: nn.Module, images: np.ndarray) -> list[str]:
     return greedy_decode(model(_ink(torch.from_numpy(images).unsqueeze(1))))
 
 
-def evaluate(model: nn.Module, template: str, data: Batch, chunk: int = 250) -> Metrics:
-    """Per-digit and whole-sequence accuracy of ``model`` on one evaluation set."""
+def evaluate(model: nn.Module, name: str, parts: Sequence[Batch], chunk: int = 250) -> Metrics:
+    """Per-digit and whole-sequence accuracy of ``model`` on one evaluation set (its batches)."""
     reads: list[str] = []
-    for start in range(0, len(data.labels), chunk):
-        reads.extend(read(model, data.images[start : start + chunk]))
-    return score(template, data.labels, reads)
+    for data in parts:
+        for start in range(0, len(data.labels), chunk):
+            reads.extend(read(model, data.images[start : start + chunk]))
+    return score(name, [label for data in parts for label in data.labels], reads)
 
 
 @dataclass
@@ -596,11 +664,11 @@ def _evaluate_held_out(
     model: nn.Module, config: Config, held_out: DigitDataset, figure: Path, log: Any
 ) -> tuple[dict[str, Any], str | None]:
     sets = evaluation_sets(config, held_out)
-    metrics = [evaluate(model, t, sets[t]) for t in sets]
+    metrics = [evaluate(model, name, parts) for name, parts in sets.items()]
     for m in metrics:
         _log_metrics(log, m, "held-out images")
     examples = [
-        (sets[m.template].images[i], truth, text)
+        ([image for data in sets[m.template] for image in data.images][i], truth, text)
         for m in metrics
         for i, truth, text in m.misread[:4]
     ]
@@ -734,6 +802,20 @@ def parse_digit_height(text: str) -> tuple[int, int]:
     return int(low), int(high)
 
 
+def parse_width_scale(text: str) -> tuple[float, float]:
+    """``"0.8"`` -> ``(0.8, 0.8)``; ``"0.75-1"`` -> ``(0.75, 1.0)``; 0.5 to 1.5."""
+    low, _, high = text.partition("-")
+    try:
+        pair = float(low), float(high or low)
+    except ValueError:
+        pair = (math.nan, math.nan)
+    if not 0.5 <= pair[0] <= pair[1] <= 1.5:
+        raise UsageError(
+            f"--width-scale {text!r}: expected F or LOW-HIGH factors, 0.5 <= LOW <= HIGH <= 1.5"
+        )
+    return pair
+
+
 def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | None]:
     """Command line -> ``(config, out folder, misread figure path)``."""
     d = Config()
@@ -762,6 +844,17 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | 
         help="digits' height in the 28-px training images, drawn per batch "
         "(default 20, as rendered; e.g. 12-28)",
     )
+    p.add_argument(
+        "--width-scale",
+        default="1",
+        metavar="F|LOW-HIGH",
+        help="width factor of the training images, drawn per batch (default 1; "
+        "e.g. 0.75-1 for compact handwriting)",
+    )
+    p.add_argument("--min-spacing", type=int, default=d.spacing[0],
+                   help="smallest gap between digits in pixels (%(default)s)")  # fmt: skip
+    p.add_argument("--max-spacing", type=int, default=d.spacing[1],
+                   help="largest gap between digits in pixels (%(default)s)")  # fmt: skip
     p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (%(default)s)")
     p.add_argument("--seed", type=int, default=d.seed, help="model and stream seed")
     p.add_argument("--split-by", choices=("writer", "glyph"), default=d.split_by,
@@ -803,6 +896,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | 
         writer=args.writer,
         spacing_mode=args.spacing_mode,
         digit_height=parse_digit_height(args.digit_height),
+        width_scale=parse_width_scale(args.width_scale),
+        spacing=(args.min_spacing, args.max_spacing),
         eval_folder=args.eval_folder,
         eval_only=args.eval_only,
         save_model=args.save_model,

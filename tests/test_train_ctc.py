@@ -111,8 +111,8 @@ def test_trains_evaluates_saves_and_evaluates_again_without_training(
     assert results["loss_last"] < 0.5 * results["loss_first"]
     assert results["train_glyphs"] + results["held_out_glyphs"] == 10000
     assert abs(results["train_glyphs"] - 5000) < 100  # whole writers, near half
-    for template in train_ctc.TEMPLATES:
-        metrics = results["metrics"][template]
+    for name in train_ctc.EVAL_SETS:
+        metrics = results["metrics"][name]
         assert metrics["count"] == 12
         assert metrics["per_digit"] <= 1.0
         assert 0.0 <= metrics["whole_sequence"] <= 1.0
@@ -169,21 +169,45 @@ def test_split_by_glyph_keeps_the_per_class_halves(train_ctc: ModuleType, data_d
     assert set(train.writers.tolist()) & set(held_out.writers.tolist())  # writers shared
 
 
-def test_evaluation_set_is_fixed_and_unaugmented(train_ctc: ModuleType, data_dir: Path) -> None:
-    config = train_ctc.Config(data_dir=str(data_dir), eval_size=6, writer="same")
+def test_evaluation_sets_are_fixed_whatever_the_recipe(
+    train_ctc: ModuleType, data_dir: Path
+) -> None:
+    config = train_ctc.Config(data_dir=str(data_dir), eval_size=8, writer="same")
     _, held_out = train_ctc.glyph_halves(config)
     first = train_ctc.evaluation_sets(config, held_out)
-    again = train_ctc.evaluation_sets(
-        train_ctc.Config(data_dir=str(data_dir), eval_size=6), held_out
+    recipe = train_ctc.Config(
+        data_dir=str(data_dir), eval_size=8, augment="document", templates=(("##:##", 1),)
     )
-    phones = first["phone"]
+    again = train_ctc.evaluation_sets(recipe, held_out)
+    assert tuple(first) == train_ctc.EVAL_SETS == ("phone", "random:4-12", "document")
+    (phones,) = first["phone"]
     assert all(len(label) == 11 and label[0] == "0" for label in phones.labels)
-    assert all(4 <= len(label) <= 12 for label in first["random:4-12"].labels)
-    for template in train_ctc.TEMPLATES:
-        # The same images whatever the training recipe (here: --writer same).
-        np.testing.assert_array_equal(first[template].images, again[template].images)
+    assert all(4 <= len(label) <= 12 for label in first["random:4-12"][0].labels)
+    for name in train_ctc.EVAL_SETS:
+        # The same images whatever the training recipe (here: other writer, preset, templates).
+        for one, other in zip(first[name], again[name], strict=True):
+            np.testing.assert_array_equal(one.images, other.images)
+    for name in train_ctc.CLEAN_SETS:
         # Unaugmented: every pixel is paper or a glyph pixel (no noise, no paper tone).
-        assert first[template].images.max() == 1.0
+        assert first[name][0].images.max() == 1.0
+
+
+def test_document_set_is_one_hand_per_string_on_printed_forms(
+    train_ctc: ModuleType, data_dir: Path
+) -> None:
+    config = train_ctc.Config(data_dir=str(data_dir), eval_size=40)
+    _, held_out = train_ctc.glyph_halves(config)
+    parts = train_ctc.evaluation_sets(config, held_out)["document"]
+    assert [len(part.labels) for part in parts] == [10, 10, 10, 10]
+    lengths = {6, 4, 11, 8}  # #,###.## / #.###.- / 0##-####-#### / ########: digits read
+    assert {len(label) for part in parts for label in part.labels} == lengths
+    for part in parts:
+        assert all(label.isdigit() for label in part.labels)  # separators are not read
+        writers = part.writers[part.writers >= 0].reshape(len(part.labels), -1)
+        assert (writers == writers[:, :1]).all()  # one writer per string
+        assert not set(writers.ravel().tolist()) - set(held_out.writers.tolist())
+        # Paper, not the renderer's flat white: almost no pixel is exactly 1.0.
+        assert ((part.images < 1.0).mean(axis=(1, 2)) > 0.5).all()
 
 
 def test_greedy_decode_and_edit_distance(train_ctc: ModuleType) -> None:
@@ -217,7 +241,8 @@ def test_augment_flag(train_ctc: ModuleType, flag: str, expected: str | None) ->
 def test_recipe_options_reach_the_config(train_ctc: ModuleType) -> None:
     config, _, _ = train_ctc.parse_args(
         ["--templates", "phone@3", "#,###.##", "random:4-12@2", "(0#) ####-####",
-         "--writer", "same", "--spacing-mode", "contour", "--digit-height", "12-28"]
+         "--writer", "same", "--spacing-mode", "contour", "--digit-height", "12-28",
+         "--width-scale", "0.75-1", "--min-spacing", "-1", "--max-spacing", "4"]
     )  # fmt: skip
     assert config.templates == (
         ("phone", 3), ("#,###.##", 1), ("random:4-12", 2), ("(0#) ####-####", 1)
@@ -227,9 +252,11 @@ def test_recipe_options_reach_the_config(train_ctc: ModuleType) -> None:
         "contour",
         (12, 28),
     )
+    assert (config.width_scale, config.spacing) == ((0.75, 1.0), (-1, 4))
     default, _, _ = train_ctc.parse_args([])
     assert default.templates == (("phone", 1), ("random:4-12", 1))
     assert (default.split_by, default.digit_height) == ("writer", (20, 20))
+    assert (default.width_scale, default.spacing) == ((1.0, 1.0), (2, 8))
 
 
 def test_weighted_cycle_interleaves_by_weight(train_ctc: ModuleType) -> None:
@@ -251,19 +278,41 @@ def test_digit_height_shrinks_or_fills_the_field(
 
     images = torch.from_numpy(renders[0]).unsqueeze(1)  # [6, 1, 28, W]
     rng = np.random.default_rng(0)
-    assert train_ctc.vary_digit_height(images, 20, 20, rng) is images  # default: untouched
-    small = train_ctc.vary_digit_height(images, 10, 10, rng).numpy()[:, 0]
+    same = (1.0, 1.0)
+    assert train_ctc.resize_batch(images, (20, 20), same, rng) is images  # default: untouched
+    small = train_ctc.resize_batch(images, (10, 10), same, rng).numpy()[:, 0]
     assert small.shape == (6, 28, round(images.shape[-1] / 2))
     assert (_ink_rows(small) <= 12).all() and (_ink_rows(renders[0]) >= 17).all()
     tops = [np.flatnonzero((image < 0.5).any(axis=1))[0] for image in small]
     assert len(set(tops)) > 1  # each image its own vertical place
-    full = train_ctc.vary_digit_height(images, 28, 28, rng).numpy()[:, 0]
+    full = train_ctc.resize_batch(images, (28, 28), same, rng).numpy()[:, 0]
     assert full.shape == (6, 28, round(images.shape[-1] * 1.4))
     assert (_ink_rows(full) >= 24).all()
-    again = train_ctc.vary_digit_height(images, 10, 10, np.random.default_rng(0)).numpy()
+    again = train_ctc.resize_batch(images, (10, 10), same, np.random.default_rng(0)).numpy()
     np.testing.assert_array_equal(
-        again[:, 0], train_ctc.vary_digit_height(images, 10, 10, np.random.default_rng(0))[:, 0]
+        again[:, 0], train_ctc.resize_batch(images, (10, 10), same, np.random.default_rng(0))[:, 0]
     )
+
+
+def test_width_scale_narrows_the_strings_and_keeps_the_rows(
+    train_ctc: ModuleType, renders: tuple[np.ndarray, list[str]]
+) -> None:
+    import torch
+
+    images = torch.from_numpy(renders[0]).unsqueeze(1)  # [6, 1, 28, W]
+    width = images.shape[-1]
+    narrow = train_ctc.resize_batch(images, (20, 20), (0.75, 0.75), np.random.default_rng(0))
+    assert narrow.shape == (6, 1, 28, round(0.75 * width))
+    ink_rows = (narrow.numpy()[:, 0] < 0.5).any(axis=2)
+    np.testing.assert_array_equal(ink_rows, (renders[0] < 0.5).any(axis=2))  # rows unmoved
+    ink_columns = (narrow.numpy()[:, 0] < 0.5).any(axis=1).sum(axis=1)
+    before = (renders[0] < 0.5).any(axis=1).sum(axis=1)
+    assert (ink_columns < 0.85 * before).all()
+    drawn = {
+        train_ctc.resize_batch(images, (20, 20), (0.6, 1.0), rng).shape[-1]
+        for rng in map(np.random.default_rng, range(8))
+    }
+    assert len(drawn) > 3 and min(drawn) >= round(0.6 * width) and max(drawn) <= width
 
 
 def test_prepare_image_gives_what_the_model_reads(
@@ -361,6 +410,9 @@ def test_bad_eval_folder_stops_a_training_run_before_training(
         (["--templates", "phone@x"], "--templates 'phone@x'"),
         (["--digit-height", "30"], "--digit-height '30': expected H or LOW-HIGH pixels"),
         (["--digit-height", "20-12"], "--digit-height '20-12'"),
+        (["--width-scale", "2"], "--width-scale '2': expected F or LOW-HIGH factors"),
+        (["--width-scale", "1-0.8"], "--width-scale '1-0.8'"),
+        (["--width-scale", "wide"], "--width-scale 'wide'"),
         (["--split-by", "page"], "argument --split-by: invalid choice: 'page'"),
     ],
 )
@@ -385,6 +437,7 @@ def test_bad_model_file_is_one_line_and_exit_2(
     [
         (["--writer", "twins"], "writer='twins'"),
         (["--spacing-mode", "tight"], "spacing_mode='tight'"),
+        (["--min-spacing", "9", "--max-spacing", "3"], "spacing_range=(9, 3)"),
     ],
 )
 def test_bad_recipe_values_from_the_library_are_one_line_and_exit_2(

@@ -388,7 +388,7 @@ def document_style(template: str) -> Pipeline:
     return Pipeline([*form[template], Paper(p=1.0), *scan], name=f"document {template}")
 
 
-def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, list[Batch]]:
+def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, dict[str, Batch]]:
     """The fixed, seeded held-out sets every recipe is scored on (:data:`EVAL_SETS`).
 
     Whatever the training recipe: ``phone`` and ``random:4-12`` are clean
@@ -400,16 +400,18 @@ def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, list[Batc
     *children, document = np.random.SeedSequence(config.eval_seed).spawn(len(CLEAN_SETS) + 1)
     clean = zip(CLEAN_SETS, children)
 
-    def draw(size: int, template: str, seed: Any, **options: Any) -> Batch:
-        return next(batches(size, template, n=1, seed=seed, dataset=glyphs, **options))
+    def draw(size: int, template: str, seed: Any, augment: Any, **options: Any) -> Batch:
+        return next(
+            batches(size, template, n=1, seed=seed, augment=augment, dataset=glyphs, **options)
+        )
 
-    sets = {name: [draw(config.eval_size, name, seed, augment=None)] for name, seed in clean}
+    sets = {name: {name: draw(config.eval_size, name, seed, None)} for name, seed in clean}
     kinds = document.spawn(len(DOCUMENT_SET))
     part = max(1, config.eval_size // len(DOCUMENT_SET))
-    sets["document"] = [
-        draw(part, kind, seed, augment=document_style(kind), writer="same", spacing_mode="contour")
+    sets["document"] = {
+        kind: draw(part, kind, seed, document_style(kind), writer="same", spacing_mode="contour")
         for kind, seed in zip(DOCUMENT_SET, kinds)
-    ]
+    }
     return sets
 
 
@@ -439,13 +441,12 @@ def read(model: nn.Module, images: np.ndarray) -> list[str]:
     return greedy_decode(model(_ink(torch.from_numpy(images).unsqueeze(1))))
 
 
-def evaluate(model: nn.Module, name: str, parts: Sequence[Batch], chunk: int = 250) -> Metrics:
-    """Per-digit and whole-sequence accuracy of ``model`` on one evaluation set (its batches)."""
+def read_batch(model: nn.Module, data: Batch, chunk: int = 250) -> list[str]:
+    """The model's readings of every image of ``data``, ``chunk`` images at a time."""
     reads: list[str] = []
-    for data in parts:
-        for start in range(0, len(data.labels), chunk):
-            reads.extend(read(model, data.images[start : start + chunk]))
-    return score(name, [label for data in parts for label in data.labels], reads)
+    for start in range(0, len(data.labels), chunk):
+        reads.extend(read(model, data.images[start : start + chunk]))
+    return reads
 
 
 @dataclass
@@ -663,17 +664,23 @@ def _log_metrics(log: Any, m: Metrics, what: str) -> None:
 def _evaluate_held_out(
     model: nn.Module, config: Config, held_out: DigitDataset, figure: Path, log: Any
 ) -> tuple[dict[str, Any], str | None]:
-    sets = evaluation_sets(config, held_out)
-    metrics = [evaluate(model, name, parts) for name, parts in sets.items()]
-    for m in metrics:
-        _log_metrics(log, m, "held-out images")
-    examples = [
-        ([image for data in sets[m.template] for image in data.images][i], truth, text)
-        for m in metrics
-        for i, truth, text in m.misread[:4]
-    ]
-    shown = misread_sheet(examples, figure)
-    return {m.template: _summary(m) for m in metrics}, str(figure) if shown else None
+    """Score every held-out set (and each part of a set drawn in parts); draw the misread sheet."""
+    summaries: dict[str, Any] = {}
+    examples = []
+    for name, parts in evaluation_sets(config, held_out).items():
+        reads = [read_batch(model, part) for part in parts.values()]
+        truths = [truth for part in parts.values() for truth in part.labels]
+        whole = score(name, truths, [text for texts in reads for text in texts])
+        _log_metrics(log, whole, "held-out images")
+        summaries[name] = _summary(whole)
+        shown = 4 if len(parts) == 1 else 2  # misread examples per part
+        for (kind, part), kind_reads in zip(parts.items(), reads):
+            m = score(kind, part.labels, kind_reads)
+            examples += [(part.images[i], truth, text) for i, truth, text in m.misread[:shown]]
+            if len(parts) > 1:
+                summaries[name].setdefault("parts", {})[kind] = _summary(m)
+    drawn = misread_sheet(examples, figure)
+    return summaries, str(figure) if drawn else None
 
 
 def _train_and_save(

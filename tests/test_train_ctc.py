@@ -116,6 +116,10 @@ def test_trains_evaluates_saves_and_evaluates_again_without_training(
         assert metrics["count"] == 12
         assert metrics["per_digit"] <= 1.0
         assert 0.0 <= metrics["whole_sequence"] <= 1.0
+    parts = results["metrics"]["document"]["parts"]
+    assert list(parts) == list(train_ctc.DOCUMENT_SET)
+    assert [part["count"] for part in parts.values()] == [3, 3, 3, 3]
+    assert "parts" not in results["metrics"]["phone"]
     folder = results["eval_folder"]
     assert folder["count"] == 6
     assert folder["per_digit"] <= 1.0
@@ -180,16 +184,17 @@ def test_evaluation_sets_are_fixed_whatever_the_recipe(
     )
     again = train_ctc.evaluation_sets(recipe, held_out)
     assert tuple(first) == train_ctc.EVAL_SETS == ("phone", "random:4-12", "document")
-    (phones,) = first["phone"]
+    assert list(first["document"]) == list(train_ctc.DOCUMENT_SET)
+    phones = first["phone"]["phone"]
     assert all(len(label) == 11 and label[0] == "0" for label in phones.labels)
-    assert all(4 <= len(label) <= 12 for label in first["random:4-12"][0].labels)
+    assert all(4 <= len(label) <= 12 for label in first["random:4-12"]["random:4-12"].labels)
     for name in train_ctc.EVAL_SETS:
         # The same images whatever the training recipe (here: other writer, preset, templates).
-        for one, other in zip(first[name], again[name], strict=True):
+        for one, other in zip(first[name].values(), again[name].values(), strict=True):
             np.testing.assert_array_equal(one.images, other.images)
     for name in train_ctc.CLEAN_SETS:
         # Unaugmented: every pixel is paper or a glyph pixel (no noise, no paper tone).
-        assert first[name][0].images.max() == 1.0
+        assert first[name][name].images.max() == 1.0
 
 
 def test_document_set_is_one_hand_per_string_on_printed_forms(
@@ -197,7 +202,7 @@ def test_document_set_is_one_hand_per_string_on_printed_forms(
 ) -> None:
     config = train_ctc.Config(data_dir=str(data_dir), eval_size=40)
     _, held_out = train_ctc.glyph_halves(config)
-    parts = train_ctc.evaluation_sets(config, held_out)["document"]
+    parts = list(train_ctc.evaluation_sets(config, held_out)["document"].values())
     assert [len(part.labels) for part in parts] == [10, 10, 10, 10]
     lengths = {6, 4, 11, 8}  # #,###.## / #.###.- / 0##-####-#### / ########: digits read
     assert {len(label) for part in parts for label in part.labels} == lengths

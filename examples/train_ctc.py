@@ -85,6 +85,12 @@ TEMPLATES = ("phone", "random:4-12")
 CLEAN_SETS = ("phone", "random:4-12")
 #: The document-style held-out set: one writer per string, punctuation, forms.
 DOCUMENT_SET = ("#,###.##", "#.###.-", "0##-####-####", "########")
+#: How the document-style strings are written: one hand each, compact (contour gaps 0-4 px).
+DOCUMENT_HAND: dict[str, Any] = {
+    "writer": "same",
+    "spacing_mode": "contour",
+    "spacing_range": (0, 4),
+}
 #: Every held-out set's name, as in ``results.json``.
 EVAL_SETS = (*CLEAN_SETS, "document")
 #: Image height the model reads; images of ``--eval-folder`` are resized to it.
@@ -394,8 +400,8 @@ def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, dict[str,
     Whatever the training recipe: ``phone`` and ``random:4-12`` are clean
     (unaugmented, any writer, ink spacing, digits 20 px tall), ``config.eval_size``
     images each; ``document`` is :data:`DOCUMENT_SET` in equal parts, each
-    string in one writer's hand with contour spacing (compact, as people
-    write) in its :func:`document_style`.
+    string in one writer's hand, as compact as people write (contour gaps of
+    0-4 px: digits often touch; :data:`DOCUMENT_HAND`), in its :func:`document_style`.
     """
     *children, document = np.random.SeedSequence(config.eval_seed).spawn(len(CLEAN_SETS) + 1)
     clean = zip(CLEAN_SETS, children)
@@ -409,7 +415,7 @@ def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, dict[str,
     kinds = document.spawn(len(DOCUMENT_SET))
     part = max(1, config.eval_size // len(DOCUMENT_SET))
     sets["document"] = {
-        kind: draw(part, kind, seed, document_style(kind), writer="same", spacing_mode="contour")
+        kind: draw(part, kind, seed, document_style(kind), **DOCUMENT_HAND)
         for kind, seed in zip(DOCUMENT_SET, kinds)
     }
     return sets

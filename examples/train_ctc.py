@@ -83,13 +83,14 @@ from number_generator.torch import DigitSequenceDataset
 TEMPLATES = ("phone", "random:4-12")
 #: The clean held-out sets, drawn unaugmented with the library's defaults.
 CLEAN_SETS = ("phone", "random:4-12")
-#: The document-style held-out set: one writer per string, punctuation, forms.
-DOCUMENT_SET = ("#,###.##", "#.###.-", "0##-####-####", "########")
-#: How the document-style strings are written: one hand each, compact (contour gaps 0-4 px).
-DOCUMENT_HAND: dict[str, Any] = {
-    "writer": "same",
-    "spacing_mode": "contour",
-    "spacing_range": (0, 4),
+#: The document-style held-out set: template -> its contour gaps (px). One writer
+#: per string, as compact as people write (digits often touch); comb boxes keep
+#: the digits apart, as their cells do on paper.
+DOCUMENT_SET: dict[str, tuple[int, int]] = {
+    "#,###.##": (0, 4),
+    "#.###.-": (0, 4),
+    "0##-####-####": (0, 4),
+    "########": (2, 8),
 }
 #: Every held-out set's name, as in ``results.json``.
 EVAL_SETS = (*CLEAN_SETS, "document")
@@ -400,8 +401,8 @@ def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, dict[str,
     Whatever the training recipe: ``phone`` and ``random:4-12`` are clean
     (unaugmented, any writer, ink spacing, digits 20 px tall), ``config.eval_size``
     images each; ``document`` is :data:`DOCUMENT_SET` in equal parts, each
-    string in one writer's hand, as compact as people write (contour gaps of
-    0-4 px: digits often touch; :data:`DOCUMENT_HAND`), in its :func:`document_style`.
+    string in one writer's hand with contour spacing (the set's gaps), in its
+    :func:`document_style`.
     """
     *children, document = np.random.SeedSequence(config.eval_seed).spawn(len(CLEAN_SETS) + 1)
     clean = zip(CLEAN_SETS, children)
@@ -413,10 +414,11 @@ def evaluation_sets(config: Config, glyphs: DigitDataset) -> dict[str, dict[str,
 
     sets = {name: {name: draw(config.eval_size, name, seed, None)} for name, seed in clean}
     kinds = document.spawn(len(DOCUMENT_SET))
+    one_hand = {"writer": "same", "spacing_mode": "contour"}
     part = max(1, config.eval_size // len(DOCUMENT_SET))
     sets["document"] = {
-        kind: draw(part, kind, seed, document_style(kind), **DOCUMENT_HAND)
-        for kind, seed in zip(DOCUMENT_SET, kinds)
+        kind: draw(part, kind, seed, document_style(kind), spacing_range=gaps, **one_hand)
+        for (kind, gaps), seed in zip(DOCUMENT_SET.items(), kinds)
     }
     return sets
 

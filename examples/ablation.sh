@@ -12,7 +12,9 @@ extra=("$@")
 here=$(dirname "$0")
 punctuated=(phone@2 random:4-12@2 '#,###.##' '##,###.-' '+81 ##-####-####' '(0#) ####-####')
 realism=(--augment document --writer same --spacing-mode contour --templates "${punctuated[@]}")
-for name in ${RUNS:-none medium document same-writer contour punctuation realism compact}; do
+compact=(--min-spacing 0 --max-spacing 5 --width-scale 0.75-1 --digit-height 14-26)
+broad=(--min-spacing 0 --max-spacing 8 --width-scale 0.75-1.1 --digit-height 14-26)
+for name in ${RUNS:-none medium document same-writer contour punctuation realism compact broad}; do
     case $name in
         none) options=(--augment none) ;;
         medium) options=(--augment medium) ;;
@@ -21,8 +23,8 @@ for name in ${RUNS:-none medium document same-writer contour punctuation realism
         contour) options=(--augment medium --spacing-mode contour) ;;
         punctuation) options=(--augment medium --templates "${punctuated[@]}") ;;
         realism) options=("${realism[@]}") ;;
-        compact) options=("${realism[@]}" --min-spacing 0 --max-spacing 5 --width-scale 0.75-1
-                          --digit-height 14-26) ;;
+        compact) options=("${realism[@]}" "${compact[@]}") ;;
+        broad) options=("${realism[@]}" "${broad[@]}") ;;
         *) echo "ablation.sh: unknown run '$name'" >&2; exit 2 ;;
     esac
     echo "== $name: ${options[*]}"

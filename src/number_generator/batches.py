@@ -214,7 +214,7 @@ class BatchStream:
         size, length = self.batch_size, self.max_label_length
         keep_separators = self.options.keep_separators
         texts = self.template.sample(self.rng, size)
-        labels = texts if keep_separators else [_digits(t) for t in texts]
+        labels = texts if keep_separators else _labels(texts)
         boxes = np.full((size, length, 4), -1, np.int32)
         writers = np.full((size, length), -1, np.int32)
         if self._vectorized:
@@ -238,7 +238,7 @@ class BatchStream:
         Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
         are left to draw one at a time, as are strings too wide to fit.
         """
-        from .compose.batch import compose_batch, drawn_alone
+        from .compose.batch import as_float, compose_batch, drawn_alone
 
         spacing, width = self.options.spacing_range, self.image_width
         alone = drawn_alone(texts)
@@ -249,7 +249,7 @@ class BatchStream:
         composed = compose_batch(
             self.generator.dataset, subset, spacing, width, self.rng, self.options.writer
         )
-        images = np.divide(composed.paper, np.float32(255), dtype=np.float32)
+        images = as_float(composed.paper)
         if alone:  # the composed images among those left to draw
             images, composed_images = np.ones((len(texts), *images.shape[1:]), np.float32), images
             images[together] = composed_images
@@ -269,8 +269,11 @@ class BatchStream:
             yield self.next_batch()
 
 
-def _digits(text: str) -> str:
-    return text.translate(_DROP_SEPARATORS) if has_separators(text) else text
+def _labels(texts: list[str]) -> list[str]:
+    """The digits of each string (checked at once: most templates draw none but digits)."""
+    if not has_separators("".join(texts)):
+        return texts
+    return [text.translate(_DROP_SEPARATORS) if has_separators(text) else text for text in texts]
 
 
 def _fill_glyphs(

@@ -36,8 +36,8 @@ from .symbols import SYMBOLS
 
 __all__ = [
     "ColumnTable",
-    "as_float",
     "Composed",
+    "as_float",
     "can_compose_batch",
     "column_table",
     "compose_batch",

@@ -60,7 +60,7 @@ class PhoneFormat:
         prefixes = np.array([list(prefix.encode("ascii")) for prefix in self.prefixes], np.uint8)
         free = self.free_digits
         prefix_index, rest = np.divmod(ks.astype(np.int64), self.capacity // len(self.prefixes))
-        # With a non-zero first free digit, "first + 1" then the tail is ``rest + 10 ** (free - 1)``.
+        # A non-zero first free digit: "first + 1" then the tail is ``rest + 10 ** (free - 1)``.
         body = rest + 10 ** (free - 1) if self.leading_nonzero else rest
         powers = 10 ** np.arange(free - 1, -1, -1, dtype=np.int64)
         rows = np.concatenate(

@@ -364,17 +364,23 @@ def as_float(paper: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
     OpenCV divides about twice as fast; it is used once checked, on every byte
     value at every position of a SIMD row, to give NumPy's exact result here.
     """
-    import cv2
-
     if not _EXACT_DIVIDE:
         values = ((np.arange(257) + np.arange(256)[:, None]) % 256).astype(np.uint8)
-        ours = cv2.divide(values, float(_WHITE), dtype=cv2.CV_32F)
-        _EXACT_DIVIDE.append(np.array_equal(ours, np.divide(values, _WHITE, dtype=np.float32)))
+        exact = np.divide(values, _WHITE, dtype=np.float32)
+        _EXACT_DIVIDE.append(np.array_equal(_opencv_divide(values), exact))
     if not _EXACT_DIVIDE[0] or paper.size == 0:
-        return np.divide(paper, _WHITE, dtype=np.float32)
-    rows = paper.reshape(-1, paper.shape[-1])
-    images: npt.NDArray[np.float32] = cv2.divide(rows, float(_WHITE), dtype=cv2.CV_32F)
-    return images.reshape(paper.shape)
+        images: npt.NDArray[np.float32] = np.divide(paper, _WHITE, dtype=np.float32)
+        return images
+    return _opencv_divide(paper.reshape(-1, paper.shape[-1])).reshape(paper.shape)
+
+
+def _opencv_divide(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """``rows / 255`` in ``float32`` by OpenCV (2-D ``rows``)."""
+    import cv2
+
+    # OpenCV's stubs type the divisor as an array; a number divides every element.
+    images = cv2.divide(rows, float(_WHITE), dtype=cv2.CV_32F)  # type: ignore[call-overload]
+    return np.asarray(images, np.float32)
 
 
 def _digit_positions(slots: _Slots) -> IntArray:

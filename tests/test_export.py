@@ -273,16 +273,16 @@ class Crash(Exception):
 
 def crash_after(monkeypatch: pytest.MonkeyPatch, images: int) -> None:
     """Make the export die while writing image number ``images + 1``."""
-    boxes = _shards.label_boxes
+    sample = _shards.Sample
     calls = [0]
 
-    def failing(image: Any, keep_separators: bool) -> list[Any]:
+    def failing(*fields: Any) -> Any:
         calls[0] += 1
         if calls[0] > images:
             raise Crash
-        return boxes(image, keep_separators)
+        return sample(*fields)
 
-    monkeypatch.setattr(_shards, "label_boxes", failing)
+    monkeypatch.setattr(_shards, "Sample", failing)
 
 
 @pytest.mark.parametrize("format", ["png", "webdataset", "npz"])

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import re
 import weakref
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +35,9 @@ from .separators import GLYPH_SEPARATORS, pick_variant, separator_bank, space_wi
 from .spacing import draw_gaps
 from .symbols import SYMBOLS
 
+if TYPE_CHECKING:
+    from .generator import SequenceGenerator
+
 __all__ = [
     "ColumnTable",
     "Composed",
@@ -41,7 +45,10 @@ __all__ = [
     "can_compose_batch",
     "column_table",
     "compose_batch",
+    "compose_in_order",
+    "draw_in_order",
     "drawn_alone",
+    "in_order_applies",
 ]
 
 IntArray = npt.NDArray[np.intp]
@@ -189,17 +196,111 @@ def compose_batch(
     slots = _glyph_slots(chars, len(texts))
     sources = _Sources.empty(slots.at.size)
     indices = _pick_digits(dataset, slots, sources, texts, rng, writer)
-    glyph_writer = np.full(slots.at.size, -1, np.int32)
-    glyph_writer[slots.is_digit] = dataset.writers[indices]
     table = column_table(dataset)
     _pick_separators(table, slots, sources, rng)
-    gaps = _gaps(slots, spacing, space_total, rng)
+    gaps = _gaps(slots, spacing, space_total, rng.random(slots.at.size))
+    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+
+
+def compose_in_order(
+    dataset: DigitDataset,
+    texts: list[str],
+    spacing: tuple[int, int],
+    width: int,
+    rng: np.random.Generator,
+) -> Composed:
+    """Compose strings of digits only as :meth:`.generator.SequenceGenerator.draw`
+    draws them one after another from ``rng`` (``writer="any"``, no augmentation,
+    native height, ``fit="pad"``, ink spacing, ``spacing[0] >= 0``): the same pixels
+    and boxes.
+
+    ``draw`` takes ``2 n - 1`` numbers in ``[0, 1)`` for a string of ``n`` digits
+    (its glyph choices, then its gaps), so one draw for the whole list gives every
+    string its own numbers. A string wider than ``width`` is left blank (``fits``
+    is ``False``): ``draw`` scales it down, from the same numbers.
+    """
+    chars = _read_chars(texts)
+    slots = _glyph_slots(chars, len(texts))
+    lengths = slots.last - slots.first + 1
+    # String i's numbers begin after those of the strings before it, 2 n - 1 each.
+    begin = 2 * slots.first - np.arange(len(texts))
+    uniform = rng.random(int(2 * lengths.sum() - len(texts)))
+    position = chars.position[slots.at]
+    mine = begin[slots.text] + position
+    sources = _Sources.empty(slots.at.size)
+    indices = _pick_digits(dataset, slots, sources, texts, uniform[mine])
+    # The gap before digit j >= 1 is the string's (n + j - 1)-th number (none before j = 0).
+    gaps_from = uniform[mine + lengths[slots.text] - 1]
+    gaps = _gaps(slots, spacing, np.zeros(chars.codes.size, np.intp), gaps_from)
+    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+
+
+def in_order_applies(options: RenderOptions, dataset: DigitDataset, texts: list[str]) -> bool:
+    """Whether :func:`draw_in_order` draws ``texts`` as ``options`` ask: a fixed width,
+    ``writer="any"``, what :func:`can_compose_batch` allows, and strings of digits only."""
+    joined = "".join(texts)
+    return (
+        options.image_width is not None
+        and options.writer == "any"
+        and can_compose_batch(options, options.pipeline, dataset.glyph_shape[0])
+        and all(texts)
+        and joined.isascii()
+        and joined.isdigit()
+    )
+
+
+def draw_in_order(
+    generator: SequenceGenerator,
+    texts: list[str],
+    options: RenderOptions,
+    rng: np.random.Generator,
+) -> Iterator[tuple[npt.NDArray[np.uint8], list[list[int]]]]:
+    """Each of ``texts`` (see :func:`in_order_applies`) as
+    ``generator.draw(text, options, None, rng)`` draws it, in turn: its paper and
+    its digits' boxes, the same bytes, most of them composed at once
+    (:func:`compose_in_order`). A string too wide for the width is drawn (scaled
+    down) by ``draw`` itself, from a copy of the stream at its own numbers.
+    """
+    start = rng.bit_generator.state
+    width = options.image_width
+    assert width is not None  # in_order_applies holds
+    composed = compose_in_order(generator.dataset, texts, options.spacing_range, width, rng)
+    boxes = composed.boxes.tolist()
+    first = 0
+    for i, text in enumerate(texts):
+        last = first + len(text)
+        if composed.fits[i]:
+            yield composed.paper[i], boxes[first:last]
+        else:
+            replay = np.random.Generator(type(rng.bit_generator)())
+            replay.bit_generator.state = start
+            replay.random(2 * first - i)  # the numbers of the strings before this one
+            image = generator.draw(text, options, None, replay)
+            yield image.paper, image.boxes.tolist()
+        first = last
+
+
+def _compose(
+    dataset: DigitDataset,
+    chars: _Chars,
+    slots: _Slots,
+    sources: _Sources,
+    indices: IntArray,
+    gaps: IntArray,
+    width: int,
+) -> Composed:
+    """The batch laid out from its glyphs and gaps: centred, gathered, boxed."""
     x0, fits = _centre(slots, sources.widths, gaps, width)
-    paper = _gather(table, slots, sources, x0, fits, (len(texts), height, width))
+    count = slots.first.size
+    paper = _gather(
+        column_table(dataset), slots, sources, x0, fits, (count, dataset.glyph_shape[0], width)
+    )
     boxes = np.empty((slots.at.size, 4), np.int32)
     boxes[:, 0] = x0
     boxes[:, 2] = x0 + sources.widths
     boxes[:, 1::2] = sources.rows
+    glyph_writer = np.full(slots.at.size, -1, np.int32)
+    glyph_writer[slots.is_digit] = dataset.writers[indices]
     return Composed(
         paper,
         boxes,
@@ -249,25 +350,29 @@ def _pick_digits(
     slots: _Slots,
     sources: _Sources,
     texts: list[str],
-    rng: np.random.Generator,
-    writer: str,
+    draw: np.random.Generator | npt.NDArray[np.float64],
+    writer: str = "any",
 ) -> IntArray:
     """A random glyph of each digit's class, as rows of the dataset's column table;
-    returns the glyphs' dataset indices."""
+    returns the glyphs' dataset indices.
+
+    ``draw`` is the random stream, or (``writer="any"``) each digit's number in ``[0, 1)``.
+    """
     is_digit = slots.is_digit
     values = slots.codes[is_digit].astype(np.intp) - ASCII_ZERO
     class_count = dataset.class_count[values]
     if not class_count.all():
         first_bad = slots.text[is_digit][np.flatnonzero(class_count == 0)[0]]
         raise missing_class(dataset, values[class_count == 0], "template", texts[first_bad])
-    if writer == "same":
-        per_digit = rng.random(values.size)
-        per_text = rng.random(len(texts))
+    if isinstance(draw, np.random.Generator) and writer == "same":
+        per_digit = draw.random(values.size)
+        per_text = draw.random(len(texts))
         indices = writer_index(dataset).draw(
-            values, slots.text[is_digit], len(texts), (per_digit, per_text), rng
+            values, slots.text[is_digit], len(texts), (per_digit, per_text), draw
         )
     else:
-        picks = (rng.random(values.size) * class_count).astype(np.intp)
+        uniform = draw.random(values.size) if isinstance(draw, np.random.Generator) else draw
+        picks = (uniform * class_count).astype(np.intp)
         indices = dataset.class_order[dataset.class_start[values] + picks]
     extents = dataset.ink_extents[indices].astype(np.intp)
     sources.start[is_digit] = indices * dataset.images.shape[2] + extents[:, 0]
@@ -290,15 +395,16 @@ def _pick_separators(
 
 
 def _gaps(
-    slots: _Slots, spacing: tuple[int, int], space_total: IntArray, rng: np.random.Generator
+    slots: _Slots, spacing: tuple[int, int], space_total: IntArray, uniform: npt.NDArray[np.float64]
 ) -> IntArray:
-    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces."""
+    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces;
+    one number of ``uniform`` each."""
     beside_stroke = ~slots.is_digit
     beside_stroke[1:] |= ~slots.is_digit[:-1]
     stroke_low, stroke_high = stroke_spacing(spacing)
     low = np.where(beside_stroke, stroke_low, spacing[0])
     high = np.where(beside_stroke, stroke_high, spacing[1])
-    gaps = draw_gaps(rng.random(slots.at.size), low, high)
+    gaps = draw_gaps(uniform, low, high)
     gaps[1:] += space_total[slots.at[1:]] - space_total[slots.at[:-1]]
     gaps[slots.first] = 0
     return gaps

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from ..compose import RenderOptions, SequenceGenerator, SequenceImage
 from ..datasets import DATASETS, DEFAULT_DATASET, DigitDataset, data_dir_for, load_dataset
@@ -313,7 +314,7 @@ class Sample(NamedTuple):
     """One image of a shard, as every format stores it."""
 
     key: str
-    image: SequenceImage
+    paper: npt.NDArray[np.uint8]  # [H, W], 255 = white paper
     label: str
     boxes: list[list[int] | None]
     #: Per label character, as ``boxes`` (-1: separator or unknown); only with ``writer="same"``.
@@ -355,8 +356,19 @@ def label_writers(image: SequenceImage, keep_separators: bool) -> list[int | Non
     return [None if char == " " else next(writers) for char in image.text]
 
 
+#: Strings composed at once when a shard's options allow it (:func:`.compose.batch.draw_in_order`).
+_CHUNK = 256
+
+
 def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
-    """Every image of the shard, in order, with its key, label and boxes."""
+    """Every image of the shard, in order, with its key, label and boxes.
+
+    Each image is what :meth:`SequenceGenerator.render` draws from the shard's
+    stream in turn; strings of digits only, without augmentation, at the glyphs'
+    height and a fixed width, are composed many at once, to the same bytes.
+    """
+    from ..compose.batch import draw_in_order, in_order_applies
+
     rng = np.random.default_rng(task.seed)
     if isinstance(task.source, UniqueStrings):
         strings = task.source.strings(task.start, task.stop)
@@ -364,13 +376,19 @@ def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
         strings = task.source.sample(rng, task.size)
     options = task.options
     keep = options.keep_separators
-    for index, text in zip(range(task.start, task.stop), strings):
-        image = draw(generator, text, options, rng)
-        label = text if keep else image.label
-        yield Sample(
-            f"{index:0{task.key_width}d}",
-            image,
-            label,
-            label_boxes(image, keep),
-            label_writers(image, keep) if options.writer == "same" else None,
-        )
+    keys = (f"{index:0{task.key_width}d}" for index in range(task.start, task.stop))
+    for first in range(0, len(strings), _CHUNK):
+        chunk = strings[first : first + _CHUNK]
+        if in_order_applies(options, generator.dataset, chunk):
+            for text, (paper, boxes) in zip(chunk, draw_in_order(generator, chunk, options, rng)):
+                yield Sample(next(keys), paper, text, list(boxes), None)
+            continue
+        for text in chunk:
+            image = draw(generator, text, options, rng)
+            yield Sample(
+                next(keys),
+                image.paper,
+                text if keep else image.label,
+                label_boxes(image, keep),
+                label_writers(image, keep) if options.writer == "same" else None,
+            )

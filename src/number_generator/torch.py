@@ -87,8 +87,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         Base seed: the same seed, epoch and ``num_workers`` give the same
         data. ``None``: PyTorch's per-worker seeds.
     spacing_range, image_width, image_height, fit, augment, dataset, split,
-    data_dir, keep_separators, pad_value, writer:
-    data_dir, keep_separators, pad_value, spacing_mode:
+    data_dir, keep_separators, pad_value, writer, spacing_mode:
         As for :func:`number_generator.batches.batches`. ``image_width``
         defaults to room for the template's longest string.
 

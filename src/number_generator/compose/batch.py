@@ -1,17 +1,29 @@
-"""Many strings at once: the composer's vectorized path for plain batches.
+"""Many strings at once: the composer's array paths for plain images.
 
 Without augmentation, at the dataset's own glyph height, ``fit="pad"``, no
-overlap and ink spacing (:func:`can_compose_batch`), a whole batch is composed with array
-operations: every glyph column is a row of one table (:class:`ColumnTable`),
-and each image is gathered from it in one ``take``. The layout follows the
-same rules as :meth:`SequenceGenerator.draw <.generator.SequenceGenerator.draw>`
-(:mod:`.spacing`, :mod:`.separators`, :func:`.layout.centre_offset`): a random
-glyph of each digit's class (of one writer per string with ``writer="same"``,
-:mod:`number_generator.datasets.writers`), gaps uniform in the spacing range (at least
-:data:`~.separators.MIN_STROKE_GAP` beside a ``-``/``/`` stroke), a space adds
-:func:`~.separators.space_width`, the strip centred on the paper. It draws
-from the random stream in its own order, so its images are not those
-:meth:`draw` would make from the same stream, only alike in distribution.
+overlap and ink spacing (:func:`can_compose_batch`), many strings are composed
+with array operations: every glyph column is a row of one table
+(:class:`ColumnTable`); the output columns of the whole batch are gathered from
+it column-major in one ``take`` and put in image layout by one transpose. The
+layout follows the same rules as :meth:`SequenceGenerator.draw
+<.generator.SequenceGenerator.draw>` (:mod:`.spacing`, :mod:`.separators`,
+:func:`.layout.centre_offset`): a random glyph of each digit's class (of one
+writer per string with ``writer="same"``, :mod:`number_generator.datasets.writers`),
+gaps uniform in the spacing range (at least :data:`~.separators.MIN_STROKE_GAP`
+beside a ``-``/``/`` stroke), a space adds :func:`~.separators.space_width`,
+the strip centred on the paper.
+
+Two seed contracts:
+
+* :func:`compose_batch` (the batch stream, :mod:`number_generator.batches`)
+  draws from the random stream in its own order, whole batch by whole batch, so
+  its images are not those :meth:`draw` would make from the same stream, only
+  alike in distribution. It also draws ``-``, ``/`` and spaces.
+* :func:`compose_in_order` / :func:`draw_in_order` (dataset export) take the
+  stream's numbers in the order :meth:`draw` takes them one image after
+  another, for strings of digits only with ``writer="any"``: the same bytes as
+  drawing each image alone (strings too wide for the width are drawn by
+  :meth:`draw` itself, from a copy of the stream at their own numbers).
 """
 
 from __future__ import annotations

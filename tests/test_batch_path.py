@@ -1,4 +1,5 @@
-"""The array paths: the same bytes as the per-image path where that is their contract.
+"""The array paths: the same bytes as the per-image path where that is their contract;
+``uint8`` batches.
 
 Exports compose strings of digits many at once in the order ``draw`` takes its
 random numbers (:func:`number_generator.compose.batch.draw_in_order`), so an
@@ -17,7 +18,15 @@ import cv2
 import numpy as np
 import pytest
 
-from number_generator import DigitDataset, SequenceGenerator, export_dataset, parse_template
+from number_generator import (
+    DigitDataset,
+    InvalidParameterError,
+    SequenceGenerator,
+    batches,
+    export_dataset,
+    parse_template,
+)
+from number_generator.batches import BatchStream
 from number_generator.compose import RenderOptions
 from number_generator.compose import batch as _batch
 from number_generator.export.shards import shard_seed
@@ -151,3 +160,39 @@ def test_phone_numbers_made_at_once_are_those_made_one_at_a_time(spec: PhoneForm
     )
     assert spec.numbers(ks) == [spec.number(int(k)) for k in ks]
     assert spec.numbers(np.zeros(0, np.int64)) == []
+
+
+# Vectorized; symbols and too-wide strings drawn alone among composed ones; every image alone.
+DTYPE_CASES: dict[str, dict[str, Any]] = {
+    "vectorized": {"template": "0##-####/##", "keep_separators": True, "image_width": 200},
+    "mixed": {"template": ["12.5", "3-4", "99", "123456789012345"], "image_width": 90},
+    "symbols-only": {"template": ["1,5", "(2)"], "image_width": 90},
+    "per-image": {"template": "random:2-6", "augment": "light", "image_height": 32},
+}
+
+
+@pytest.mark.parametrize("case", DTYPE_CASES, ids=list(DTYPE_CASES))
+def test_uint8_batches_are_the_float_batches_times_255(mnist_test: DigitDataset, case: str) -> None:
+    options = {"dataset": mnist_test, "seed": 3, "n": 2, **DTYPE_CASES[case]}
+    floats = list(batches(16, **options))
+    for dtype in ("uint8", np.uint8, np.dtype("uint8")):
+        for plain, small in zip(floats, batches(16, dtype=dtype, **options), strict=True):
+            assert small.images.dtype == np.uint8 and small.images.shape == plain.images.shape
+            assert plain.images.dtype == np.float32
+            expected = np.rint(plain.images * np.float32(255)).astype(np.uint8)
+            np.testing.assert_array_equal(small.images, expected)
+            np.testing.assert_array_equal(small.images / np.float32(255), plain.images)
+            assert small.labels == plain.labels
+            np.testing.assert_array_equal(small.boxes, plain.boxes)
+            assert small.images.min() < 100 and small.images.max() == 255  # ink on paper
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int8", "uint16", np.float16, None, "pixels", 3])
+def test_other_image_types_are_refused_at_the_call(mnist_test: DigitDataset, dtype: Any) -> None:
+    with pytest.raises(
+        InvalidParameterError, match=r"^dtype=.*expected 'float32'.*'uint8'"
+    ) as info:
+        batches(4, dtype=dtype, dataset=mnist_test)
+    assert info.value.param == "dtype"
+    with pytest.raises(InvalidParameterError, match=r"^dtype="):
+        BatchStream(4, dtype=dtype, dataset=mnist_test)

@@ -31,6 +31,7 @@ is: :func:`~number_generator.export.export_dataset` holds ``render``'s images).
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,7 @@ from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
 from ._util.text import SEPARATORS, has_separators
 from .compose import RenderOptions, SequenceImage, default_generator
 from .datasets import DigitDataset
+from .errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from .templates import Template
@@ -62,6 +64,10 @@ for _index, _char in enumerate(ALPHABET):
     _CODES[ord(_char)] = _index
 _DROP_SEPARATORS = str.maketrans("", "", SEPARATORS)
 F32Array = npt.NDArray[np.float32]
+#: A batch's images: ``float32`` (1.0 = paper) or, with ``dtype="uint8"``, ``uint8`` (255 = paper).
+ImageArray = npt.NDArray[np.float32] | npt.NDArray[np.uint8]
+#: The image types a stream can yield, and the value of white paper in each.
+WHITE = {"float32": 1.0, "uint8": 255}
 I64Array = npt.NDArray[np.int64]
 I32Array = npt.NDArray[np.int32]
 
@@ -72,7 +78,9 @@ class Batch(NamedTuple):
     Attributes
     ----------
     images:
-        ``float32 [B, H, W]``, 0.0 = black ink, 1.0 = white paper.
+        ``float32 [B, H, W]``, 0.0 = black ink, 1.0 = white paper; with
+        ``dtype="uint8"``, ``uint8 [B, H, W]``, 0 = ink, 255 = paper (the same
+        pixels times 255, exactly).
     labels:
         The label strings (leading zeros kept; separators if kept).
     targets:
@@ -90,7 +98,7 @@ class Batch(NamedTuple):
         glyphs of unknown writer.
     """
 
-    images: F32Array
+    images: ImageArray
     labels: list[str]
     targets: I64Array
     target_lengths: I64Array
@@ -140,6 +148,7 @@ class BatchStream:
         pad_value: int = -1,
         writer: str = "any",
         spacing_mode: str = "ink",
+        dtype: Any = "float32",
     ) -> None:
         size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         from .templates import parse_template
@@ -155,7 +164,7 @@ class BatchStream:
             writer=writer,
             spacing_mode=spacing_mode,
         )
-        self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
+        self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value, dtype)
 
     @classmethod
     def from_options(
@@ -169,6 +178,7 @@ class BatchStream:
         split: str | None = None,
         data_dir: str | Path | None = None,
         pad_value: int = -1,
+        dtype: Any = "float32",
     ) -> BatchStream:
         """A stream drawing as ``options`` say (checked once, by whoever made them)."""
         stream = cls.__new__(cls)
@@ -176,7 +186,7 @@ class BatchStream:
         from .templates import parse_template
 
         parsed = parse_template(template)
-        stream._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
+        stream._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value, dtype)
         return stream
 
     def _start(
@@ -187,7 +197,9 @@ class BatchStream:
         seed: Any,
         source: tuple[Any, Any, Any],
         pad_value: int,
+        dtype: Any,
     ) -> None:
+        self.dtype = image_dtype(dtype)
         self.batch_size, self.template = batch_size, template
         if options.image_width is None:  # room for the template's longest string
             width = default_width(template, options.image_height, options.spacing_range)
@@ -224,21 +236,23 @@ class BatchStream:
         labels = texts if keep_separators else _labels(texts)
         boxes = np.full((size, length, 4), -1, np.int32)
         writers = np.full((size, length), -1, np.int32)
+        images: ImageArray
         if self._vectorized:
             images, slow = self._compose(texts, boxes, writers)
         else:
-            images = np.empty((size, self.options.image_height, self.image_width), np.float32)
+            images = np.empty((size, self.options.image_height, self.image_width), self.dtype)
             slow = list(range(size))
+        floats = self.dtype == "float32"
         for i in slow:  # one at a time: augmented, scaled, overlapping or too wide
             image = self.generator.draw(texts[i], self.options, self._pipeline, self.rng)
-            images[i] = image.image
+            images[i] = image.image if floats else image.paper
             _fill_glyphs(boxes[i], writers[i], image, texts[i], keep_separators)
         targets, lengths = _encode(labels, length, self.pad_value)
         return Batch(images, labels, targets, lengths, boxes, writers)
 
     def _compose(
         self, texts: list[str], boxes: I32Array, writers: I32Array
-    ) -> tuple[F32Array, list[int]]:
+    ) -> tuple[ImageArray, list[int]]:
         """Images of ``texts`` composed at once, their boxes and writers filled in; which
         are left to draw.
 
@@ -248,17 +262,18 @@ class BatchStream:
         from .compose.batch import as_float, compose_batch, drawn_alone
 
         spacing, width = self.options.spacing_range, self.image_width
+        shape = (len(texts), self.options.image_height, width)
         alone = drawn_alone(texts)
         together = np.setdiff1d(np.arange(len(texts)), alone) if alone else np.arange(len(texts))
         if not together.size:
-            return np.ones((len(texts), self.options.image_height, width), np.float32), alone
+            return np.full(shape, WHITE[self.dtype], self.dtype), alone
         subset = [texts[i] for i in together.tolist()] if alone else texts
         composed = compose_batch(
             self.generator.dataset, subset, spacing, width, self.rng, self.options.writer
         )
-        images = as_float(composed.paper)
+        images: ImageArray = as_float(composed.paper) if self.dtype == "float32" else composed.paper
         if alone:  # the composed images among those left to draw
-            images, composed_images = np.ones((len(texts), *images.shape[1:]), np.float32), images
+            images, composed_images = np.full(shape, WHITE[self.dtype], self.dtype), images
             images[together] = composed_images
         wanted = composed.fits[composed.glyph_text]
         if self.options.keep_separators:
@@ -274,6 +289,21 @@ class BatchStream:
     def __iter__(self) -> Iterator[Batch]:
         while True:
             yield self.next_batch()
+
+
+def image_dtype(dtype: Any) -> str:
+    """``"float32"`` or ``"uint8"``: the images' type named by ``dtype`` (a name or NumPy type)."""
+    name: str | None = None
+    with contextlib.suppress(TypeError):  # not a type at all
+        name = np.dtype(dtype).name if dtype is not None else None
+    if name not in WHITE:
+        raise InvalidParameterError(
+            f"dtype={dtype!r}: expected 'float32' (0.0 = ink, 1.0 = paper) "
+            "or 'uint8' (0 = ink, 255 = paper)",
+            param="dtype",
+            value=dtype,
+        )
+    return name
 
 
 def _labels(texts: list[str]) -> list[str]:
@@ -335,6 +365,7 @@ def batches(
     pad_value: int = -1,
     writer: str = "any",
     spacing_mode: str = "ink",
+    dtype: Any = "float32",
 ) -> Iterator[Batch]:
     """Yield batches of synthetic digit-string images, forever or ``n`` times.
 
@@ -367,11 +398,15 @@ def batches(
     spacing_mode:
         ``"ink"`` (default) or ``"contour"``, as for
         :func:`~number_generator.generate_numbers_sequence`.
+    dtype:
+        ``"float32"`` (default; 1.0 = paper) or ``"uint8"`` (255 = paper, the
+        same pixels times 255: a quarter of the memory, no conversion pass; the
+        fastest for a model that normalizes on its device).
 
     Yields
     ------
     Batch
-        ``images`` float32 ``[B, H, W]``, ``labels``, ``targets`` int64
+        ``images`` float32 (or uint8) ``[B, H, W]``, ``labels``, ``targets`` int64
         ``[B, T]``, ``target_lengths`` int64 ``[B]``, ``boxes`` int32 ``[B, T, 4]``,
         ``writers`` int32 ``[B, T]``.
 
@@ -406,6 +441,7 @@ def batches(
         split=split,
         data_dir=data_dir,
         pad_value=pad_value,
+        dtype=dtype,
     )
     return _iterate(stream, count)
 

@@ -281,9 +281,10 @@ class BatchStream:
         else:
             wanted &= composed.glyph_digit >= 0
             column = composed.glyph_digit
-        rows = together[composed.glyph_text[wanted]]
-        boxes[rows, column[wanted]] = composed.boxes[wanted]
-        writers[rows, column[wanted]] = composed.glyph_writer[wanted]
+        # Flat places in [B, T]: one index per glyph, cheaper than a pair.
+        at = together[composed.glyph_text[wanted]] * writers.shape[1] + column[wanted]
+        boxes.reshape(-1, 4)[at] = composed.boxes[wanted]
+        writers.reshape(-1)[at] = composed.glyph_writer[wanted]
         return images, sorted(together[~composed.fits].tolist() + alone)
 
     def __iter__(self) -> Iterator[Batch]:

@@ -98,6 +98,11 @@ class ColumnTable:
         self.table = table
         self.glyph_width = width
         self.blank = column
+        # Each glyph's first ink column as a table row, its ink width and ink rows.
+        extents = dataset.ink_extents.astype(np.intp)
+        self.glyph_start = np.arange(n) * width + extents[:, 0]
+        self.glyph_widths = extents[:, 1] - extents[:, 0]
+        self.glyph_rows = np.ascontiguousarray(extents[:, 2:4])
 
 
 _TABLES: weakref.WeakKeyDictionary[DigitDataset, ColumnTable] = weakref.WeakKeyDictionary()
@@ -386,10 +391,15 @@ def _pick_digits(
         uniform = draw.random(values.size) if isinstance(draw, np.random.Generator) else draw
         picks = (uniform * class_count).astype(np.intp)
         indices = dataset.class_order[dataset.class_start[values] + picks]
-    extents = dataset.ink_extents[indices].astype(np.intp)
-    sources.start[is_digit] = indices * dataset.images.shape[2] + extents[:, 0]
-    sources.widths[is_digit] = extents[:, 1] - extents[:, 0]
-    sources.rows[is_digit] = extents[:, 2:4]
+    table = column_table(dataset)
+    if values.size == is_digit.size:  # digits only: every slot at once
+        np.take(table.glyph_start, indices, out=sources.start)
+        np.take(table.glyph_widths, indices, out=sources.widths)
+        np.take(table.glyph_rows, indices, axis=0, out=sources.rows)
+    else:
+        sources.start[is_digit] = table.glyph_start[indices]
+        sources.widths[is_digit] = table.glyph_widths[indices]
+        sources.rows[is_digit] = table.glyph_rows[indices]
     return indices
 
 

@@ -278,8 +278,10 @@ def export_dataset(
     # This process already holds the data: its generator serves the shards written here.
     share_data(ref, generator.dataset)
     todo, kept_images = shards_to_write(job, shard_format, options.resume)
-    written, images, used = run_shards(job, todo, kept_images, options, template)
-    remove(folder / STAGING)
+    try:
+        written, images, used = run_shards(job, todo, kept_images, options, template)
+    finally:  # empty by now: each shard was renamed out, or deleted when it failed
+        remove(folder / STAGING)
 
     shard_format.merge(job, options.names)
     plan["complete"] = True

@@ -273,16 +273,16 @@ class Crash(Exception):
 
 def crash_after(monkeypatch: pytest.MonkeyPatch, images: int) -> None:
     """Make the export die while writing image number ``images + 1``."""
-    boxes = _shards.label_boxes
+    sample = _shards.Sample
     calls = [0]
 
-    def failing(image: Any, keep_separators: bool) -> list[Any]:
+    def failing(*fields: Any) -> Any:
         calls[0] += 1
         if calls[0] > images:
             raise Crash
-        return boxes(image, keep_separators)
+        return sample(*fields)
 
-    monkeypatch.setattr(_shards, "label_boxes", failing)
+    monkeypatch.setattr(_shards, "Sample", failing)
 
 
 @pytest.mark.parametrize("format", ["png", "webdataset", "npz"])
@@ -542,3 +542,64 @@ def test_cli_out_is_a_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert capsys.readouterr().err == (
         f"number-generator dataset: error: --out='{file}': exists and is not a folder\n"
     )
+
+
+# --------------------------------------------------------------------------- the staging folder
+
+
+def _flags(path: Path) -> int | None:
+    """ext2/3/4 attribute flags of ``path``, ``None`` where the file system has none."""
+    import fcntl
+    import os
+    import sys
+
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        flags = bytearray(8)
+        fcntl.ioctl(fd, 0x80086601, flags, True)  # FS_IOC_GETFLAGS
+        return int.from_bytes(flags[:4], sys.byteorder)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def test_shards_are_staged_in_a_marked_folder_and_the_users_folder_is_untouched(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    before = _flags(out)
+    staged: list[tuple[str, int | None]] = []
+    replace = _shards.os.replace
+
+    def spying(source: Any, target: Any) -> None:
+        staged.append((Path(source).parent.name, _flags(Path(source).parent)))
+        replace(source, target)
+
+    monkeypatch.setattr(_shards.os, "replace", spying)
+    export_dataset(out, 50, "phone", image_width=280, **OPTIONS)
+    monkeypatch.undo()
+    shard_moves = [flags for parent, flags in staged if parent == _shards.STAGING]
+    assert len(shard_moves) == 2  # both shards renamed out of the staging folder
+    if before is not None:  # a file system with attribute flags (ext4 here): only ours marked
+        assert all(flags is not None and flags & 0x00020000 for flags in shard_moves)
+        assert _flags(out) == before
+    assert sorted(p.name for p in out.iterdir()) == [
+        "dataset.json", "labels.csv", "metadata.jsonl", "shard-00000", "shard-00001",
+    ]  # fmt: skip
+
+
+def test_a_file_system_without_flags_still_exports(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import fcntl
+
+    def refused(*args: Any) -> None:
+        raise OSError(25, "Inappropriate ioctl for device")
+
+    monkeypatch.setattr(fcntl, "ioctl", refused)
+    export_dataset(tmp_path / "plain", 50, "phone", image_width=280, **OPTIONS)
+    monkeypatch.undo()
+    export_dataset(tmp_path / "marked", 50, "phone", image_width=280, **OPTIONS)
+    assert tree(tmp_path / "plain") == tree(tmp_path / "marked")

@@ -98,11 +98,22 @@ def test_unseeded_and_endless() -> None:
         ({"seed": "x"}, InvalidTypeError, r"seed='x': expected an integer"),
         ({"template": "0x"}, InvalidParameterError, r"template='0x': 'x' is not allowed"),
         ({"image_width": 0}, InvalidParameterError, r"image_width=0"),
+        ({"dtype": "float64"}, InvalidParameterError, r"dtype='float64': expected 'float32'"),
     ],
-    ids=["length", "batch-size", "seed", "template", "width"],
+    ids=["length", "batch-size", "seed", "template", "width", "dtype"],
 )
 def test_bad_options_fail_at_construction(
     kwargs: dict[str, Any], error: type, message: str
 ) -> None:
     with pytest.raises(error, match=message):
         DigitSequenceDataset(**kwargs)
+
+
+def test_uint8_images_are_the_float_images_times_255() -> None:
+    options: dict[str, Any] = {"length": 6, "seed": 2, "image_width": 120}
+    plain = load(DigitSequenceDataset("0##-####", **options), batch_size=3)
+    small = load(DigitSequenceDataset("0##-####", dtype="uint8", **options), batch_size=3)
+    for a, b in zip(plain, small, strict=True):
+        assert a["image"].dtype == torch.float32 and b["image"].dtype == torch.uint8
+        assert tuple(b["image"].shape) == (3, 1, 28, 120) and a["label"] == b["label"]
+        assert torch.equal(b["image"].float() / 255, a["image"])

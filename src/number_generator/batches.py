@@ -8,10 +8,12 @@
         lengths = batch.target_lengths   # int64 [B]
         ...
 
-Without augmentation, at the dataset's own glyph height and ``fit="pad"``,
-a whole batch is composed at once with array operations
-(:mod:`number_generator.compose.batch`: tens of thousands of images per second
-on one core); every other case draws each image with
+Without augmentation, at the dataset's own glyph height, ``fit="pad"``, ink
+spacing and no overlap, a whole batch is composed at once with array operations
+(:func:`number_generator.compose.batch.compose_batch`: tens of thousands of
+images per second on one core), separators (``-``, ``/``, spaces) and
+``writer="same"`` included; strings with symbols (``. , + ( ) :``), strings too
+wide for the width, and every other option draw each image with
 :meth:`SequenceGenerator.draw <number_generator.SequenceGenerator.draw>`.
 Both follow the same rules, so they give the same distribution: each digit a
 random glyph of its class, each gap uniform in ``spacing_range``, the strip
@@ -19,11 +21,17 @@ centred on white paper and scaled down uniformly only when it does not fit.
 With ``writer="same"`` every string is one writer's hand on both paths, and
 ``Batch.writers`` says whose.
 
+Seed contract: the same seed and options give the same batches, byte for byte.
+The array path draws a batch's numbers in its own order, so a seeded batch is
+not the images ``render`` would draw one by one from that seed (dataset export
+is: :func:`~number_generator.export.export_dataset` holds ``render``'s images).
+
 ``number_generator.torch`` wraps this in a PyTorch ``IterableDataset``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +44,7 @@ from ._util.params import DEFAULT_SPACING_RANGE, as_generator, check_int
 from ._util.text import SEPARATORS, has_separators
 from .compose import RenderOptions, SequenceImage, default_generator
 from .datasets import DigitDataset
+from .errors import InvalidParameterError
 
 if TYPE_CHECKING:
     from .templates import Template
@@ -55,6 +64,10 @@ for _index, _char in enumerate(ALPHABET):
     _CODES[ord(_char)] = _index
 _DROP_SEPARATORS = str.maketrans("", "", SEPARATORS)
 F32Array = npt.NDArray[np.float32]
+#: A batch's images: ``float32`` (1.0 = paper) or, with ``dtype="uint8"``, ``uint8`` (255 = paper).
+ImageArray = npt.NDArray[np.float32] | npt.NDArray[np.uint8]
+#: The image types a stream can yield, and the value of white paper in each.
+WHITE = {"float32": 1.0, "uint8": 255}
 I64Array = npt.NDArray[np.int64]
 I32Array = npt.NDArray[np.int32]
 
@@ -65,7 +78,9 @@ class Batch(NamedTuple):
     Attributes
     ----------
     images:
-        ``float32 [B, H, W]``, 0.0 = black ink, 1.0 = white paper.
+        ``float32 [B, H, W]``, 0.0 = black ink, 1.0 = white paper; with
+        ``dtype="uint8"``, ``uint8 [B, H, W]``, 0 = ink, 255 = paper (the same
+        pixels times 255, exactly).
     labels:
         The label strings (leading zeros kept; separators if kept).
     targets:
@@ -83,7 +98,7 @@ class Batch(NamedTuple):
         glyphs of unknown writer.
     """
 
-    images: F32Array
+    images: ImageArray
     labels: list[str]
     targets: I64Array
     target_lengths: I64Array
@@ -133,6 +148,7 @@ class BatchStream:
         pad_value: int = -1,
         writer: str = "any",
         spacing_mode: str = "ink",
+        dtype: Any = "float32",
     ) -> None:
         size = check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         from .templates import parse_template
@@ -148,7 +164,7 @@ class BatchStream:
             writer=writer,
             spacing_mode=spacing_mode,
         )
-        self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
+        self._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value, dtype)
 
     @classmethod
     def from_options(
@@ -162,6 +178,7 @@ class BatchStream:
         split: str | None = None,
         data_dir: str | Path | None = None,
         pad_value: int = -1,
+        dtype: Any = "float32",
     ) -> BatchStream:
         """A stream drawing as ``options`` say (checked once, by whoever made them)."""
         stream = cls.__new__(cls)
@@ -169,7 +186,7 @@ class BatchStream:
         from .templates import parse_template
 
         parsed = parse_template(template)
-        stream._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value)
+        stream._start(size, parsed, options, seed, (dataset, split, data_dir), pad_value, dtype)
         return stream
 
     def _start(
@@ -180,7 +197,9 @@ class BatchStream:
         seed: Any,
         source: tuple[Any, Any, Any],
         pad_value: int,
+        dtype: Any,
     ) -> None:
+        self.dtype = image_dtype(dtype)
         self.batch_size, self.template = batch_size, template
         if options.image_width is None:  # room for the template's longest string
             width = default_width(template, options.image_height, options.spacing_range)
@@ -214,44 +233,47 @@ class BatchStream:
         size, length = self.batch_size, self.max_label_length
         keep_separators = self.options.keep_separators
         texts = self.template.sample(self.rng, size)
-        labels = texts if keep_separators else [_digits(t) for t in texts]
+        labels = texts if keep_separators else _labels(texts)
         boxes = np.full((size, length, 4), -1, np.int32)
         writers = np.full((size, length), -1, np.int32)
+        images: ImageArray
         if self._vectorized:
             images, slow = self._compose(texts, boxes, writers)
         else:
-            images = np.empty((size, self.options.image_height, self.image_width), np.float32)
+            images = np.empty((size, self.options.image_height, self.image_width), self.dtype)
             slow = list(range(size))
+        floats = self.dtype == "float32"
         for i in slow:  # one at a time: augmented, scaled, overlapping or too wide
             image = self.generator.draw(texts[i], self.options, self._pipeline, self.rng)
-            images[i] = image.image
+            images[i] = image.image if floats else image.paper
             _fill_glyphs(boxes[i], writers[i], image, texts[i], keep_separators)
         targets, lengths = _encode(labels, length, self.pad_value)
         return Batch(images, labels, targets, lengths, boxes, writers)
 
     def _compose(
         self, texts: list[str], boxes: I32Array, writers: I32Array
-    ) -> tuple[F32Array, list[int]]:
+    ) -> tuple[ImageArray, list[int]]:
         """Images of ``texts`` composed at once, their boxes and writers filled in; which
         are left to draw.
 
         Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
         are left to draw one at a time, as are strings too wide to fit.
         """
-        from .compose.batch import compose_batch, drawn_alone
+        from .compose.batch import as_float, compose_batch, drawn_alone
 
         spacing, width = self.options.spacing_range, self.image_width
+        shape = (len(texts), self.options.image_height, width)
         alone = drawn_alone(texts)
         together = np.setdiff1d(np.arange(len(texts)), alone) if alone else np.arange(len(texts))
         if not together.size:
-            return np.ones((len(texts), self.options.image_height, width), np.float32), alone
+            return np.full(shape, WHITE[self.dtype], self.dtype), alone
         subset = [texts[i] for i in together.tolist()] if alone else texts
         composed = compose_batch(
             self.generator.dataset, subset, spacing, width, self.rng, self.options.writer
         )
-        images = np.divide(composed.paper, np.float32(255), dtype=np.float32)
+        images: ImageArray = as_float(composed.paper) if self.dtype == "float32" else composed.paper
         if alone:  # the composed images among those left to draw
-            images, composed_images = np.ones((len(texts), *images.shape[1:]), np.float32), images
+            images, composed_images = np.full(shape, WHITE[self.dtype], self.dtype), images
             images[together] = composed_images
         wanted = composed.fits[composed.glyph_text]
         if self.options.keep_separators:
@@ -259,9 +281,10 @@ class BatchStream:
         else:
             wanted &= composed.glyph_digit >= 0
             column = composed.glyph_digit
-        rows = together[composed.glyph_text[wanted]]
-        boxes[rows, column[wanted]] = composed.boxes[wanted]
-        writers[rows, column[wanted]] = composed.glyph_writer[wanted]
+        # Flat places in [B, T]: one index per glyph, cheaper than a pair.
+        at = together[composed.glyph_text[wanted]] * writers.shape[1] + column[wanted]
+        boxes.reshape(-1, 4)[at] = composed.boxes[wanted]
+        writers.reshape(-1)[at] = composed.glyph_writer[wanted]
         return images, sorted(together[~composed.fits].tolist() + alone)
 
     def __iter__(self) -> Iterator[Batch]:
@@ -269,8 +292,26 @@ class BatchStream:
             yield self.next_batch()
 
 
-def _digits(text: str) -> str:
-    return text.translate(_DROP_SEPARATORS) if has_separators(text) else text
+def image_dtype(dtype: Any) -> str:
+    """``"float32"`` or ``"uint8"``: the images' type named by ``dtype`` (a name or NumPy type)."""
+    name: str | None = None
+    with contextlib.suppress(TypeError):  # not a type at all
+        name = np.dtype(dtype).name if dtype is not None else None
+    if name not in WHITE:
+        raise InvalidParameterError(
+            f"dtype={dtype!r}: expected 'float32' (0.0 = ink, 1.0 = paper) "
+            "or 'uint8' (0 = ink, 255 = paper)",
+            param="dtype",
+            value=dtype,
+        )
+    return name
+
+
+def _labels(texts: list[str]) -> list[str]:
+    """The digits of each string (checked at once: most templates draw none but digits)."""
+    if not has_separators("".join(texts)):
+        return texts
+    return [text.translate(_DROP_SEPARATORS) if has_separators(text) else text for text in texts]
 
 
 def _fill_glyphs(
@@ -325,6 +366,7 @@ def batches(
     pad_value: int = -1,
     writer: str = "any",
     spacing_mode: str = "ink",
+    dtype: Any = "float32",
 ) -> Iterator[Batch]:
     """Yield batches of synthetic digit-string images, forever or ``n`` times.
 
@@ -357,11 +399,15 @@ def batches(
     spacing_mode:
         ``"ink"`` (default) or ``"contour"``, as for
         :func:`~number_generator.generate_numbers_sequence`.
+    dtype:
+        ``"float32"`` (default; 1.0 = paper) or ``"uint8"`` (255 = paper, the
+        same pixels times 255: a quarter of the memory, no conversion pass; the
+        fastest for a model that normalizes on its device).
 
     Yields
     ------
     Batch
-        ``images`` float32 ``[B, H, W]``, ``labels``, ``targets`` int64
+        ``images`` float32 (or uint8) ``[B, H, W]``, ``labels``, ``targets`` int64
         ``[B, T]``, ``target_lengths`` int64 ``[B]``, ``boxes`` int32 ``[B, T, 4]``,
         ``writers`` int32 ``[B, T]``.
 
@@ -396,6 +442,7 @@ def batches(
         split=split,
         data_dir=data_dir,
         pad_value=pad_value,
+        dtype=dtype,
     )
     return _iterate(stream, count)
 

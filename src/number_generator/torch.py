@@ -11,7 +11,8 @@ Every item is a dict with the same keys whether it is one sample or a batch
 (``batch_size=...``, then use ``DataLoader(dataset, batch_size=None)``):
 
 ``image``
-    ``float32 [1, H, W]`` (``[B, 1, H, W]``), 0.0 = ink, 1.0 = paper.
+    ``float32 [1, H, W]`` (``[B, 1, H, W]``), 0.0 = ink, 1.0 = paper; with
+    ``dtype="uint8"``, ``uint8``, 0 = ink, 255 = paper.
 ``label``
     The label string (list of strings).
 ``target``
@@ -87,8 +88,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         Base seed: the same seed, epoch and ``num_workers`` give the same
         data. ``None``: PyTorch's per-worker seeds.
     spacing_range, image_width, image_height, fit, augment, dataset, split,
-    data_dir, keep_separators, pad_value, writer:
-    data_dir, keep_separators, pad_value, spacing_mode:
+    data_dir, keep_separators, pad_value, writer, spacing_mode, dtype:
         As for :func:`number_generator.batches.batches`. ``image_width``
         defaults to room for the template's longest string.
 
@@ -117,6 +117,7 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         pad_value: int = -1,
         writer: str = "any",
         spacing_mode: str = "ink",
+        dtype: Any = "float32",
     ) -> None:
         super().__init__()
         self.length = None if length is None else check_int(length, "length", 0, 2**63 - 1)
@@ -139,9 +140,10 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
         # Checked now (the template parsed, the width fixed), so a bad option fails here,
         # not in a worker; each worker's stream reuses what was checked.
         probe = BatchStream.from_options(
-            1, template, options, seed=0, pad_value=pad_value, **self._data
+            1, template, options, seed=0, pad_value=pad_value, dtype=dtype, **self._data
         )
         self.template, self.options, self.pad_value = probe.template, probe.options, probe.pad_value
+        self.dtype = probe.dtype
 
     def set_epoch(self, epoch: int) -> None:
         """Draw epoch ``epoch``'s data (with a fixed seed, each epoch differs)."""
@@ -165,7 +167,13 @@ class DigitSequenceDataset(IterableDataset[dict[str, Any]]):
             share = self.length // workers + (worker < self.length % workers)
         size = self.batch_size or _CHUNK
         stream = BatchStream.from_options(
-            size, self.template, self.options, seed=sequence, pad_value=self.pad_value, **self._data
+            size,
+            self.template,
+            self.options,
+            seed=sequence,
+            pad_value=self.pad_value,
+            dtype=self.dtype,
+            **self._data,
         )
         return stream, share
 

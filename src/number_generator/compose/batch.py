@@ -1,24 +1,37 @@
-"""Many strings at once: the composer's vectorized path for plain batches.
+"""Many strings at once: the composer's array paths for plain images.
 
 Without augmentation, at the dataset's own glyph height, ``fit="pad"``, no
-overlap and ink spacing (:func:`can_compose_batch`), a whole batch is composed with array
-operations: every glyph column is a row of one table (:class:`ColumnTable`),
-and each image is gathered from it in one ``take``. The layout follows the
-same rules as :meth:`SequenceGenerator.draw <.generator.SequenceGenerator.draw>`
-(:mod:`.spacing`, :mod:`.separators`, :func:`.layout.centre_offset`): a random
-glyph of each digit's class (of one writer per string with ``writer="same"``,
-:mod:`number_generator.datasets.writers`), gaps uniform in the spacing range (at least
-:data:`~.separators.MIN_STROKE_GAP` beside a ``-``/``/`` stroke), a space adds
-:func:`~.separators.space_width`, the strip centred on the paper. It draws
-from the random stream in its own order, so its images are not those
-:meth:`draw` would make from the same stream, only alike in distribution.
+overlap and ink spacing (:func:`can_compose_batch`), many strings are composed
+with array operations: every glyph column is a row of one table
+(:class:`ColumnTable`); the output columns of the whole batch are gathered from
+it column-major in one ``take`` and put in image layout by one transpose. The
+layout follows the same rules as :meth:`SequenceGenerator.draw
+<.generator.SequenceGenerator.draw>` (:mod:`.spacing`, :mod:`.separators`,
+:func:`.layout.centre_offset`): a random glyph of each digit's class (of one
+writer per string with ``writer="same"``, :mod:`number_generator.datasets.writers`),
+gaps uniform in the spacing range (at least :data:`~.separators.MIN_STROKE_GAP`
+beside a ``-``/``/`` stroke), a space adds :func:`~.separators.space_width`,
+the strip centred on the paper.
+
+Two seed contracts:
+
+* :func:`compose_batch` (the batch stream, :mod:`number_generator.batches`)
+  draws from the random stream in its own order, whole batch by whole batch, so
+  its images are not those :meth:`draw` would make from the same stream, only
+  alike in distribution. It also draws ``-``, ``/`` and spaces.
+* :func:`compose_in_order` / :func:`draw_in_order` (dataset export) take the
+  stream's numbers in the order :meth:`draw` takes them one image after
+  another, for strings of digits only with ``writer="any"``: the same bytes as
+  drawing each image alone (strings too wide for the width are drawn by
+  :meth:`draw` itself, from a copy of the stream at their own numbers).
 """
 
 from __future__ import annotations
 
 import re
 import weakref
-from typing import NamedTuple
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -34,13 +47,20 @@ from .separators import GLYPH_SEPARATORS, pick_variant, separator_bank, space_wi
 from .spacing import draw_gaps
 from .symbols import SYMBOLS
 
+if TYPE_CHECKING:
+    from .generator import SequenceGenerator
+
 __all__ = [
     "ColumnTable",
     "Composed",
+    "as_float",
     "can_compose_batch",
     "column_table",
     "compose_batch",
+    "compose_in_order",
+    "draw_in_order",
     "drawn_alone",
+    "in_order_applies",
 ]
 
 IntArray = npt.NDArray[np.intp]
@@ -78,6 +98,11 @@ class ColumnTable:
         self.table = table
         self.glyph_width = width
         self.blank = column
+        # Each glyph's first ink column as a table row, its ink width and ink rows.
+        extents = dataset.ink_extents.astype(np.intp)
+        self.glyph_start = np.arange(n) * width + extents[:, 0]
+        self.glyph_widths = extents[:, 1] - extents[:, 0]
+        self.glyph_rows = np.ascontiguousarray(extents[:, 2:4])
 
 
 _TABLES: weakref.WeakKeyDictionary[DigitDataset, ColumnTable] = weakref.WeakKeyDictionary()
@@ -188,17 +213,111 @@ def compose_batch(
     slots = _glyph_slots(chars, len(texts))
     sources = _Sources.empty(slots.at.size)
     indices = _pick_digits(dataset, slots, sources, texts, rng, writer)
-    glyph_writer = np.full(slots.at.size, -1, np.int32)
-    glyph_writer[slots.is_digit] = dataset.writers[indices]
     table = column_table(dataset)
     _pick_separators(table, slots, sources, rng)
-    gaps = _gaps(slots, spacing, space_total, rng)
+    gaps = _gaps(slots, spacing, space_total, rng.random(slots.at.size))
+    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+
+
+def compose_in_order(
+    dataset: DigitDataset,
+    texts: list[str],
+    spacing: tuple[int, int],
+    width: int,
+    rng: np.random.Generator,
+) -> Composed:
+    """Compose strings of digits only as :meth:`.generator.SequenceGenerator.draw`
+    draws them one after another from ``rng`` (``writer="any"``, no augmentation,
+    native height, ``fit="pad"``, ink spacing, ``spacing[0] >= 0``): the same pixels
+    and boxes.
+
+    ``draw`` takes ``2 n - 1`` numbers in ``[0, 1)`` for a string of ``n`` digits
+    (its glyph choices, then its gaps), so one draw for the whole list gives every
+    string its own numbers. A string wider than ``width`` is left blank (``fits``
+    is ``False``): ``draw`` scales it down, from the same numbers.
+    """
+    chars = _read_chars(texts)
+    slots = _glyph_slots(chars, len(texts))
+    lengths = slots.last - slots.first + 1
+    # String i's numbers begin after those of the strings before it, 2 n - 1 each.
+    begin = 2 * slots.first - np.arange(len(texts))
+    uniform = rng.random(int(2 * lengths.sum() - len(texts)))
+    position = chars.position[slots.at]
+    mine = begin[slots.text] + position
+    sources = _Sources.empty(slots.at.size)
+    indices = _pick_digits(dataset, slots, sources, texts, uniform[mine])
+    # The gap before digit j >= 1 is the string's (n + j - 1)-th number (none before j = 0).
+    gaps_from = uniform[mine + lengths[slots.text] - 1]
+    gaps = _gaps(slots, spacing, np.zeros(chars.codes.size, np.intp), gaps_from)
+    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+
+
+def in_order_applies(options: RenderOptions, dataset: DigitDataset, texts: list[str]) -> bool:
+    """Whether :func:`draw_in_order` draws ``texts`` as ``options`` ask: a fixed width,
+    ``writer="any"``, what :func:`can_compose_batch` allows, and strings of digits only."""
+    joined = "".join(texts)
+    return (
+        options.image_width is not None
+        and options.writer == "any"
+        and can_compose_batch(options, options.pipeline, dataset.glyph_shape[0])
+        and all(texts)
+        and joined.isascii()
+        and joined.isdigit()
+    )
+
+
+def draw_in_order(
+    generator: SequenceGenerator,
+    texts: list[str],
+    options: RenderOptions,
+    rng: np.random.Generator,
+) -> Iterator[tuple[npt.NDArray[np.uint8], list[list[int]]]]:
+    """Each of ``texts`` (see :func:`in_order_applies`) as
+    ``generator.draw(text, options, None, rng)`` draws it, in turn: its paper and
+    its digits' boxes, the same bytes, most of them composed at once
+    (:func:`compose_in_order`). A string too wide for the width is drawn (scaled
+    down) by ``draw`` itself, from a copy of the stream at its own numbers.
+    """
+    start = rng.bit_generator.state
+    width = options.image_width
+    assert width is not None  # in_order_applies holds
+    composed = compose_in_order(generator.dataset, texts, options.spacing_range, width, rng)
+    boxes = composed.boxes.tolist()
+    first = 0
+    for i, text in enumerate(texts):
+        last = first + len(text)
+        if composed.fits[i]:
+            yield composed.paper[i], boxes[first:last]
+        else:
+            replay = np.random.Generator(type(rng.bit_generator)())
+            replay.bit_generator.state = start
+            replay.random(2 * first - i)  # the numbers of the strings before this one
+            image = generator.draw(text, options, None, replay)
+            yield image.paper, image.boxes.tolist()
+        first = last
+
+
+def _compose(
+    dataset: DigitDataset,
+    chars: _Chars,
+    slots: _Slots,
+    sources: _Sources,
+    indices: IntArray,
+    gaps: IntArray,
+    width: int,
+) -> Composed:
+    """The batch laid out from its glyphs and gaps: centred, gathered, boxed."""
     x0, fits = _centre(slots, sources.widths, gaps, width)
-    paper = _gather(table, slots, sources, x0, fits, (len(texts), height, width))
+    count = slots.first.size
+    paper = _gather(
+        column_table(dataset), slots, sources, x0, fits, (count, dataset.glyph_shape[0], width)
+    )
     boxes = np.empty((slots.at.size, 4), np.int32)
     boxes[:, 0] = x0
     boxes[:, 2] = x0 + sources.widths
     boxes[:, 1::2] = sources.rows
+    glyph_writer = np.full(slots.at.size, -1, np.int32)
+    glyph_writer[slots.is_digit] = dataset.writers[indices]
     return Composed(
         paper,
         boxes,
@@ -248,30 +367,39 @@ def _pick_digits(
     slots: _Slots,
     sources: _Sources,
     texts: list[str],
-    rng: np.random.Generator,
-    writer: str,
+    draw: np.random.Generator | npt.NDArray[np.float64],
+    writer: str = "any",
 ) -> IntArray:
     """A random glyph of each digit's class, as rows of the dataset's column table;
-    returns the glyphs' dataset indices."""
+    returns the glyphs' dataset indices.
+
+    ``draw`` is the random stream, or (``writer="any"``) each digit's number in ``[0, 1)``.
+    """
     is_digit = slots.is_digit
     values = slots.codes[is_digit].astype(np.intp) - ASCII_ZERO
     class_count = dataset.class_count[values]
     if not class_count.all():
         first_bad = slots.text[is_digit][np.flatnonzero(class_count == 0)[0]]
         raise missing_class(dataset, values[class_count == 0], "template", texts[first_bad])
-    if writer == "same":
-        per_digit = rng.random(values.size)
-        per_text = rng.random(len(texts))
+    if isinstance(draw, np.random.Generator) and writer == "same":
+        per_digit = draw.random(values.size)
+        per_text = draw.random(len(texts))
         indices = writer_index(dataset).draw(
-            values, slots.text[is_digit], len(texts), (per_digit, per_text), rng
+            values, slots.text[is_digit], len(texts), (per_digit, per_text), draw
         )
     else:
-        picks = (rng.random(values.size) * class_count).astype(np.intp)
+        uniform = draw.random(values.size) if isinstance(draw, np.random.Generator) else draw
+        picks = (uniform * class_count).astype(np.intp)
         indices = dataset.class_order[dataset.class_start[values] + picks]
-    extents = dataset.ink_extents[indices].astype(np.intp)
-    sources.start[is_digit] = indices * dataset.images.shape[2] + extents[:, 0]
-    sources.widths[is_digit] = extents[:, 1] - extents[:, 0]
-    sources.rows[is_digit] = extents[:, 2:4]
+    table = column_table(dataset)
+    if values.size == is_digit.size:  # digits only: every slot at once
+        np.take(table.glyph_start, indices, out=sources.start)
+        np.take(table.glyph_widths, indices, out=sources.widths)
+        np.take(table.glyph_rows, indices, axis=0, out=sources.rows)
+    else:
+        sources.start[is_digit] = table.glyph_start[indices]
+        sources.widths[is_digit] = table.glyph_widths[indices]
+        sources.rows[is_digit] = table.glyph_rows[indices]
     return indices
 
 
@@ -289,15 +417,16 @@ def _pick_separators(
 
 
 def _gaps(
-    slots: _Slots, spacing: tuple[int, int], space_total: IntArray, rng: np.random.Generator
+    slots: _Slots, spacing: tuple[int, int], space_total: IntArray, uniform: npt.NDArray[np.float64]
 ) -> IntArray:
-    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces."""
+    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces;
+    one number of ``uniform`` each."""
     beside_stroke = ~slots.is_digit
     beside_stroke[1:] |= ~slots.is_digit[:-1]
     stroke_low, stroke_high = stroke_spacing(spacing)
     low = np.where(beside_stroke, stroke_low, spacing[0])
     high = np.where(beside_stroke, stroke_high, spacing[1])
-    gaps = draw_gaps(rng.random(slots.at.size), low, high)
+    gaps = draw_gaps(uniform, low, high)
     gaps[1:] += space_total[slots.at[1:]] - space_total[slots.at[:-1]]
     gaps[slots.first] = 0
     return gaps
@@ -322,16 +451,64 @@ def _gather(
     fits: BoolArray,
     shape: tuple[int, int, int],
 ) -> npt.NDArray[np.uint8]:
-    """The ``[B, H, W]`` paper: each output column taken from its table row (blank elsewhere)."""
+    """The ``[B, H, W]`` paper: each output column taken from its table row (blank elsewhere).
+
+    Output column ``x`` of string ``b`` is gathered as row ``x * B + b``, so the
+    gathered ``[W, B * H]`` block is the batch's ``[B * H, W]`` images transposed:
+    one 2-D transpose (OpenCV's, blocked) puts every image in place at once.
+    """
+    import cv2
+
     count, height, width = shape
-    keep = fits[slots.text]
-    widths = sources.widths[keep]
-    within = _positions_within(widths)
-    destination = np.repeat(slots.text[keep] * width + x0[keep], widths) + within
-    column_map = np.full(count * width, table.blank, np.intp)
-    column_map[destination] = np.repeat(sources.start[keep], widths) + within
-    gathered = np.take(table.table, column_map, axis=0).reshape(count, width, height)
-    return np.ascontiguousarray(gathered.transpose(0, 2, 1))
+    rows = len(table.table)
+    keep = np.flatnonzero(fits[slots.text])
+    x0, widths = x0[keep], sources.widths[keep]
+    # Column x of string b reads table row x + offset[b, x]: inside glyph g the offset is
+    # its start - x0 (set where the glyph begins, undone where it ends, summed along the
+    # row; every glyph has ink, so no two begin or end at one column); elsewhere it is
+    # the table's length, capped to read the blank last row.
+    shift = sources.start[keep] - x0 - rows
+    offset = np.zeros((count, width + 1), np.intp)
+    begin = slots.text[keep] * (width + 1) + x0
+    offset.flat[begin] = shift
+    offset.flat[begin + widths] -= shift
+    np.cumsum(offset.ravel(), out=offset.ravel())  # each row sums to 0: glyphs end inside
+    column_map = np.empty((width, count), np.intp)
+    np.add(offset[:, :width].T, np.arange(rows, rows + width)[:, None], out=column_map)
+    np.minimum(column_map, rows - 1, out=column_map)
+    gathered = np.take(table.table, column_map.ravel(), axis=0)
+    paper = np.empty((count, height, width), np.uint8)
+    cv2.transpose(gathered.reshape(width, count * height), paper.reshape(count * height, width))
+    return paper
+
+
+_WHITE = np.float32(255)
+_EXACT_DIVIDE: list[bool] = []
+
+
+def as_float(paper: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """``paper / 255`` as ``float32`` (1.0 = white): the bits of NumPy's division.
+
+    OpenCV divides about twice as fast; it is used once checked, on every byte
+    value at every position of a SIMD row, to give NumPy's exact result here.
+    """
+    if not _EXACT_DIVIDE:
+        values = ((np.arange(257) + np.arange(256)[:, None]) % 256).astype(np.uint8)
+        exact = np.divide(values, _WHITE, dtype=np.float32)
+        _EXACT_DIVIDE.append(np.array_equal(_opencv_divide(values), exact))
+    if not _EXACT_DIVIDE[0] or paper.size == 0:
+        images: npt.NDArray[np.float32] = np.divide(paper, _WHITE, dtype=np.float32)
+        return images
+    return _opencv_divide(paper.reshape(-1, paper.shape[-1])).reshape(paper.shape)
+
+
+def _opencv_divide(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
+    """``rows / 255`` in ``float32`` by OpenCV (2-D ``rows``)."""
+    import cv2
+
+    # OpenCV's stubs type the divisor as an array; a number divides every element.
+    images = cv2.divide(rows, float(_WHITE), dtype=cv2.CV_32F)  # type: ignore[call-overload]
+    return np.asarray(images, np.float32)
 
 
 def _digit_positions(slots: _Slots) -> IntArray:

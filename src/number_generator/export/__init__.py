@@ -37,7 +37,17 @@ from .plan import (
     write_plan,
 )
 from .runners import run_shards
-from .shards import DatasetRef, ExportJob, draw, open_digits, share_data, unique_seed
+from .shards import (
+    STAGING,
+    DatasetRef,
+    ExportJob,
+    draw,
+    make_staging,
+    open_digits,
+    remove,
+    share_data,
+    unique_seed,
+)
 
 __all__ = [
     "EXECUTORS",
@@ -262,12 +272,16 @@ def export_dataset(
             return _summary(options, folder, plan, started, kept=options.shards)
     clean_temporaries(folder)
     write_plan(folder, plan)
+    make_staging(folder)
 
     job = _job(folder, options, parsed, render, ref, plan["seed"])
     # This process already holds the data: its generator serves the shards written here.
     share_data(ref, generator.dataset)
     todo, kept_images = shards_to_write(job, shard_format, options.resume)
-    written, images, used = run_shards(job, todo, kept_images, options, template)
+    try:
+        written, images, used = run_shards(job, todo, kept_images, options, template)
+    finally:  # empty by now: each shard was renamed out, or deleted when it failed
+        remove(folder / STAGING)
 
     shard_format.merge(job, options.names)
     plan["complete"] = True

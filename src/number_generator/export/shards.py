@@ -6,18 +6,21 @@ from the template (or, with ``unique``, from the run's :class:`UniqueStrings`
 at its index range), so a shard's bytes depend only on the plan and its
 index: never on which process, machine or order wrote it.
 
-Every shard is written under a temporary name (``.tmp-…``) and renamed into
-place in one step once complete, so a file or folder with a shard's final
-name is always whole; a crash leaves only ``.tmp-…`` entries, which a resumed
-export deletes. How each format lays a shard out is in :mod:`.formats`.
+Every shard is written under a temporary name (``.tmp-…``, in the export's
+staging folder :data:`STAGING`) and renamed into place in one step once
+complete, so a file or folder with a shard's final name is always whole; a
+crash leaves only ``.tmp-…`` entries, which a resumed export deletes. How each
+format lays a shard out is in :mod:`.formats`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
 import os
 import shutil
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, overload
 
 import numpy as np
+import numpy.typing as npt
 
 from ..compose import RenderOptions, SequenceGenerator, SequenceImage
 from ..datasets import DATASETS, DEFAULT_DATASET, DigitDataset, data_dir_for, load_dataset
@@ -33,6 +37,10 @@ from ..templates import Template, UniqueStrings
 
 #: Names of half-written shards and merges start with this; a resumed export deletes them.
 TEMP_PREFIX = ".tmp-"
+#: The folder of an export in which shards are written, then renamed out into place.
+STAGING = f"{TEMP_PREFIX}staging"
+#: ext2/3/4's "top of a directory hierarchy" flag and the ioctls that read and set it.
+_FS_IOC_GETFLAGS, _FS_IOC_SETFLAGS, _FS_TOPDIR_FL = 0x80086601, 0x40086602, 0x00020000
 _UNIQUE_SPAWN_KEY = 0x756E69717565  # b"unique": never a shard's index
 
 
@@ -295,7 +303,34 @@ def unique_seed(seed: int) -> np.random.SeedSequence:
 def temp_path(task: ShardTask, suffix: str) -> Path:
     """Where ``task`` is written before it is renamed into place: unique to this attempt."""
     unique = f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    return Path(task.out) / f"{TEMP_PREFIX}{task.name}-{unique}{suffix}"
+    return Path(task.out) / STAGING / f"{TEMP_PREFIX}{task.name}-{unique}{suffix}"
+
+
+def make_staging(folder: Path) -> None:
+    """Create ``folder``'s staging folder, marked (Linux ext2/3/4, best effort) as the top
+    of a directory hierarchy.
+
+    ext4 then spreads the shard folders made in it over the disk's block groups
+    instead of packing them into the export folder's group, where creating each
+    file can cost up to a millisecond in the kernel after many recent deletions
+    (it skips recently freed inodes one by one), and where two workers contend.
+    Only this temporary folder is marked: the user's folder is left as it was.
+    """
+    staging = folder / STAGING
+    staging.mkdir(exist_ok=True)
+    if not sys.platform.startswith("linux"):
+        return
+    import fcntl
+
+    with contextlib.suppress(OSError):  # another file system, or not allowed: plain folder
+        fd = os.open(staging, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            flags = bytearray(8)  # the kernel reads and writes an int; room for a long
+            fcntl.ioctl(fd, _FS_IOC_GETFLAGS, flags, True)
+            marked = int.from_bytes(flags[:4], sys.byteorder) | _FS_TOPDIR_FL
+            fcntl.ioctl(fd, _FS_IOC_SETFLAGS, marked.to_bytes(4, sys.byteorder) + bytes(4))
+        finally:
+            os.close(fd)
 
 
 def remove(path: Path) -> None:
@@ -313,7 +348,7 @@ class Sample(NamedTuple):
     """One image of a shard, as every format stores it."""
 
     key: str
-    image: SequenceImage
+    paper: npt.NDArray[np.uint8]  # [H, W], 255 = white paper
     label: str
     boxes: list[list[int] | None]
     #: Per label character, as ``boxes`` (-1: separator or unknown); only with ``writer="same"``.
@@ -355,8 +390,19 @@ def label_writers(image: SequenceImage, keep_separators: bool) -> list[int | Non
     return [None if char == " " else next(writers) for char in image.text]
 
 
+#: Strings composed at once when a shard's options allow it (:func:`.compose.batch.draw_in_order`).
+_CHUNK = 256
+
+
 def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
-    """Every image of the shard, in order, with its key, label and boxes."""
+    """Every image of the shard, in order, with its key, label and boxes.
+
+    Each image is what :meth:`SequenceGenerator.render` draws from the shard's
+    stream in turn; strings of digits only, without augmentation, at the glyphs'
+    height and a fixed width, are composed many at once, to the same bytes.
+    """
+    from ..compose.batch import draw_in_order, in_order_applies
+
     rng = np.random.default_rng(task.seed)
     if isinstance(task.source, UniqueStrings):
         strings = task.source.strings(task.start, task.stop)
@@ -364,13 +410,19 @@ def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
         strings = task.source.sample(rng, task.size)
     options = task.options
     keep = options.keep_separators
-    for index, text in zip(range(task.start, task.stop), strings):
-        image = draw(generator, text, options, rng)
-        label = text if keep else image.label
-        yield Sample(
-            f"{index:0{task.key_width}d}",
-            image,
-            label,
-            label_boxes(image, keep),
-            label_writers(image, keep) if options.writer == "same" else None,
-        )
+    keys = (f"{index:0{task.key_width}d}" for index in range(task.start, task.stop))
+    for first in range(0, len(strings), _CHUNK):
+        chunk = strings[first : first + _CHUNK]
+        if in_order_applies(options, generator.dataset, chunk):
+            for text, (paper, boxes) in zip(chunk, draw_in_order(generator, chunk, options, rng)):
+                yield Sample(next(keys), paper, text, list(boxes), None)
+            continue
+        for text in chunk:
+            image = draw(generator, text, options, rng)
+            yield Sample(
+                next(keys),
+                image.paper,
+                text if keep else image.label,
+                label_boxes(image, keep),
+                label_writers(image, keep) if options.writer == "same" else None,
+            )

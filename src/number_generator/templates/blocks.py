@@ -57,8 +57,7 @@ class PhoneBlock(Block):
         return self.spec.number(k)
 
     def sample(self, rng: np.random.Generator, n: int) -> list[str]:
-        number = self.spec.number
-        return [number(k) for k in rng.integers(0, self.size, n).tolist()]
+        return self.spec.numbers(rng.integers(0, self.size, n))
 
 
 class ListBlock(Block):

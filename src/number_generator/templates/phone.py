@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from .._util.params import check_choice
+from .._util.text import ASCII_ZERO
 from ..errors import InvalidParameterError, InvalidTypeError
 
 __all__ = ["PHONE_FORMATS", "PhoneFormat", "check_capacity", "sample_unique_numbers"]
@@ -49,6 +52,24 @@ class PhoneFormat:
         else:
             body = f"{rest:0{self.free_digits}d}"
         return self.prefixes[prefix_index] + body
+
+    def numbers(self, ks: npt.NDArray[np.integer[Any]]) -> list[str]:
+        """The numbers :meth:`number` gives for each of ``ks``, made all at once."""
+        if len({len(prefix) for prefix in self.prefixes}) > 1:  # not one table of bytes
+            return [self.number(int(k)) for k in ks]
+        prefixes = np.array([list(prefix.encode("ascii")) for prefix in self.prefixes], np.uint8)
+        free = self.free_digits
+        prefix_index, rest = np.divmod(ks.astype(np.int64), self.capacity // len(self.prefixes))
+        # A non-zero first free digit: "first + 1" then the tail is ``rest + 10 ** (free - 1)``.
+        body = rest + 10 ** (free - 1) if self.leading_nonzero else rest
+        powers = 10 ** np.arange(free - 1, -1, -1, dtype=np.int64)
+        rows = np.concatenate(
+            [prefixes[prefix_index], (body[:, None] // powers % 10 + ASCII_ZERO).astype(np.uint8)],
+            axis=1,
+        )
+        length = rows.shape[1]
+        text = rows.tobytes().decode("ascii")
+        return [text[i : i + length] for i in range(0, len(text), length)]
 
 
 #: The supported formats, by name.
@@ -108,4 +129,4 @@ def sample_unique_numbers(num_images: int, format: str, rng: np.random.Generator
     """
     spec = check_capacity(num_images, format)
     picks = rng.choice(spec.capacity, size=int(num_images), replace=False)
-    return [spec.number(int(k)) for k in picks]
+    return spec.numbers(picks)

@@ -62,7 +62,7 @@ class NpzFormat(ShardFormat):
         writers = np.full((size, length), -1, np.int32)
         labels: list[str] = []
         for k, sample in enumerate(samples):
-            images[k] = sample.image.paper
+            images[k] = sample.paper
             for position, box in enumerate(sample.boxes):
                 if box is not None:
                     boxes[k, position] = box

@@ -40,7 +40,7 @@ class PngFormat(ShardFormat):
         rows = csv.writer(labels, lineterminator="\n")
         for sample in samples:
             file_name = f"{task.name}/{sample.key}.png"
-            _write_file(temp / f"{sample.key}.png", encode_png(sample.image.paper))
+            _write_file(temp / f"{sample.key}.png", encode_png(sample.paper))
             record: dict[str, object] = {
                 "file_name": file_name,
                 "label": sample.label,

@@ -30,7 +30,7 @@ class WebDatasetFormat(ShardFormat):
         with open(temp, "wb") as handle:
             tar = _TarWriter(handle)
             for sample in samples:
-                tar.add(f"{sample.key}.png", encode_png(sample.image.paper))
+                tar.add(f"{sample.key}.png", encode_png(sample.paper))
                 meta: dict[str, object] = {"label": sample.label, "boxes": sample.boxes}
                 if sample.writers is not None:
                     meta["writers"] = sample.writers

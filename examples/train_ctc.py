@@ -13,10 +13,12 @@ never seen? This example answers with numbers:
 2. A convolutional-recurrent network (4 conv layers, a bidirectional GRU,
    CTC loss) trains for a fixed number of steps on batches streamed from
    :class:`number_generator.torch.DigitSequenceDataset` built on the first
-   part only, cycling through the ``--templates`` by weight (default: 11-digit
-   phone numbers and random strings of 4-12 digits, alternating), with the
-   recipe options ``--augment``, ``--writer``, ``--spacing-mode`` and
-   ``--digit-height``.
+   part only, cycling through the ``--templates`` by weight, with the recipe
+   options ``--augment``, ``--writer``, ``--spacing-mode``, ``--digit-height``,
+   ``--width-scale`` and the gaps. The defaults are the README's recommended
+   recipe (:data:`RECOMMENDED_TEMPLATES`, the ``document`` preset, one writer
+   per string, compact contour spacing, varied digit size and width), the one
+   that read the document-style held-out strings best in the README's ablation.
 3. It is evaluated on fixed seeded sets composed from the *other* part's
    glyphs only, the same whatever the recipe: clean phone numbers and clean
    4-12 digit strings (unaugmented), and a document-style set (one writer
@@ -31,10 +33,11 @@ machine and its load go to ``OUT/results.json``; misread examples to PNGs;
 the model to ``OUT/model.pt`` (or ``--save-model PATH``) with the options
 that rebuild it, so ``--eval-only MODEL`` evaluates without retraining.
 
-Run (the README's figures; 4,000 steps, ~13 minutes each on an idle 2-core CPU)::
+Run (the recommended recipe, 3,000 steps, ~17 minutes on a 2-core CPU; the
+ablation's commands are in ``examples/ablation.sh``)::
 
-    python examples/train_ctc.py --steps 4000 --augment medium --out runs/ctc-medium
-    python examples/train_ctc.py --eval-only runs/ctc-medium/model.pt --eval-folder my_scans
+    python examples/train_ctc.py --out runs/ctc
+    python examples/train_ctc.py --eval-only runs/ctc/model.pt --eval-folder my_scans
 
 Needs the ``torch`` extra (``pip install "handwritten-digit-strings[torch]"``).
 """
@@ -60,7 +63,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from number_generator import DEFAULT_SPACING_RANGE, DigitDataset, load_mnist
+from number_generator import DigitDataset, load_mnist
 from number_generator.augment import (
     BaselineRule,
     Blur,
@@ -79,8 +82,16 @@ from number_generator.batches import ALPHABET, BLANK, Batch, batches
 from number_generator.errors import NumberGeneratorError
 from number_generator.torch import DigitSequenceDataset
 
-#: Templates trained on (alternating batches) by default.
-TEMPLATES = ("phone", "random:4-12")
+#: Templates trained on by default, with their weights: half the batches
+#: phone numbers and 4-12 digit strings, half punctuated amounts and phone numbers.
+RECOMMENDED_TEMPLATES: tuple[tuple[str, int], ...] = (
+    ("phone", 2),
+    ("random:4-12", 2),
+    ("#,###.##", 1),
+    ("##,###.-", 1),
+    ("+81 ##-####-####", 1),
+    ("(0#) ####-####", 1),
+)
 #: The clean held-out sets, drawn unaugmented with the library's defaults.
 CLEAN_SETS = ("phone", "random:4-12")
 #: The document-style held-out set: template -> its contour gaps (px). One writer
@@ -112,9 +123,9 @@ class UsageError(ValueError):
 class Config:
     """Everything that decides a run; stored in ``results.json`` and in the model file."""
 
-    steps: int = 4000
+    steps: int = 3000
     batch_size: int = 32
-    augment: str | None = "medium"
+    augment: str | None = "document"
     lr: float = 3e-3
     seed: int = 0
     split_seed: int = 0
@@ -129,12 +140,12 @@ class Config:
     log_every: int = 100
     channels: tuple[int, int, int, int] = (16, 32, 64, 64)
     hidden: int = 128
-    templates: tuple[tuple[str, int], ...] = tuple((t, 1) for t in TEMPLATES)
-    writer: str = "any"
-    spacing_mode: str = "ink"
-    digit_height: tuple[int, int] = (INK_HEIGHT, INK_HEIGHT)
-    width_scale: tuple[float, float] = (1.0, 1.0)
-    spacing: tuple[int, int] = DEFAULT_SPACING_RANGE
+    templates: tuple[tuple[str, int], ...] = RECOMMENDED_TEMPLATES
+    writer: str = "same"
+    spacing_mode: str = "contour"
+    digit_height: tuple[int, int] = (14, 26)
+    width_scale: tuple[float, float] = (0.75, 1.1)
+    spacing: tuple[int, int] = (0, 8)
     eval_folder: str | None = None
     eval_only: str | None = None
     save_model: str | None = None
@@ -839,8 +850,8 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | 
     p.add_argument("--batch-size", type=int, default=d.batch_size, help="(%(default)s)")
     p.add_argument(
         "--augment",
-        default="medium",
-        help="preset for the training images: none, light, medium (default), heavy, document",
+        default=d.augment,
+        help="preset for the training images: none, light, medium, heavy, document (default)",
     )
     p.add_argument(
         "--templates",
@@ -848,23 +859,24 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | 
         default=[f"{t}@{w}" for t, w in d.templates],
         metavar="TEMPLATE[@WEIGHT]",
         help="templates to train on, one argument each, cycled by weight "
-        "(default: phone@1 random:4-12@1), e.g. --templates phone@3 '#,###.##@1'",
+        f"(default: {' '.join(repr(f'{t}@{w}') for t, w in d.templates)}), "
+        "e.g. --templates phone@3 '#,###.##@1'",
     )
-    p.add_argument("--writer", default=d.writer, help="any (default) or same: one hand per string")
-    p.add_argument("--spacing-mode", default=d.spacing_mode, help="ink (default) or contour")
+    p.add_argument("--writer", default=d.writer, help="same (default): one hand per string, or any")
+    p.add_argument("--spacing-mode", default=d.spacing_mode, help="contour (default) or ink")
     p.add_argument(
         "--digit-height",
-        default=str(INK_HEIGHT),
+        default="-".join(map(str, d.digit_height)),
         metavar="H|LOW-HIGH",
         help="digits' height in the 28-px training images, drawn per batch "
-        "(default 20, as rendered; e.g. 12-28)",
+        "(default %(default)s; 20 = as rendered)",
     )
     p.add_argument(
         "--width-scale",
-        default="1",
+        default="-".join(map(str, d.width_scale)),
         metavar="F|LOW-HIGH",
-        help="width factor of the training images, drawn per batch (default 1; "
-        "e.g. 0.75-1 for compact handwriting)",
+        help="width factor of the training images, drawn per batch "
+        "(default %(default)s; 1 = as rendered)",
     )
     p.add_argument("--min-spacing", type=int, default=d.spacing[0],
                    help="smallest gap between digits in pixels (%(default)s)")  # fmt: skip

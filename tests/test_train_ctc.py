@@ -259,9 +259,16 @@ def test_recipe_options_reach_the_config(train_ctc: ModuleType) -> None:
     )
     assert (config.width_scale, config.spacing) == ((0.75, 1.0), (-1, 4))
     default, _, _ = train_ctc.parse_args([])
-    assert default.templates == (("phone", 1), ("random:4-12", 1))
-    assert (default.split_by, default.digit_height) == ("writer", (20, 20))
-    assert (default.width_scale, default.spacing) == ((1.0, 1.0), (2, 8))
+    # The defaults are the README's recommended recipe.
+    assert default.templates == train_ctc.RECOMMENDED_TEMPLATES
+    assert default.templates[:2] == (("phone", 2), ("random:4-12", 2))
+    assert (default.augment, default.writer, default.spacing_mode) == (
+        "document",
+        "same",
+        "contour",
+    )
+    assert (default.split_by, default.digit_height) == ("writer", (14, 26))
+    assert (default.width_scale, default.spacing, default.steps) == ((0.75, 1.1), (0, 8), 3000)
 
 
 def test_weighted_cycle_interleaves_by_weight(train_ctc: ModuleType) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -463,3 +464,17 @@ def test_bad_recipe_values_from_the_library_are_one_line_and_exit_2(
     base = ["--steps", "1", "--batch-size", "2", "--data-dir", str(data_dir), "--threads", "1",
             "--out", str(tmp_path)]  # fmt: skip
     assert expected in _one_line_error(train_ctc, capsys, base + argv)
+
+
+def test_ablation_script_names_an_unknown_run(tmp_path: Path) -> None:
+    script = EXAMPLE.parent / "ablation.sh"
+    done = subprocess.run(
+        ["bash", str(script), str(tmp_path / "runs")],
+        env={"RUNS": "medium-rare", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert done.stderr == "ablation.sh: unknown run 'medium-rare'\n"
+    assert not (tmp_path / "runs").exists()

@@ -52,10 +52,10 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 import cv2
 import numpy as np
@@ -111,6 +111,8 @@ HEIGHT = 28
 INK_HEIGHT = 20
 #: Separators a ``labels.csv`` label may hold; they are dropped (the model reads digits).
 LABEL_SEPARATORS = "-/ .,+():"
+#: A number type of :func:`parse_range`.
+Number = TypeVar("Number", int, float)
 #: Marks the format of the files ``--save-model`` writes.
 MODEL_FORMAT = "train_ctc-crnn-1"
 
@@ -694,7 +696,7 @@ def _evaluate_held_out(
         summaries[name] = _summary(whole)
         shown = 4 if len(parts) == 1 else 2  # misread examples per part
         for (kind, part), kind_reads in zip(parts.items(), reads):
-            m = score(kind, part.labels, kind_reads)
+            m = whole if len(parts) == 1 else score(kind, part.labels, kind_reads)
             examples += [(part.images[i], truth, text) for i, truth, text in m.misread[:shown]]
             if len(parts) > 1:
                 summaries[name].setdefault("parts", {})[kind] = _summary(m)
@@ -817,27 +819,21 @@ def parse_template_weights(items: Sequence[str]) -> tuple[tuple[str, int], ...]:
     return tuple(weighted)
 
 
-def parse_digit_height(text: str) -> tuple[int, int]:
-    """``"20"`` -> ``(20, 20)``; ``"12-28"`` -> ``(12, 28)``; 8 to 28 pixels."""
-    low, _, high = text.partition("-")
-    high = high or low
-    if not (low.isdigit() and high.isdigit()) or not 8 <= int(low) <= int(high) <= 28:
-        raise UsageError(
-            f"--digit-height {text!r}: expected H or LOW-HIGH pixels, 8 <= LOW <= HIGH <= 28"
-        )
-    return int(low), int(high)
+def parse_range(
+    text: str, option: str, kind: Callable[[str], Number], bounds: tuple[Number, Number], what: str
+) -> tuple[Number, Number]:
+    """``"20"`` -> ``(20, 20)``; ``"12-28"`` -> ``(12, 28)``: values of ``kind`` within ``bounds``.
 
-
-def parse_width_scale(text: str) -> tuple[float, float]:
-    """``"0.8"`` -> ``(0.8, 0.8)``; ``"0.75-1"`` -> ``(0.75, 1.0)``; 0.5 to 1.5."""
+    ``what`` names the expected form in the error, e.g. ``"H or LOW-HIGH pixels"``.
+    """
     low, _, high = text.partition("-")
     try:
-        pair = float(low), float(high or low)
+        pair = kind(low), kind(high or low)
     except ValueError:
-        pair = (math.nan, math.nan)
-    if not 0.5 <= pair[0] <= pair[1] <= 1.5:
+        pair = None
+    if pair is None or not bounds[0] <= pair[0] <= pair[1] <= bounds[1]:
         raise UsageError(
-            f"--width-scale {text!r}: expected F or LOW-HIGH factors, 0.5 <= LOW <= HIGH <= 1.5"
+            f"{option} {text!r}: expected {what}, {bounds[0]} <= LOW <= HIGH <= {bounds[1]}"
         )
     return pair
 
@@ -922,8 +918,12 @@ def parse_args(argv: Sequence[str] | None = None) -> tuple[Config, Path, Path | 
         templates=parse_template_weights(args.templates),
         writer=args.writer,
         spacing_mode=args.spacing_mode,
-        digit_height=parse_digit_height(args.digit_height),
-        width_scale=parse_width_scale(args.width_scale),
+        digit_height=parse_range(
+            args.digit_height, "--digit-height", int, (8, 28), "H or LOW-HIGH pixels"
+        ),
+        width_scale=parse_range(
+            args.width_scale, "--width-scale", float, (0.5, 1.5), "F or LOW-HIGH factors"
+        ),
         spacing=(args.min_spacing, args.max_spacing),
         eval_folder=args.eval_folder,
         eval_only=args.eval_only,

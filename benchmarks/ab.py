@@ -35,6 +35,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DIGITS = "'0123456789', (2, 8), 280"
 
 
+class BaselineError(Exception):
+    """``--baseline`` names no folder and no revision."""
+
+
 class Row(NamedTuple):
     """One measured workload: child code run once to warm up, then timed."""
 
@@ -149,12 +153,17 @@ def baseline_source(rev: str, folder: Path) -> Path:
     """The ``src`` folder of ``rev`` (a git revision, or a folder given as it is)."""
     if Path(rev).is_dir():
         return Path(rev).resolve()
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=False
-    )
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise BaselineError(f"--baseline: {rev!r} is not a folder, and git is missing") from exc
     if archive.returncode:
-        message = archive.stderr.decode(errors="replace").strip()
-        raise SystemExit(f"ab.py: --baseline {rev!r} is not a git revision here ({message})")
+        message = archive.stderr.decode(errors="replace").strip().splitlines()[-1]
+        raise BaselineError(
+            f"--baseline: {rev!r} is neither a folder nor a git revision of {ROOT} ({message})"
+        )
     with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
         tar.extractall(folder, filter="data")
     return folder / "src"
@@ -208,7 +217,11 @@ def main() -> int:
     if rounds < 1:
         parser.error(f"--rounds: {rounds} is not a positive count")
     with tempfile.TemporaryDirectory(prefix="ab-baseline-") as folder:
-        sources = {"this": ROOT / "src", "baseline": baseline_source(args.baseline, Path(folder))}
+        try:
+            baseline = baseline_source(args.baseline, Path(folder))
+        except BaselineError as exc:
+            parser.error(str(exc))
+        sources = {"this": ROOT / "src", "baseline": baseline}
         report: dict[str, Any] = {
             "baseline": args.baseline,
             "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),

@@ -31,6 +31,8 @@ import time
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from _timing import print_report
+
 ROOT = Path(__file__).resolve().parents[1]
 DIGITS = "'0123456789', (2, 8), 280"
 
@@ -242,10 +244,7 @@ def main() -> int:
                 for side in sources
             }
         report["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n")
+    print_report(report, args.output)
     return 0
 
 

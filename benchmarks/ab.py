@@ -125,11 +125,19 @@ def child_code(row: Row, count: int) -> str:
     )
 
 
+def _child_environment(src: Path) -> dict[str, str]:
+    """This environment, importing the package from ``src``, with bytecode cached as an
+    installed package has it (so a cold start does not count compiling)."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def measure(code: str, src: Path) -> dict[str, float]:
     """Run ``code`` in a child importing the package from ``src``; its JSON line."""
     done = subprocess.run(
         [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(src)},
+        env=_child_environment(src),
         capture_output=True,
         text=True,
         check=False,

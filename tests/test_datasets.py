@@ -339,8 +339,9 @@ def test_download_with_files_present_only_verifies(data_dir: Path) -> None:
 
 @pytest.fixture
 def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point platformdirs' user cache dir into tmp_path."""
+    """Point the user cache dir into tmp_path (the XDG variable, and platformdirs elsewhere)."""
     root = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root))
     monkeypatch.setattr(platformdirs, "user_cache_dir", lambda appname: str(root / appname))
     return root
 

@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
+import platformdirs
 import pytest
 
 import number_generator
+from number_generator.datasets import data_dir_for
+from number_generator.datasets.cache import cache_dir
+from number_generator.datasets.environment import user_cache_dir
 
 #: Third-party packages that cost a cold process time and that drawing a plain image never uses.
 HEAVY = ("cv2", "requests", "tqdm", "platformdirs", "fastapi", "torch", "dask")
+#: Standard-library modules a plain image from cached data does not need.
+STDLIB = ("logging", "tempfile", "shutil", "bz2", "lzma")
 #: Our own code that a plain image does not need: it loads when first used.
 LATER = (
+    "number_generator.batches",
     "number_generator.augment",
     "number_generator.templates",
     "number_generator.export",
@@ -21,15 +30,22 @@ LATER = (
     "number_generator.datasets.download",
     "number_generator.datasets.hashes",
     "number_generator.datasets.archive",
+    "number_generator.datasets.local",
+    "number_generator.datasets.idx",
 )
 
 
-def loaded_after(code: str) -> set[str]:
+def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
     """The modules a fresh interpreter holds after running ``code`` (this test's environment:
-    the shared MNIST test split, already decoded into the session's cache)."""
+    the shared MNIST test split, already decoded into the session's cache; or ``env``)."""
     script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
     )
     return set(json.loads(done.stdout.splitlines()[-1]))
 
@@ -52,7 +68,48 @@ def _decoded() -> None:
 def test_a_plain_image_loads_nothing_heavy(code: str) -> None:
     loaded = loaded_after(code)
     assert "number_generator" in loaded
-    assert sorted(loaded & {*HEAVY, *LATER}) == []
+    assert sorted(loaded & {*HEAVY, *STDLIB, *LATER}) == []
+
+
+def test_the_default_cache_folder_needs_no_platformdirs(tmp_path: Path) -> None:
+    """With no cache variable set, a second process finds the decoded glyphs in the user
+    cache folder (``$XDG_CACHE_HOME``) without importing platformdirs."""
+    env = {key: value for key, value in os.environ.items() if key != "NUMBER_GENERATOR_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    code = "import number_generator as ng; ng.generate_numbers_sequence('12', (0, 4), 60)"
+    loaded_after(code, env)  # decodes the split into the user cache folder
+    assert (tmp_path / "number_generator" / "decoded").is_dir()
+    assert sorted(loaded_after(code, env) & {*HEAVY, *STDLIB, *LATER}) == []
+
+
+@pytest.mark.parametrize(
+    ("xdg", "home"),
+    [
+        (None, "/home/someone"),
+        ("", "/home/someone/"),
+        ("/var/cache/someone", "/home/someone"),
+        ("/var/cache/someone/", "/home/someone"),
+        ("relative/cache", "/home/someone"),
+        ("~/cache", "/home/someone"),
+        (None, "/"),
+    ],
+)
+def test_the_user_cache_folder_is_the_one_platformdirs_names(
+    monkeypatch: pytest.MonkeyPatch, xdg: str | None, home: str
+) -> None:
+    """The folder found without platformdirs is the one it would give (the data folder and
+    the decoded cache live there), whatever ``$XDG_CACHE_HOME`` and ``$HOME`` hold."""
+    monkeypatch.setenv("HOME", home)
+    if xdg is None:
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    else:
+        monkeypatch.setenv("XDG_CACHE_HOME", xdg)
+    monkeypatch.delenv("NUMBER_GENERATOR_DATA_DIR")
+    monkeypatch.delenv("NUMBER_GENERATOR_CACHE_DIR")
+    expected = platformdirs.user_cache_dir("number_generator")
+    assert user_cache_dir() == expected
+    assert data_dir_for("mnist") == Path(expected, "mnist")
+    assert cache_dir() == Path(expected, "decoded")
 
 
 def test_the_decoded_glyphs_are_mapped_not_read() -> None:

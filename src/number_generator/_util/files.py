@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -43,7 +42,7 @@ def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> 
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
     path = Path(path)
-    tmp_name = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    tmp_name = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
     # Mode 0o666 minus the umask, like any ordinary file (mkstemp would make it 0o600).
     fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -120,7 +119,7 @@ def prepare_output_dir(output_path: str | os.PathLike[str], name: str = "output_
             param=name,
             value=output_path,
         ) from exc
-    probe = folder / f".write-check.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    probe = folder / f".write-check.{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         probe.unlink()

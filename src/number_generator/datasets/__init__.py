@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._util.lazy import lazy_names
 from ..errors import InvalidParameterError, InvalidTypeError
 from .base import DigitDataset, compute_ink_extents
-from .local import load_idx_folder, load_npz, load_png_folder
 from .registry import (
     DATA_DIR_ENV,
     DATASETS,
@@ -27,6 +28,14 @@ from .registry import (
     get_registered,
 )
 from .sets import MNIST, QMNIST, EMNISTDigits, get_mnist_data, load_mnist
+
+if TYPE_CHECKING:
+    from .local import load_idx_folder, load_npz, load_png_folder
+
+# The local-file loaders load when first used: a registered set's cached data needs none.
+__getattr__, __dir__ = lazy_names(
+    __name__, {".local": ("load_idx_folder", "load_npz", "load_png_folder")}
+)
 
 __all__ = [
     "DATASETS",
@@ -79,6 +88,8 @@ def load_dataset(
     if isinstance(dataset, str) and key.lower() in DATASETS:
         registered = DATASETS[key.lower()]
         return registered.load(registered.resolve_split(split), data_dir)
+    from .local import load_idx_folder, load_npz, load_png_folder
+
     path = Path(key).expanduser()
     if path.suffix == ".npz":
         return load_npz(path, split=split)

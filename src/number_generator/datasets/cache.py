@@ -11,14 +11,14 @@ ignored, an unreadable or inconsistent entry is a miss.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-logger = logging.getLogger("number_generator")
+from .._util.lazy import logger
+from .environment import user_cache_dir
 
 CACHE_DIR_ENV = "NUMBER_GENERATOR_CACHE_DIR"
 _FORMAT = 1
@@ -31,9 +31,7 @@ def cache_dir() -> Path:
     env = os.environ.get(CACHE_DIR_ENV)
     if env:
         return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("number_generator")) / "decoded"
+    return Path(user_cache_dir(), "decoded")
 
 
 def _key(*paths: Path) -> str | None:
@@ -72,7 +70,7 @@ def load(image_path: Path, label_path: Path) -> Arrays | None:
         or labels.shape != (images.shape[0],)
         or extents.shape != (images.shape[0], 4)
     ):
-        logger.debug("ignoring inconsistent decoded-array cache entry %s", folder)
+        logger().debug("ignoring inconsistent decoded-array cache entry %s", folder)
         return None
     # Read-only like the freshly parsed arrays, so a cached load behaves the same.
     labels.setflags(write=False)
@@ -104,7 +102,7 @@ def load_writers(path: Path) -> npt.NDArray[np.int32] | None:
     except (OSError, ValueError):
         return None
     if table.dtype != np.int32 or table.ndim != 2 or table.shape[1] != 2:
-        logger.debug("ignoring inconsistent decoded-array cache entry for %s", path)
+        logger().debug("ignoring inconsistent decoded-array cache entry for %s", path)
         return None
     table.setflags(write=False)
     return table
@@ -127,7 +125,7 @@ def _save(key: str | None, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
         root.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
     except OSError as exc:
-        logger.debug("decoded-array cache not written to %s: %s", root, exc)
+        logger().debug("decoded-array cache not written to %s: %s", root, exc)
         return
     try:
         for name, array in arrays.items():
@@ -139,5 +137,5 @@ def _save(key: str | None, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
             shutil.rmtree(root / key, ignore_errors=True)
             os.replace(staging, root / key)
     except OSError as exc:
-        logger.debug("decoded-array cache not written to %s: %s", root, exc)
+        logger().debug("decoded-array cache not written to %s: %s", root, exc)
         shutil.rmtree(staging, ignore_errors=True)

@@ -21,7 +21,6 @@ alone::
 from __future__ import annotations
 
 import errno
-import logging
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 import numpy.typing as npt
 
+from .._util.lazy import logger
 from ..errors import (
     ChecksumError,
     CorruptDatasetError,
@@ -39,14 +39,14 @@ from ..errors import (
 )
 from . import cache as _decoded_cache
 from .base import DigitDataset, LabelArray, U8Array, WriterArray, compute_ink_extents
-from .environment import DATA_DIR_ENV, MIRRORS_ENV, SPLIT_ENV
-from .idx import read_idx_int, read_idx_pair
+from .environment import DATA_DIR_ENV, MIRRORS_ENV, SPLIT_ENV, user_cache_dir
 
 if TYPE_CHECKING:
     from .download import MirrorsFailedError
 
-# Downloads, hashes and archives (.download, .hashes, .archive) are imported where they are
-# used: a process whose data is already decoded (see .cache) never loads them.
+# Downloads, hashes, archives and the IDX parser (.download, .hashes, .archive, .idx) are
+# imported where they are used: a process whose data is already decoded (see .cache) never
+# loads them.
 
 __all__ = [
     "DATASETS",
@@ -59,9 +59,6 @@ __all__ = [
     "data_dir_for",
     "get_registered",
 ]
-
-logger = logging.getLogger("number_generator")
-
 
 #: Registered dataset names -> class, filled by defining :class:`RegisteredDataset` subclasses.
 DATASETS: dict[str, type[RegisteredDataset]] = {}
@@ -256,6 +253,8 @@ class RegisteredDataset:
         fetched = not (image_path.is_file() and label_path.is_file())
         for resource in (image_res, label_res):
             cls._ensure_file(part, resource, folder, progress)
+        from .idx import read_idx_pair
+
         images_u8, labels_u8 = read_idx_pair(image_path, label_path, label_column=cls.label_column)
         if cls.transposed:
             images_u8 = np.ascontiguousarray(images_u8.transpose(0, 2, 1))
@@ -284,7 +283,7 @@ class RegisteredDataset:
             try:
                 cls._ensure_file(part, resource, folder, progress, writers=True)
             except (DownloadError, DatasetNotFoundError) as exc:
-                logger.warning("%s: writer ids left unknown: %s", resource.file_name, exc)
+                logger().warning("%s: writer ids left unknown: %s", resource.file_name, exc)
                 return unknown, cls._writers_hint(part, folder, "downloading it failed")
             table = _class_and_writer(path, cls.writers_columns)
             _decoded_cache.save_writers(path, table)
@@ -327,7 +326,7 @@ class RegisteredDataset:
                 f"{path}: {known.label} is {digest}, expected {known.hexdigest} "
                 "(the file is corrupt or not the published one); delete it to download it again"
             )
-        logger.info("%s not found in %s, downloading", resource.file_name, folder)
+        logger().info("%s not found in %s, downloading", resource.file_name, folder)
         try:
             return fetch_file(
                 resource.file_name,
@@ -367,7 +366,7 @@ class RegisteredDataset:
         archive = member.archive
         assert archive is not None
         archive_path = cls._ensure_file(part, archive, folder, progress)
-        logger.info("extracting %s from %s", member.file_name, archive_path)
+        logger().info("extracting %s from %s", member.file_name, archive_path)
         target = extract_member(archive_path, member.file_name, folder / member.file_name)
         members = [r for pair in cls.resources.values() for r in pair if r.archive == archive]
         if all((folder / other.file_name).is_file() for other in members):
@@ -416,6 +415,8 @@ class RegisteredDataset:
 
 def _class_and_writer(path: Path, columns: tuple[int, int]) -> npt.NDArray[np.int32]:
     """The ``(rows, 2)`` class and writer columns of the IDX int32 table at ``path``."""
+    from .idx import read_idx_int
+
     table = read_idx_int(path)
     if table.shape[1] <= max(columns):
         raise CorruptDatasetError(
@@ -488,6 +489,4 @@ def data_dir_for(name: str, data_dir: str | Path | None = None) -> Path:
     env = os.environ.get(DATA_DIR_ENV)
     if env:
         return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("number_generator")) / name
+    return Path(user_cache_dir(), name)

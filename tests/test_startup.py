@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -12,14 +13,14 @@ import platformdirs
 import pytest
 
 import number_generator
-from number_generator.datasets import data_dir_for
-from number_generator.datasets.cache import cache_dir
+from number_generator.datasets import data_dir_for, data_folder
+from number_generator.datasets.cache import _key, cache_dir
 from number_generator.datasets.environment import user_cache_dir
 
 #: Third-party packages that cost a cold process time and that drawing a plain image never uses.
 HEAVY = ("cv2", "requests", "tqdm", "platformdirs", "fastapi", "torch", "dask")
 #: Standard-library modules a plain image from cached data does not need.
-STDLIB = ("logging", "tempfile", "shutil", "bz2", "lzma")
+STDLIB = ("logging", "pathlib", "tempfile", "shutil", "bz2", "lzma")
 #: Our own code that a plain image does not need: it loads when first used.
 LATER = (
     "number_generator.batches",
@@ -109,7 +110,7 @@ def test_the_user_cache_folder_is_the_one_platformdirs_names(
     expected = platformdirs.user_cache_dir("number_generator")
     assert user_cache_dir() == expected
     assert data_dir_for("mnist") == Path(expected, "mnist")
-    assert cache_dir() == Path(expected, "decoded")
+    assert Path(cache_dir()) == Path(expected, "decoded")
 
 
 def test_the_decoded_glyphs_are_mapped_not_read() -> None:
@@ -149,3 +150,58 @@ def test_batches_stays_the_function_after_its_module_is_imported() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'generate_number'"):
         number_generator.generate_number  # noqa: B018
+
+
+def _key_as_before(*paths: Path) -> str:
+    """The decoded-cache key as the pathlib code computed it, so entries written then are
+    still found."""
+    identity = hashlib.sha256()
+    parts = []
+    for path in paths:
+        stat = path.stat()
+        parts.append(f"{path.name}-{stat.st_size}-{stat.st_mtime_ns}")
+        identity.update(os.fsencode(path.parent.resolve()) + b"\0")
+    return f"v1-{identity.hexdigest()[:16]}-" + "-".join(parts)
+
+
+@pytest.mark.parametrize(
+    "folder",
+    ["real", "real/", "real//", "./real/./", "link", "link/../real", "sub/gz", "."],
+)
+def test_the_cache_key_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    """However a folder is spelled (and through a symlink), the string-based key is the one
+    the pathlib-based code gave, so existing cache entries stay valid."""
+    for sub in ("real", "real/sub/gz"):
+        (tmp_path / sub).mkdir(parents=True, exist_ok=True)
+        (tmp_path / sub / "images.gz").write_bytes(b"0123")
+        (tmp_path / sub / "labels.gz").write_bytes(b"01")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    monkeypatch.chdir(tmp_path / "real" if folder.startswith("sub") or folder == "." else tmp_path)
+    names = [os.path.join(folder, "images.gz"), os.path.join(folder, "labels.gz")]
+    expected = _key_as_before(*map(Path, names))
+    assert _key(*names) == expected
+    assert _key(*map(Path, names)) == expected
+    assert _key(names[0], os.path.join(folder, "missing.gz")) is None
+
+
+@pytest.mark.parametrize("given", ["data//x/", "~/digits", "~", "./rel", "", Path("p/q")])
+def test_the_data_folder_string_is_data_dir_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str | Path
+) -> None:
+    """The string the cached data is found with names the folder data_dir_for gives,
+    as an argument or from the environment variable."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert Path(data_folder("mnist", given)) == data_dir_for("mnist", given)
+    assert data_dir_for("mnist", given) == Path(given).expanduser()
+    if isinstance(given, str) and given:
+        monkeypatch.setenv("NUMBER_GENERATOR_DATA_DIR", given)
+        assert Path(data_folder("mnist")) == data_dir_for("mnist") == Path(given).expanduser()
+    monkeypatch.delenv("NUMBER_GENERATOR_DATA_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert (
+        Path(data_folder("mnist"))
+        == data_dir_for("mnist")
+        == tmp_path / "cache/number_generator/mnist"
+    )

@@ -5,13 +5,15 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "check_path",
@@ -41,6 +43,8 @@ def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    from pathlib import Path  # with the first file written: drawing alone does not need it
+
     path = Path(path)
     tmp_name = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
     # Mode 0o666 minus the umask, like any ordinary file (mkstemp would make it 0o600).
@@ -88,6 +92,8 @@ def check_path(path: Any, name: str = "output_path") -> Path:
     ...
     number_generator.errors.InvalidTypeError: output_path=5: expected a path (str or os.PathLike)
     """
+    from pathlib import Path
+
     text = os.fspath(path) if isinstance(path, os.PathLike) else path
     if not isinstance(text, str):
         raise InvalidTypeError(

@@ -72,6 +72,15 @@ def test_a_plain_image_loads_nothing_heavy(code: str) -> None:
     assert sorted(loaded & {*HEAVY, *STDLIB, *LATER}) == []
 
 
+def test_the_package_alone_loads_no_numpy() -> None:
+    """``import number_generator`` binds the errors and the version; NumPy loads with the
+    first name that needs it."""
+    code = "import number_generator as ng\nassert ng.__version__ and ng.InvalidParameterError"
+    loaded = loaded_after(code)
+    assert "numpy" not in loaded
+    assert "numpy" in loaded_after(code + "\nng.generate_numbers_sequence")
+
+
 def test_the_default_cache_folder_needs_no_platformdirs(tmp_path: Path) -> None:
     """With no cache variable set, a second process finds the decoded glyphs in the user
     cache folder (``$XDG_CACHE_HOME``) without importing platformdirs."""

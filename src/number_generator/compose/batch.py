@@ -463,20 +463,23 @@ def _gather(
     rows = len(table.table)
     keep = np.flatnonzero(fits[slots.text])
     x0, widths = x0[keep], sources.widths[keep]
-    # Column x of string b reads table row x + offset[b, x]: inside glyph g the offset is
-    # its start - x0 (set where the glyph begins, undone where it ends, summed along the
-    # row; every glyph has ink, so no two begin or end at one column); elsewhere it is
-    # the table's length, capped to read the blank last row.
+    # Column x of string b reads table row ``rows + x + shift`` (one running sum along the
+    # flattened [B, W + 1] steps): inside glyph g the shift is its start - x0 - rows (added
+    # where the glyph begins, taken off where it ends; every glyph has ink, so no two begin
+    # or end at one column); elsewhere it is 0, a row past the table that the clipped take
+    # reads as its blank last row. Each string's first step starts the sum again at ``rows``.
     shift = sources.start[keep] - x0 - rows
-    offset = np.zeros((count, width + 1), np.intp)
+    steps = np.ones((count, width + 1), np.intp)
+    steps[:, 0] = -width
+    steps[0, 0] = rows
+    flat = steps.ravel()
     begin = slots.text[keep] * (width + 1) + x0
-    offset.flat[begin] = shift
-    offset.flat[begin + widths] -= shift
-    np.cumsum(offset.ravel(), out=offset.ravel())  # each row sums to 0: glyphs end inside
-    column_map = np.empty((width, count), np.intp)
-    np.add(offset[:, :width].T, np.arange(rows, rows + width)[:, None], out=column_map)
-    np.minimum(column_map, rows - 1, out=column_map)
-    gathered = np.take(table.table, column_map.ravel(), axis=0)
+    flat[begin] += shift
+    flat[begin + widths] -= shift
+    np.cumsum(flat, out=flat)
+    # [B, W] -> [W, B] by OpenCV's transpose, which moves 8-byte elements as they are.
+    column_map = np.asarray(cv2.transpose(steps[:, :width].view(np.float64))).view(np.intp)
+    gathered = np.take(table.table, column_map.ravel(), axis=0, mode="clip")
     paper = np.empty((count, height, width), np.uint8)
     cv2.transpose(gathered.reshape(width, count * height), paper.reshape(count * height, width))
     return paper

@@ -164,6 +164,7 @@ class _Chars(NamedTuple):
     text: IntArray  # which string
     position: IntArray  # position in its string
     is_space: BoolArray
+    lengths: IntArray  # [B] characters in each string
 
 
 class _Slots(NamedTuple):
@@ -173,8 +174,11 @@ class _Slots(NamedTuple):
     codes: npt.NDArray[np.uint8]
     is_digit: BoolArray
     text: IntArray  # which string
+    position: IntArray  # its character position in its string
     first: IntArray  # [B] each string's first glyph
     last: IntArray  # [B] each string's last glyph
+    spaced: bool  # whether the batch holds spaces
+    digits_only: bool  # whether every glyph is a digit
 
 
 class _Sources(NamedTuple):
@@ -209,14 +213,14 @@ def compose_batch(
     """
     height = dataset.glyph_shape[0]
     chars = _read_chars(texts)
-    space_total = np.cumsum(_space_extras(chars.is_space, height, rng))
     slots = _glyph_slots(chars, len(texts))
+    space_total = _space_total(chars.is_space, height, rng) if slots.spaced else None
     sources = _Sources.empty(slots.at.size)
     indices = _pick_digits(dataset, slots, sources, texts, rng, writer)
     table = column_table(dataset)
     _pick_separators(table, slots, sources, rng)
     gaps = _gaps(slots, spacing, space_total, rng.random(slots.at.size))
-    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+    return _compose(dataset, slots, sources, indices, gaps, width)
 
 
 def compose_in_order(
@@ -242,14 +246,13 @@ def compose_in_order(
     # String i's numbers begin after those of the strings before it, 2 n - 1 each.
     begin = 2 * slots.first - np.arange(len(texts))
     uniform = rng.random(int(2 * lengths.sum() - len(texts)))
-    position = chars.position[slots.at]
-    mine = begin[slots.text] + position
+    mine = begin[slots.text] + slots.position
     sources = _Sources.empty(slots.at.size)
     indices = _pick_digits(dataset, slots, sources, texts, uniform[mine])
     # The gap before digit j >= 1 is the string's (n + j - 1)-th number (none before j = 0).
     gaps_from = uniform[mine + lengths[slots.text] - 1]
-    gaps = _gaps(slots, spacing, np.zeros(chars.codes.size, np.intp), gaps_from)
-    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+    gaps = _gaps(slots, spacing, None, gaps_from)
+    return _compose(dataset, slots, sources, indices, gaps, width)
 
 
 def in_order_applies(options: RenderOptions, dataset: DigitDataset, texts: list[str]) -> bool:
@@ -299,7 +302,6 @@ def draw_in_order(
 
 def _compose(
     dataset: DigitDataset,
-    chars: _Chars,
     slots: _Slots,
     sources: _Sources,
     indices: IntArray,
@@ -316,13 +318,16 @@ def _compose(
     boxes[:, 0] = x0
     boxes[:, 2] = x0 + sources.widths
     boxes[:, 1::2] = sources.rows
-    glyph_writer = np.full(slots.at.size, -1, np.int32)
-    glyph_writer[slots.is_digit] = dataset.writers[indices]
+    if slots.digits_only:
+        glyph_writer = dataset.writers[indices].astype(np.int32, copy=False)
+    else:
+        glyph_writer = np.full(slots.at.size, -1, np.int32)
+        glyph_writer[slots.is_digit] = dataset.writers[indices]
     return Composed(
         paper,
         boxes,
         slots.text,
-        chars.position[slots.at],
+        slots.position,
         _digit_positions(slots),
         fits,
         glyph_writer,
@@ -342,24 +347,30 @@ def _read_chars(texts: list[str]) -> _Chars:
     lengths = np.fromiter(map(len, texts), np.intp, count)
     codes = np.frombuffer("".join(texts).encode("ascii"), np.uint8)
     text = np.repeat(np.arange(count), lengths)
-    return _Chars(codes, text, _positions_within(lengths), codes == _SPACE)
+    return _Chars(codes, text, _positions_within(lengths), codes == _SPACE, lengths)
 
 
-def _space_extras(is_space: BoolArray, height: int, rng: np.random.Generator) -> IntArray:
-    """The width each space adds (0 for other characters)."""
+def _space_total(is_space: BoolArray, height: int, rng: np.random.Generator) -> IntArray:
+    """The width the spaces add up to each character, running along the batch."""
     extras = np.zeros(is_space.size, np.intp)
     extras[is_space] = space_width(height, rng, int(is_space.sum()))
-    return extras
+    total: IntArray = np.cumsum(extras)
+    return total
 
 
 def _glyph_slots(chars: _Chars, count: int) -> _Slots:
-    at = np.flatnonzero(~chars.is_space)
-    codes = chars.codes[at]
-    values = codes.astype(np.intp) - ASCII_ZERO
-    text = chars.text[at]
-    per_text = np.bincount(text, minlength=count)
+    spaced = bool(chars.is_space.any())
+    if spaced:
+        at = np.flatnonzero(~chars.is_space)
+        codes, text, position = chars.codes[at], chars.text[at], chars.position[at]
+        per_text = np.bincount(text, minlength=count)
+    else:  # the usual case: every character is a glyph
+        at = np.arange(chars.codes.size)
+        codes, text, position, per_text = chars.codes, chars.text, chars.position, chars.lengths
+    is_digit = (codes >= ASCII_ZERO) & (codes <= ASCII_ZERO + 9)
     first = np.cumsum(per_text) - per_text
-    return _Slots(at, codes, (values >= 0) & (values <= 9), text, first, first + per_text - 1)
+    last = first + per_text - 1
+    return _Slots(at, codes, is_digit, text, position, first, last, spaced, bool(is_digit.all()))
 
 
 def _pick_digits(
@@ -376,7 +387,8 @@ def _pick_digits(
     ``draw`` is the random stream, or (``writer="any"``) each digit's number in ``[0, 1)``.
     """
     is_digit = slots.is_digit
-    values = slots.codes[is_digit].astype(np.intp) - ASCII_ZERO
+    codes = slots.codes if slots.digits_only else slots.codes[is_digit]
+    values = np.subtract(codes, ASCII_ZERO, dtype=np.intp)
     class_count = dataset.class_count[values]
     if not class_count.all():
         first_bad = slots.text[is_digit][np.flatnonzero(class_count == 0)[0]]
@@ -392,7 +404,7 @@ def _pick_digits(
         picks = (uniform * class_count).astype(np.intp)
         indices = dataset.class_order[dataset.class_start[values] + picks]
     table = column_table(dataset)
-    if values.size == is_digit.size:  # digits only: every slot at once
+    if slots.digits_only:  # every slot at once
         np.take(table.glyph_start, indices, out=sources.start)
         np.take(table.glyph_widths, indices, out=sources.widths)
         np.take(table.glyph_rows, indices, axis=0, out=sources.rows)
@@ -407,9 +419,9 @@ def _pick_separators(
     table: ColumnTable, slots: _Slots, sources: _Sources, rng: np.random.Generator
 ) -> None:
     """A random variant of each ``-``/``/`` from its bank."""
-    at = np.flatnonzero(~slots.is_digit)
-    if not at.size:
+    if slots.digits_only:
         return
+    at = np.flatnonzero(~slots.is_digit)
     chosen = table.separators[_BANK_OF[slots.codes[at]], pick_variant(rng, at.size)]
     sources.start[at] = chosen[:, 0]
     sources.widths[at] = chosen[:, 1]
@@ -417,17 +429,25 @@ def _pick_separators(
 
 
 def _gaps(
-    slots: _Slots, spacing: tuple[int, int], space_total: IntArray, uniform: npt.NDArray[np.float64]
+    slots: _Slots,
+    spacing: tuple[int, int],
+    space_total: IntArray | None,
+    uniform: npt.NDArray[np.float64],
 ) -> IntArray:
-    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces;
-    one number of ``uniform`` each."""
-    beside_stroke = ~slots.is_digit
-    beside_stroke[1:] |= ~slots.is_digit[:-1]
-    stroke_low, stroke_high = stroke_spacing(spacing)
-    low = np.where(beside_stroke, stroke_low, spacing[0])
-    high = np.where(beside_stroke, stroke_high, spacing[1])
-    gaps = draw_gaps(uniform, low, high)
-    gaps[1:] += space_total[slots.at[1:]] - space_total[slots.at[:-1]]
+    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces
+    (``space_total``: :func:`_space_total`, ``None`` without spaces); one number of
+    ``uniform`` each."""
+    if slots.digits_only:
+        gaps = draw_gaps(uniform, spacing[0], spacing[1])
+    else:
+        beside_stroke = ~slots.is_digit
+        beside_stroke[1:] |= ~slots.is_digit[:-1]
+        stroke_low, stroke_high = stroke_spacing(spacing)
+        low = np.where(beside_stroke, stroke_low, spacing[0])
+        high = np.where(beside_stroke, stroke_high, spacing[1])
+        gaps = draw_gaps(uniform, low, high)
+    if space_total is not None:
+        gaps[1:] += space_total[slots.at[1:]] - space_total[slots.at[:-1]]
     gaps[slots.first] = 0
     return gaps
 
@@ -437,9 +457,9 @@ def _centre(
 ) -> tuple[IntArray, BoolArray]:
     """Each glyph's first output column, and whether its string fits ``width``."""
     advance = np.cumsum(widths + gaps) - widths
-    starts = advance - advance[slots.first][slots.text]
-    strip_widths = starts[slots.last] + widths[slots.last]
-    x0: IntArray = starts + centre_offset(width, strip_widths)[slots.text]
+    begin = advance[slots.first]
+    strip_widths = advance[slots.last] + widths[slots.last] - begin
+    x0: IntArray = advance + (centre_offset(width, strip_widths) - begin)[slots.text]
     return x0, strip_widths <= width
 
 
@@ -461,19 +481,21 @@ def _gather(
 
     count, height, width = shape
     rows = len(table.table)
-    keep = np.flatnonzero(fits[slots.text])
-    x0, widths = x0[keep], sources.widths[keep]
+    text, start, widths = slots.text, sources.start, sources.widths
+    if not fits.all():  # the glyphs of strings that fit
+        keep = np.flatnonzero(fits[text])
+        text, start, widths, x0 = text[keep], start[keep], widths[keep], x0[keep]
     # Column x of string b reads table row ``rows + x + shift`` (one running sum along the
     # flattened [B, W + 1] steps): inside glyph g the shift is its start - x0 - rows (added
     # where the glyph begins, taken off where it ends; every glyph has ink, so no two begin
     # or end at one column); elsewhere it is 0, a row past the table that the clipped take
     # reads as its blank last row. Each string's first step starts the sum again at ``rows``.
-    shift = sources.start[keep] - x0 - rows
+    shift = start - x0 - rows
     steps = np.ones((count, width + 1), np.intp)
     steps[:, 0] = -width
     steps[0, 0] = rows
     flat = steps.ravel()
-    begin = slots.text[keep] * (width + 1) + x0
+    begin = text * (width + 1) + x0
     flat[begin] += shift
     flat[begin + widths] -= shift
     np.cumsum(flat, out=flat)
@@ -516,6 +538,8 @@ def _opencv_divide(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
 
 def _digit_positions(slots: _Slots) -> IntArray:
     """Each glyph's digit position in its string, ``-1`` for a separator."""
+    if slots.digits_only:
+        return slots.position
     digits_before: IntArray = np.cumsum(slots.is_digit) - slots.is_digit
     positions: IntArray = np.where(
         slots.is_digit, digits_before - digits_before[slots.first][slots.text], -1

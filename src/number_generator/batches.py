@@ -275,16 +275,17 @@ class BatchStream:
         if alone:  # the composed images among those left to draw
             images, composed_images = np.full(shape, WHITE[self.dtype], self.dtype), images
             images[together] = composed_images
-        wanted = composed.fits[composed.glyph_text]
-        if self.options.keep_separators:
-            column = composed.glyph_char
-        else:
-            wanted &= composed.glyph_digit >= 0
-            column = composed.glyph_digit
+        column = composed.glyph_char if self.options.keep_separators else composed.glyph_digit
+        text = together[composed.glyph_text] if alone else composed.glyph_text
+        glyph_boxes, glyph_writers = _rows(composed.boxes), composed.glyph_writer
+        if not composed.fits.all() or column.min(initial=0) < 0:  # only label characters
+            wanted = composed.fits[composed.glyph_text] & (column >= 0)
+            text, column = text[wanted], column[wanted]
+            glyph_boxes, glyph_writers = glyph_boxes[wanted], glyph_writers[wanted]
         # Flat places in [B, T]: one index per glyph, cheaper than a pair.
-        at = together[composed.glyph_text[wanted]] * writers.shape[1] + column[wanted]
-        boxes.reshape(-1, 4)[at] = composed.boxes[wanted]
-        writers.reshape(-1)[at] = composed.glyph_writer[wanted]
+        at = text * writers.shape[1] + column
+        _rows(boxes)[at] = glyph_boxes
+        writers.reshape(-1)[at] = glyph_writers
         return images, sorted(together[~composed.fits].tolist() + alone)
 
     def __iter__(self) -> Iterator[Batch]:
@@ -331,14 +332,22 @@ def _fill_glyphs(
             glyph += 1
 
 
+def _rows(boxes: I32Array) -> npt.NDArray[np.void]:
+    """``int32 [..., 4]`` boxes as one 16-byte item per box (a flat view, to index at once)."""
+    return boxes.reshape(-1, 4).view(np.dtype((np.void, 16))).reshape(-1)
+
+
 def _encode(labels: list[str], length: int, pad_value: int) -> tuple[I64Array, I64Array]:
     """Labels as padded ``[B, length]`` indices into :data:`ALPHABET`, and their lengths."""
-    lengths = np.fromiter(map(len, labels), np.int64, len(labels))
+    count = len(labels)
+    lengths = np.fromiter(map(len, labels), np.int64, count)
     codes = _CODES[np.frombuffer("".join(labels).encode("ascii"), np.uint8)]
-    targets = np.full((len(labels), length), pad_value, np.int64)
-    rows = np.repeat(np.arange(len(labels)), lengths)
-    cols = np.arange(rows.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    targets[rows, cols] = codes
+    if codes.size == count * length:  # every label as long as the longest
+        return codes.reshape(count, length), lengths
+    targets = np.full((count, length), pad_value, np.int64)
+    # Label b's characters go to flat places b * length + 0, 1, ...
+    shift = np.arange(0, count * length, length) - (np.cumsum(lengths) - lengths)
+    targets.reshape(-1)[np.arange(codes.size) + np.repeat(shift, lengths)] = codes
     return targets, lengths
 
 

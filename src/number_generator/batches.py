@@ -233,12 +233,13 @@ class BatchStream:
         size, length = self.batch_size, self.max_label_length
         keep_separators = self.options.keep_separators
         texts = self.template.sample(self.rng, size)
-        labels = texts if keep_separators else _labels(texts)
+        digits = _digits_only(texts)
+        labels = texts if keep_separators or digits else _labels(texts)
         boxes = np.full((size, length, 4), -1, np.int32)
         writers = np.full((size, length), -1, np.int32)
         images: ImageArray
         if self._vectorized:
-            images, slow = self._compose(texts, boxes, writers)
+            images, slow = self._compose(texts, boxes, writers, digits)
         else:
             images = np.empty((size, self.options.image_height, self.image_width), self.dtype)
             slow = list(range(size))
@@ -251,10 +252,10 @@ class BatchStream:
         return Batch(images, labels, targets, lengths, boxes, writers)
 
     def _compose(
-        self, texts: list[str], boxes: I32Array, writers: I32Array
+        self, texts: list[str], boxes: I32Array, writers: I32Array, digits: bool
     ) -> tuple[ImageArray, list[int]]:
         """Images of ``texts`` composed at once, their boxes and writers filled in; which
-        are left to draw.
+        are left to draw (``digits``: the strings hold nothing but digits).
 
         Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
         are left to draw one at a time, as are strings too wide to fit.
@@ -263,7 +264,7 @@ class BatchStream:
 
         spacing, width = self.options.spacing_range, self.image_width
         shape = (len(texts), self.options.image_height, width)
-        alone = drawn_alone(texts)
+        alone = [] if digits else drawn_alone(texts)
         together = np.setdiff1d(np.arange(len(texts)), alone) if alone else np.arange(len(texts))
         if not together.size:
             return np.full(shape, WHITE[self.dtype], self.dtype), alone
@@ -282,8 +283,8 @@ class BatchStream:
             wanted = composed.fits[composed.glyph_text] & (column >= 0)
             text, column = text[wanted], column[wanted]
             glyph_boxes, glyph_writers = glyph_boxes[wanted], glyph_writers[wanted]
-        # Flat places in [B, T]: one index per glyph, cheaper than a pair.
-        at = text * writers.shape[1] + column
+        # Flat places in [B, T], one per glyph; in order, so as many as places fill them all.
+        at = slice(None) if text.size == writers.size else text * writers.shape[1] + column
         _rows(boxes)[at] = glyph_boxes
         writers.reshape(-1)[at] = glyph_writers
         return images, sorted(together[~composed.fits].tolist() + alone)
@@ -310,8 +311,7 @@ def image_dtype(dtype: Any) -> str:
 
 def _labels(texts: list[str]) -> list[str]:
     """The digits of each string (checked at once: most templates draw none but digits)."""
-    joined = "".join(texts)
-    if joined.isdigit() or not has_separators(joined):  # ``isdigit``: the fastest scan
+    if not has_separators("".join(texts)):
         return texts
     return [text.translate(_DROP_SEPARATORS) if has_separators(text) else text for text in texts]
 
@@ -331,6 +331,12 @@ def _fill_glyphs(
             row[position] = image.glyph_boxes[glyph]
             writers[position] = image.writers[glyph]
             glyph += 1
+
+
+def _digits_only(texts: list[str]) -> bool:
+    """Whether ``texts`` hold digits and nothing else (one scan of their bytes)."""
+    joined = "".join(texts)
+    return joined.isascii() and joined.encode("ascii").isdigit()
 
 
 def _rows(boxes: I32Array) -> npt.NDArray[np.void]:

@@ -152,8 +152,7 @@ def drawn_alone(texts: list[str]) -> list[int]:
     Symbols are aligned to the digits beside them (:func:`.symbols.align_symbol`),
     so those strings are drawn one at a time.
     """
-    joined = "".join(texts)
-    if joined.isdigit() or _SYMBOL.search(joined) is None:  # the usual case, checked at once
+    if _SYMBOL.search("".join(texts)) is None:  # the usual case, checked at once
         return []
     return [i for i, text in enumerate(texts) if _SYMBOL.search(text)]
 

@@ -260,7 +260,7 @@ class BatchStream:
         Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
         are left to draw one at a time, as are strings too wide to fit.
         """
-        from .compose.batch import as_float, compose_batch, drawn_alone
+        from .compose.batch import compose_batch, drawn_alone
 
         spacing, width = self.options.spacing_range, self.image_width
         shape = (len(texts), self.options.image_height, width)
@@ -269,10 +269,10 @@ class BatchStream:
         if not together.size:
             return np.full(shape, WHITE[self.dtype], self.dtype), alone
         subset = [texts[i] for i in together.tolist()] if alone else texts
-        composed = compose_batch(
-            self.generator.dataset, subset, spacing, width, self.rng, self.options.writer
-        )
-        images: ImageArray = as_float(composed.paper) if self.dtype == "float32" else composed.paper
+        floats = self.dtype == "float32"
+        dataset, writer = self.generator.dataset, self.options.writer
+        composed = compose_batch(dataset, subset, spacing, width, self.rng, writer, floats)
+        images: ImageArray = composed.paper
         if alone:  # the composed images among those left to draw
             images, composed_images = np.full(shape, WHITE[self.dtype], self.dtype), images
             images[together] = composed_images

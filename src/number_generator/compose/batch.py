@@ -65,6 +65,8 @@ __all__ = [
 
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
+#: Composed images: ``uint8`` (255 = white) or ``float32`` (1.0 = white).
+PaperArray = npt.NDArray[np.uint8] | npt.NDArray[np.float32]
 
 _SPACE = ord(" ")
 #: Character code -> its bank in :class:`ColumnTable` (``-1``: not a separator glyph).
@@ -119,7 +121,7 @@ def column_table(dataset: DigitDataset) -> ColumnTable:
 class Composed(NamedTuple):
     """A composed batch: the images, and every glyph's box and place in its string."""
 
-    paper: npt.NDArray[np.uint8]  # [B, H, W], 255 = white paper, 0 = black ink
+    paper: PaperArray  # [B, H, W], 255 (float32: 1.0) = white paper, 0 = black ink
     boxes: npt.NDArray[np.int32]  # [G, 4] every glyph (digits and -, /)
     glyph_text: IntArray  # [G] which string each glyph belongs to
     glyph_char: IntArray  # [G] its character position in the string
@@ -203,8 +205,10 @@ def compose_batch(
     width: int,
     rng: np.random.Generator,
     writer: str = "any",
+    floats: bool = False,
 ) -> Composed:
-    """Compose ``texts`` at once, at native glyph height, ``fit="pad"``, ``spacing[0] >= 0``.
+    """Compose ``texts`` at once, at native glyph height, ``fit="pad"``, ``spacing[0] >= 0``;
+    with ``floats``, the paper in ``float32`` (:func:`as_float`'s values).
 
     A string wider than ``width`` is left blank (``fits`` is ``False``) for the
     caller to draw scaled down. Random draws, in order: the spaces' widths, the
@@ -220,7 +224,7 @@ def compose_batch(
     table = column_table(dataset)
     _pick_separators(table, slots, sources, rng)
     gaps = _gaps(slots, spacing, space_total, rng.random(slots.at.size))
-    return _compose(dataset, slots, sources, indices, gaps, width)
+    return _compose(dataset, slots, sources, indices, gaps, width, floats)
 
 
 def compose_in_order(
@@ -307,13 +311,12 @@ def _compose(
     indices: IntArray,
     gaps: IntArray,
     width: int,
+    floats: bool = False,
 ) -> Composed:
     """The batch laid out from its glyphs and gaps: centred, gathered, boxed."""
     x0, fits = _centre(slots, sources.widths, gaps, width)
-    count = slots.first.size
-    paper = _gather(
-        column_table(dataset), slots, sources, x0, fits, (count, dataset.glyph_shape[0], width)
-    )
+    shape = (slots.first.size, dataset.glyph_shape[0], width)
+    paper = _gather(column_table(dataset), slots, sources, x0, fits, shape, floats)
     boxes = np.empty((slots.at.size, 4), np.int32)
     boxes[:, 0] = x0
     boxes[:, 2] = x0 + sources.widths
@@ -463,6 +466,11 @@ def _centre(
     return x0, strip_widths <= width
 
 
+#: Strings gathered, transposed (and converted) together: their columns, ``W * 32 * H``
+#: bytes, stay in the core's cache from the take to the conversion.
+_CHUNK = 32
+
+
 def _gather(
     table: ColumnTable,
     slots: _Slots,
@@ -470,26 +478,60 @@ def _gather(
     x0: IntArray,
     fits: BoolArray,
     shape: tuple[int, int, int],
-) -> npt.NDArray[np.uint8]:
-    """The ``[B, H, W]`` paper: each output column taken from its table row (blank elsewhere).
+    floats: bool = False,
+) -> PaperArray:
+    """The ``[B, H, W]`` paper (``uint8``, or :func:`as_float`'s ``float32`` with
+    ``floats``): each output column taken from its table row (blank elsewhere).
 
-    Output column ``x`` of string ``b`` is gathered as row ``x * B + b``, so the
-    gathered ``[W, B * H]`` block is the batch's ``[B * H, W]`` images transposed:
-    one 2-D transpose (OpenCV's, blocked) puts every image in place at once.
+    Output column ``x`` of the ``i``-th string of a chunk of ``n`` is gathered as row
+    ``x * n + i``, so the gathered ``[W, n * H]`` block is the chunk's ``[n * H, W]``
+    images transposed: one 2-D transpose (OpenCV's, blocked) puts them in place.
     """
     import cv2
 
     count, height, width = shape
+    steps = _column_steps(table, slots, sources, x0, fits, count, width)
+    paper = np.empty(shape, np.float32 if floats else np.uint8)
+    chunk = max(1, min(count, _CHUNK))
+    gathered = np.empty((width * chunk, height), np.uint8)
+    scratch = np.empty((chunk * height, width), np.uint8)
+    for first in range(0, count, chunk):
+        n = min(chunk, count - first)
+        # [n, W] -> [W, n] by OpenCV's transpose, which moves 8-byte elements as they are.
+        column_map = cv2.transpose(steps[first : first + n, :width].view(np.float64))
+        columns = gathered[: width * n]
+        np.take(table.table, np.asarray(column_map).view(np.intp).ravel(), 0, columns, "clip")
+        rows = paper[first : first + n].reshape(n * height, width)
+        if floats:  # through the (cached) scratch rows
+            cv2.transpose(columns.reshape(width, n * height), scratch[: n * height])
+            as_float(scratch[: n * height], rows)
+        else:
+            cv2.transpose(columns.reshape(width, n * height), rows)
+    return paper
+
+
+def _column_steps(
+    table: ColumnTable,
+    slots: _Slots,
+    sources: _Sources,
+    x0: IntArray,
+    fits: BoolArray,
+    count: int,
+    width: int,
+) -> IntArray:
+    """``[B, W + 1]``: the table row that column ``x < W`` of string ``b`` reads at ``[b, x]``.
+
+    Column x of string b reads table row ``rows + x + shift`` (one running sum along the
+    flattened steps): inside glyph g the shift is its start - x0 - rows (added where the
+    glyph begins, taken off where it ends; every glyph has ink, so no two begin or end at
+    one column); elsewhere it is 0, a row past the table that a clipped take reads as its
+    blank last row. Each string's first step starts the sum again at ``rows``.
+    """
     rows = len(table.table)
     text, start, widths = slots.text, sources.start, sources.widths
     if not fits.all():  # the glyphs of strings that fit
         keep = np.flatnonzero(fits[text])
         text, start, widths, x0 = text[keep], start[keep], widths[keep], x0[keep]
-    # Column x of string b reads table row ``rows + x + shift`` (one running sum along the
-    # flattened [B, W + 1] steps): inside glyph g the shift is its start - x0 - rows (added
-    # where the glyph begins, taken off where it ends; every glyph has ink, so no two begin
-    # or end at one column); elsewhere it is 0, a row past the table that the clipped take
-    # reads as its blank last row. Each string's first step starts the sum again at ``rows``.
     shift = start - x0 - rows
     steps = np.ones((count, width + 1), np.intp)
     steps[:, 0] = -width
@@ -499,41 +541,46 @@ def _gather(
     flat[begin] += shift
     flat[begin + widths] -= shift
     np.cumsum(flat, out=flat)
-    # [B, W] -> [W, B] by OpenCV's transpose, which moves 8-byte elements as they are.
-    column_map = np.asarray(cv2.transpose(steps[:, :width].view(np.float64))).view(np.intp)
-    gathered = np.take(table.table, column_map.ravel(), axis=0, mode="clip")
-    paper = np.empty((count, height, width), np.uint8)
-    cv2.transpose(gathered.reshape(width, count * height), paper.reshape(count * height, width))
-    return paper
+    return steps
 
 
 _WHITE = np.float32(255)
 _EXACT_DIVIDE: list[bool] = []
 
 
-def as_float(paper: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    """``paper / 255`` as ``float32`` (1.0 = white): the bits of NumPy's division.
+def as_float(
+    paper: npt.NDArray[np.uint8], out: npt.NDArray[np.float32] | None = None
+) -> npt.NDArray[np.float32]:
+    """``paper / 255`` as ``float32`` (1.0 = white), into ``out`` if given (same shape,
+    C-contiguous): the bits of NumPy's division.
 
     OpenCV divides about twice as fast; it is used once checked, on every byte
     value at every position of a SIMD row, to give NumPy's exact result here.
     """
+    if out is None:
+        out = np.empty(paper.shape, np.float32)
     if not _EXACT_DIVIDE:
         values = ((np.arange(257) + np.arange(256)[:, None]) % 256).astype(np.uint8)
         exact = np.divide(values, _WHITE, dtype=np.float32)
-        _EXACT_DIVIDE.append(np.array_equal(_opencv_divide(values), exact))
+        divided = _opencv_divide(values, np.empty(values.shape, np.float32))
+        _EXACT_DIVIDE.append(np.array_equal(divided, exact))
     if not _EXACT_DIVIDE[0] or paper.size == 0:
-        images: npt.NDArray[np.float32] = np.divide(paper, _WHITE, dtype=np.float32)
-        return images
-    return _opencv_divide(paper.reshape(-1, paper.shape[-1])).reshape(paper.shape)
+        np.divide(paper, _WHITE, out=out, dtype=np.float32)
+    else:
+        width = paper.shape[-1]
+        _opencv_divide(paper.reshape(-1, width), out.reshape(-1, width))
+    return out
 
 
-def _opencv_divide(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    """``rows / 255`` in ``float32`` by OpenCV (2-D ``rows``)."""
+def _opencv_divide(
+    rows: npt.NDArray[np.uint8], out: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """``rows / 255`` in ``float32`` by OpenCV (2-D ``rows``), into ``out``."""
     import cv2
 
     # OpenCV's stubs type the divisor as an array; a number divides every element.
-    images = cv2.divide(rows, float(_WHITE), dtype=cv2.CV_32F)  # type: ignore[call-overload]
-    return np.asarray(images, np.float32)
+    cv2.divide(rows, float(_WHITE), dst=out, dtype=cv2.CV_32F)  # type: ignore[call-overload]
+    return out
 
 
 def _digit_positions(slots: _Slots) -> IntArray:

@@ -3,8 +3,10 @@
 Without augmentation, at the dataset's own glyph height, ``fit="pad"``, no
 overlap and ink spacing (:func:`can_compose_batch`), many strings are composed
 with array operations: every glyph column is a row of one table
-(:class:`ColumnTable`); the output columns of the whole batch are gathered from
-it column-major in one ``take`` and put in image layout by one transpose. The
+(:class:`ColumnTable`); the batch's output columns are gathered from it
+column-major (one ``take``) and put in image layout by one transpose, 32
+strings at a time so they stay in cache (the float stream's images divided
+into ``float32`` there too, :func:`as_float`). The
 layout follows the same rules as :meth:`SequenceGenerator.draw
 <.generator.SequenceGenerator.draw>` (:mod:`.spacing`, :mod:`.separators`,
 :func:`.layout.centre_offset`): a random glyph of each digit's class (of one

@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import threading
 import time
+from array import array
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from number_generator import export_dataset
+from number_generator.export import runners
 from number_generator.export.shards import STAGING
 from number_generator.templates import PatternTemplate
 
@@ -67,3 +71,33 @@ def test_a_failing_helper_stops_the_export_and_leaves_only_whole_shards(tmp_path
     for shard in shards:  # each one written here, whole
         assert len(list((out / shard).glob("*.png"))) == 7
         assert len((out / shard / "_records.jsonl").read_text().splitlines()) == 7
+
+
+def test_a_shard_counter_left_locked_does_not_hang_the_export() -> None:
+    context = multiprocessing.get_context("spawn")
+    shared = runners._Shared(context.Value("q", 0), array("q", [4, 5]), context.SimpleQueue())
+    assert shared.claim() == 4
+    held, release = threading.Event(), threading.Event()
+
+    def killed_helper() -> None:  # takes the lock and never lets go while the test waits
+        with shared.taken.get_lock():
+            held.set()
+            release.wait()
+
+    thread = threading.Thread(target=killed_helper)
+    thread.start()
+    held.wait()
+    checks = []
+
+    def stalled() -> None:
+        checks.append("checked the helpers")
+        raise BrokenProcessPool("a helper process died")
+
+    try:
+        with pytest.raises(BrokenProcessPool, match="a helper process died"):
+            shared.claim(stalled)
+    finally:
+        release.set()
+        thread.join()
+    assert checks == ["checked the helpers"]
+    assert (shared.claim(), shared.claim()) == (5, None)

@@ -182,7 +182,7 @@ def run_processes(todo: Sequence[int], workers: int, job: ExportJob, on_done: On
 
     try:
         helpers = [pool.submit(_help) for _ in range(workers - 1)]
-        while (shard := shared.claim()) is not None:
+        while (shard := shared.claim(stalled=collect)) is not None:
             on_done(write_shard(job.task(shard)))
             collect()
         while not all(helper.done() for helper in helpers):
@@ -206,13 +206,22 @@ class _Shared:
         self.todo = todo
         self.results = results  # a multiprocessing.SimpleQueue of ShardResult
 
-    def claim(self) -> int | None:
-        """The index of the next shard to write, ``None`` once every one is taken."""
-        with self.taken.get_lock():
+    def claim(self, stalled: Callable[[], None] = lambda: None) -> int | None:
+        """The index of the next shard to write, ``None`` once every one is taken.
+
+        ``stalled`` is called each second the counter stays locked (a helper killed
+        while holding it never lets go): it may raise to give up.
+        """
+        lock = self.taken.get_lock()
+        while not lock.acquire(timeout=1.0):
+            stalled()
+        try:
             position = self.taken.value
             if position >= len(self.todo):
                 return None
             self.taken.value = position + 1
+        finally:
+            lock.release()
         return int(self.todo[position])
 
 

@@ -81,54 +81,54 @@ def _encode(batch: npt.NDArray[np.uint8]) -> list[bytes]:
     rows[:, :, 0] = _FILTER_SUB if width > 1 else 0  # libpng: no Sub filter on one column
     rows[:, :, 1] = batch[:, :, 0]
     np.subtract(batch[:, :, 1:], batch[:, :, :-1], out=rows[:, :, 2:])  # wraps modulo 256
-    size = height * (width + 1)
-    window, header = _zlib_window(size)
-    head = _SIGNATURE + _chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+    window, header = _zlib_window(height * (width + 1))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    head = _SIGNATURE + struct.pack(">I", 13) + b"IHDR" + ihdr + _crc(b"IHDR" + ihdr)
     out = []
     for image in rows:
-        packer = zlib.compressobj(1, zlib.DEFLATED, window, 8, zlib.Z_RLE)
-        stream = packer.compress(image) + packer.flush()
-        if header is not None:
-            stream = header + stream[2:]
-        idat = b"".join(
-            _chunk(b"IDAT", stream[at : at + _IDAT_SIZE])
-            for at in range(0, len(stream), _IDAT_SIZE)
-        )
+        # The zlib stream: libpng's header, the raw deflate stream, the Adler-32 of the rows.
+        packer = zlib.compressobj(1, zlib.DEFLATED, -window, 8, zlib.Z_RLE)
+        deflated = packer.compress(image) + packer.flush()
+        stream = b"".join((header, deflated, struct.pack(">I", zlib.adler32(image))))
+        if len(stream) <= _IDAT_SIZE:
+            idat = struct.pack(">I", len(stream)) + b"IDAT" + stream + _crc(stream, _IDAT_CRC)
+        else:
+            parts = [stream[at : at + _IDAT_SIZE] for at in range(0, len(stream), _IDAT_SIZE)]
+            idat = b"".join(
+                struct.pack(">I", len(part)) + b"IDAT" + part + _crc(part, _IDAT_CRC)
+                for part in parts
+            )
         out.append(head + idat + _IEND)
     return out
 
 
-def _zlib_window(size: int) -> tuple[int, bytes | None]:
-    """The window bits libpng deflates ``size`` bytes with, and the zlib header it then
-    writes if that is not zlib's own (``None``).
+def _zlib_window(size: int) -> tuple[int, bytes]:
+    """The window bits libpng deflates ``size`` bytes of rows with, and the zlib header
+    it writes.
 
     libpng halves the 32 KiB window while the data and zlib's lookahead still fit
     in half of it, then rewrites the stream's header to the smallest window the
     data alone fits in (``png_deflate_claim`` and ``optimize_cmf`` in pngwutil.c).
     """
-    bits = 15
-    if size > 16384:
-        return bits, None
-    half = 1 << (bits - 1)
-    while size + 262 <= half:
-        half >>= 1
-        bits -= 1
-    info = bits - 8  # the header's CINFO
-    half = 1 << (info + 7)
-    if size > half:
-        return bits, None
-    while info > 0 and size <= half:
-        half >>= 1
-        info -= 1
-    cmf = info << 4 | 8
-    flags = 0  # FLEVEL 0 (fastest), no dictionary: FCHECK makes the pair a multiple of 31
-    flags += 0x1F - (cmf << 8 | flags) % 0x1F
-    return bits, bytes((cmf, flags))
+    bits = info = 15
+    if size <= 16384:
+        half = 1 << (bits - 1)
+        while size + 262 <= half:
+            half >>= 1
+            bits -= 1
+        info, half = bits, 1 << (bits - 1)
+        while info > 8 and size <= half:
+            half >>= 1
+            info -= 1
+    cmf = (info - 8) << 4 | 8  # deflate, window 2**info
+    # FLEVEL 0 (zlib at level 1), no dictionary; FCHECK makes the pair a multiple of 31.
+    return bits, bytes((cmf, 0x1F - (cmf << 8) % 0x1F))
 
 
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+def _crc(data: bytes, start: int = 0) -> bytes:
+    return struct.pack(">I", zlib.crc32(data, start))
 
 
+_IDAT_CRC = zlib.crc32(b"IDAT")
 #: A probe that fills more than one ``IDAT`` chunk and uses the full window.
 _NOISE = np.random.default_rng(0).integers(0, 256, (64, 300), dtype=np.uint8)

@@ -200,10 +200,10 @@ def run(quick: bool) -> dict[str, Any]:
                 _STREAM_CHILD, baseline, repeats
             )
             results["png_1_worker_vs_baseline"] = _vs_baseline(
-                _export_child(1, 3000), baseline, repeats
+                _export_child(1, 3000 if quick else 10000), baseline, repeats
             )
-    if baseline:  # both workers' CPU: not on one core
+    if baseline:  # both workers' CPU (starting the helper included): not on one core
         results["png_2_workers_vs_baseline"] = _vs_baseline(
-            _export_child(2, 6000), baseline, repeats
+            _export_child(2, 6000 if quick else 30000), baseline, repeats
         )
     return results

@@ -88,3 +88,28 @@ def test_metadata_lines_are_what_json_dumps_writes(sample: Sample) -> None:
         record["writers"] = sample.writers
     expected = json.dumps(record, separators=(",", ":")) + "\n"
     assert png_format._record("shard-00003/000007.png", sample) == expected
+
+
+@pytest.mark.parametrize(
+    ("shape", "count", "batches"),
+    [((28, 280), 600, [256, 256, 88]), ((1024, 2048), 5, [2, 2, 1]), ((28, 100), 0, [0])],
+)
+def test_samples_are_encoded_in_bounded_batches(
+    monkeypatch: pytest.MonkeyPatch, shape: tuple[int, int], count: int, batches: list[int]
+) -> None:
+    sizes: list[int] = []
+    real = pngbytes.encode_pngs
+
+    def spying(images: list[np.ndarray]) -> list[bytes]:
+        sizes.append(len(images))
+        return real(images)
+
+    monkeypatch.setattr(pngbytes, "encode_pngs", spying)
+    rng = np.random.default_rng(2)
+    papers = [np.full(shape, 255 - k % 7, np.uint8) for k in range(count)]
+    papers[: min(count, 3)] = [_images(shape, rng)[1] for _ in range(min(count, 3))]
+    samples = [_sample(str(k), [], None)._replace(paper=paper) for k, paper in enumerate(papers)]
+    pairs = list(pngbytes.with_png_bytes(samples))
+    assert sizes == batches  # at most 256 images, or 4 Mpx, at a time
+    assert [sample for sample, _ in pairs] == samples
+    assert [data for _, data in pairs] == [encode_png(paper) for paper in papers]

@@ -19,7 +19,6 @@ from __future__ import annotations
 import struct
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import islice
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +28,10 @@ from ..shards import Sample
 
 __all__ = ["encode_pngs", "with_png_bytes"]
 
-#: Images encoded (filtered) together.
+#: Images encoded (filtered) together: at most this many, and no more once they hold
+#: :data:`_BATCH_PIXELS` pixels (large images are encoded a few at a time).
 _BATCH = 256
+_BATCH_PIXELS = 1 << 22
 
 _SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _IEND = b"\x00\x00\x00\x00IEND\xaeB`\x82"
@@ -43,10 +44,16 @@ _SAME_AS_OPENCV: bool | None = None
 
 
 def with_png_bytes(samples: Iterable[Sample]) -> Iterator[tuple[Sample, bytes]]:
-    """Each sample with the PNG bytes of its paper, encoded :data:`_BATCH` at a time."""
-    iterator = iter(samples)
-    while batch := list(islice(iterator, _BATCH)):
-        yield from zip(batch, encode_pngs([sample.paper for sample in batch]))
+    """Each sample with the PNG bytes of its paper, encoded a batch at a time."""
+    batch: list[Sample] = []
+    pixels = 0
+    for sample in samples:
+        batch.append(sample)
+        pixels += sample.paper.size
+        if len(batch) == _BATCH or pixels >= _BATCH_PIXELS:
+            yield from zip(batch, encode_pngs([sample.paper for sample in batch]))
+            batch, pixels = [], 0
+    yield from zip(batch, encode_pngs([sample.paper for sample in batch]))
 
 
 def encode_pngs(images: Sequence[npt.NDArray[np.uint8]]) -> list[bytes]:

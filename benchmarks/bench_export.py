@@ -5,11 +5,18 @@ from 1 to 2 workers (png and webdataset); the batch stream >= 20,000 images/s
 on one core without augmentation (issue 14: >= 150,000; PNG export >= 5,000/s
 with 1 worker, >= 1.9x with 2).
 
+Each export row gives images/s of wall time and ``cpu_us_per_image`` (user +
+system CPU of this process and its helper processes, split in
+``*_this_process`` and ``*_helpers``); ``*_cpu_2_over_1_worker`` near 1 means a
+second worker adds no work per image, so on a quiet 2-core machine the 2-worker
+speedup can approach 2. The load average is recorded before and after: on a busy
+machine the wall-clock figures (not the CPU ones) drop.
+
 With ``$BENCH_BASELINE_SRC`` (the ``src`` folder of another checkout, e.g. the
-previous commit's ``git archive``), the batch stream and the 1-worker PNG export
-also run in child processes alternating between that code and this one, and
-``*_cpu_vs_baseline`` is the ratio of their median CPU time per image (below 1:
-this code is faster).
+previous commit's ``git archive``), the batch stream and the PNG export with 1
+and 2 workers also run in child processes alternating between that code and
+this one, and ``*_cpu_vs_baseline`` is the ratio of their median CPU time per
+image, helpers included (below 1: this code is faster).
 
 Exports are written under a temporary folder in the current directory (as a
 user's would be; not /tmp, which can sit on a slower file system). The 2-worker
@@ -18,12 +25,13 @@ figures include starting the worker processes, as a real run does.
 
 from __future__ import annotations
 
-import itertools
 import os
+import resource
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +47,17 @@ WIDTH = 280
 def _export_rate(
     root: Path, format: str, workers: int, count: int, repeats: int
 ) -> dict[str, float]:
-    runs = itertools.count()
-
-    def work() -> None:
+    """Images/s of wall time (median of ``repeats`` after a warm-up) and CPU per image:
+    user + system seconds of this process and of its finished helper processes.
+    """
+    rates: list[float] = []
+    here: list[float] = []
+    helpers: list[float] = []
+    for run in range(repeats + 1):  # the first run warms up
+        before = _cpu_seconds()
+        start = time.perf_counter()
         export_dataset(
-            root / f"{format}-{workers}-{next(runs)}",
+            root / f"{format}-{workers}-{run}",
             count,
             TEMPLATE,
             format=format,
@@ -53,8 +67,28 @@ def _export_rate(
             image_width=WIDTH,
             progress=False,
         )
+        wall = time.perf_counter() - start
+        after = _cpu_seconds()
+        if run:
+            rates.append(count / wall)
+            here.append((after[0] - before[0]) / count)
+            helpers.append((after[1] - before[1]) / count)
+    return {
+        "median_per_s": round(statistics.median(rates), 1),
+        "min_per_s": round(min(rates), 1),
+        "max_per_s": round(max(rates), 1),
+        "repeats": repeats,
+        "cpu_us_per_image": round(1e6 * statistics.median(map(sum, zip(here, helpers))), 1),
+        "cpu_us_per_image_this_process": round(1e6 * statistics.median(here), 1),
+        "cpu_us_per_image_helpers": round(1e6 * statistics.median(helpers), 1),
+    }
 
-    return throughput(work, count, repeats=repeats)
+
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process, and of its finished child processes."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
 
 
 def _stream_rate(template: str, n: int, repeats: int, **options: Any) -> dict[str, float]:
@@ -75,34 +109,56 @@ for _ in range(40):
     next(stream)
 print((time.process_time() - start) / (40 * 256))
 """
-_EXPORT_CHILD = f"""
-import sys, tempfile, time, number_generator as ng
+_EXPORT_CHILD = """
+import resource, tempfile, number_generator as ng
+
+def cpu(field):
+    return sum(getattr(resource.getrusage(who), field)
+               for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+
 with tempfile.TemporaryDirectory(prefix=".bench-ab-", dir=".") as tmp:
-    ng.export_dataset(tmp + "/warm", 500, {TEMPLATE!r}, seed=0, image_width={WIDTH},
+    ng.export_dataset(tmp + "/warm", 500, {template!r}, seed=0, image_width={width},
                       workers=1, progress=False)
-    start = time.process_time()
-    ng.export_dataset(tmp + "/out", 3000, {TEMPLATE!r}, seed=0, image_width={WIDTH},
-                      shard_size=1000, workers=1, progress=False)
-    print((time.process_time() - start) / 3000)
+    user, system = cpu("ru_utime"), cpu("ru_stime")
+    ng.export_dataset(tmp + "/out", {count}, {template!r}, seed=0, image_width={width},
+                      shard_size=1000, workers={workers}, progress=False)
+    print((cpu("ru_utime") - user) / {count}, (cpu("ru_stime") - system) / {count})
 """
 
 
+def _export_child(workers: int, count: int) -> str:
+    """A child that prints its user and system CPU seconds (its helpers' included) per
+    image of an export."""
+    return _EXPORT_CHILD.format(template=TEMPLATE, width=WIDTH, workers=workers, count=count)
+
+
 def _vs_baseline(code: str, baseline: str, repeats: int) -> dict[str, float]:
-    """CPU seconds per image of ``code`` here and in ``baseline``, run alternately."""
+    """CPU seconds per image of ``code`` here and in ``baseline``, run alternately.
+
+    ``code`` prints the seconds per image, or user and system seconds (then
+    ``user_cpu_vs_baseline`` is the ratio of user time alone, which the state of
+    the file system does not sway).
+    """
     here = str(Path(number_generator.__file__).resolve().parents[1])
     sources = {"": here, "baseline_": baseline}
-    seconds: dict[str, list[float]] = {key: [] for key in sources}
+    seconds: dict[str, list[list[float]]] = {key: [] for key in sources}
     for _ in range(repeats):
         for key, path in sources.items():
             env = {**os.environ, "PYTHONPATH": path}
             done = subprocess.run(
                 [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
             )
-            seconds[key].append(float(done.stdout.split()[-1]))
-    result = {f"{key}per_s": round(1 / statistics.median(seconds[key]), 1) for key in sources}
-    result["cpu_vs_baseline"] = round(
-        statistics.median(seconds[""]) / statistics.median(seconds["baseline_"]), 3
-    )
+            seconds[key].append([float(word) for word in done.stdout.splitlines()[-1].split()])
+
+    def median(key: str, part: slice) -> float:
+        return statistics.median(sum(run[part]) for run in seconds[key])
+
+    result = {f"{key}per_s": round(1 / median(key, slice(None)), 1) for key in sources}
+    result["cpu_vs_baseline"] = round(median("", slice(None)) / median("baseline_", slice(None)), 3)
+    if len(seconds[""][0]) == 2:
+        result["user_cpu_vs_baseline"] = round(
+            median("", slice(1)) / median("baseline_", slice(1)), 3
+        )
     return result
 
 
@@ -111,6 +167,7 @@ def run(quick: bool) -> dict[str, Any]:
     repeats = 1 if quick else 3
     number_generator.load_mnist()  # fill the decoded-array cache workers map
     results: dict[str, Any] = {"export_images": count, "template": TEMPLATE, "width": WIDTH}
+    results["load_average_before"] = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix=".bench-export-", dir=".") as tmp:
         root = Path(tmp)
         for format in ("png", "webdataset"):
@@ -122,6 +179,11 @@ def run(quick: bool) -> dict[str, Any]:
             results[f"{format}_speedup_1_to_2"] = round(
                 two["median_per_s"] / one["median_per_s"], 2
             )
+            # Near 1 on a quiet 2-core machine: the second worker adds no work per image.
+            results[f"{format}_cpu_2_over_1_worker"] = round(
+                two["cpu_us_per_image"] / one["cpu_us_per_image"], 3
+            )
+    results["load_average_after_export"] = round(os.getloadavg()[0], 2)
     with one_core():
         n = 10 if quick else 40
         results["batch_stream_phone_b256"] = _stream_rate(TEMPLATE, n, repeats=3 if quick else 7)
@@ -137,5 +199,11 @@ def run(quick: bool) -> dict[str, Any]:
             results["batch_stream_phone_b256_vs_baseline"] = _vs_baseline(
                 _STREAM_CHILD, baseline, repeats
             )
-            results["png_1_worker_vs_baseline"] = _vs_baseline(_EXPORT_CHILD, baseline, repeats)
+            results["png_1_worker_vs_baseline"] = _vs_baseline(
+                _export_child(1, 3000 if quick else 10000), baseline, repeats
+            )
+    if baseline:  # both workers' CPU (starting the helper included): not on one core
+        results["png_2_workers_vs_baseline"] = _vs_baseline(
+            _export_child(2, 6000 if quick else 30000), baseline, repeats
+        )
     return results

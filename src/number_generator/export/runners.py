@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .._version import DISTRIBUTION
 from ..errors import InvalidParameterError, ShardError
@@ -43,9 +43,6 @@ from .shards import (
     temp_path,
     uninstall,
 )
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future
 
 OnDone = Callable[[ShardResult], None]
 
@@ -83,11 +80,11 @@ def run_shards(
     install(job)
     try:
         with bar, _sigterm_as_interrupt():
-            tasks = (job.task(i) for i in todo)
             if options.executor == "dask":
+                tasks = (job.task(i) for i in todo)
                 workers = run_dask(tasks, job, options.client, options.scheduler, on_done)
             else:
-                run_processes(tasks, workers or 1, job, on_done)
+                run_processes(todo, workers or 1, job, on_done)
     finally:
         uninstall(job)
     return written[0], written[1], workers or 1
@@ -147,52 +144,51 @@ def check_picklable(job: ExportJob, template: Any) -> None:
         ) from None
 
 
-def run_processes(
-    tasks: Iterator[ShardTask], workers: int, job: ExportJob, on_done: OnDone
-) -> None:
-    """Write shards here and, for ``workers > 1``, in ``workers - 1`` spawned processes.
+def run_processes(todo: Sequence[int], workers: int, job: ExportJob, on_done: OnDone) -> None:
+    """Write the shards ``todo`` here and, with ``workers > 1``, in ``workers - 1`` helpers.
 
-    This process works too: it starts at once, while the others are still
-    importing, and takes a shard whenever every helper already has two (one
-    running, one waiting, so a helper never idles while this process is busy);
-    at most ``2 * (workers - 1)`` shards are in flight (bounded memory for any
-    number of shards).
+    Every process, this one included, takes the next shard from a shared
+    counter whenever it is free and writes it whole: this process starts at
+    once, while the others are still importing; none waits while shards remain,
+    so the last shards end at most one shard apart. A helper sends back only a
+    :class:`~.shards.ShardResult` per shard.
     """
     if workers == 1:
-        for task in tasks:
-            on_done(write_shard(task))
+        for index in todo:
+            on_done(write_shard(job.task(index)))
         return
     # Loaded only here: a pool costs import time (multiprocessing) one worker never needs.
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
     # "spawn": no fork of a possibly multi-threaded parent; each helper loads the
     # digits once, memory-mapped from the decoded-array cache (see _init_helper).
+    context = multiprocessing.get_context("spawn")
+    shared = _Shared(context.Value("q", 0), todo, context.SimpleQueue())
     pool = ProcessPoolExecutor(
         workers - 1,
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=context,
         initializer=_init_helper,
-        initargs=(job, os.getpid()),
+        initargs=(job, os.getpid(), shared),
     )
-    pending: set[Future[ShardResult]] = set()
 
-    def collect(block: bool) -> None:
-        nonlocal pending
-        if not pending:
-            return
-        done, pending = wait(pending, timeout=None if block else 0, return_when=FIRST_COMPLETED)
-        for future in done:
-            on_done(future.result())
+    def collect() -> None:
+        """Report the helpers' finished shards; raise the first error of a helper."""
+        while not shared.results.empty():
+            on_done(shared.results.get())
+        for helper in helpers:
+            if helper.done():
+                helper.result()
 
     try:
-        for task in tasks:
-            collect(block=False)
-            if len(pending) < 2 * (workers - 1):  # a helper finishing finds its next shard
-                pending.add(pool.submit(write_shard, task))
-            else:
-                on_done(write_shard(task))
-        while pending:
-            collect(block=True)
+        helpers = [pool.submit(_help) for _ in range(workers - 1)]
+        while (shard := shared.claim(stalled=collect)) is not None:
+            on_done(write_shard(job.task(shard)))
+            collect()
+        while not all(helper.done() for helper in helpers):
+            wait(helpers, timeout=0.05, return_when=FIRST_EXCEPTION)
+            collect()
+        collect()
     except BaseException:
         # Interrupted or failed: the helpers stop now, not after their shards (a shard
         # cut short stays a ``.tmp-`` entry, which a resumed export deletes).
@@ -200,6 +196,41 @@ def run_processes(
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+class _Shared:
+    """What the processes of one export share: the next shard to take, and the results."""
+
+    def __init__(self, taken: Any, todo: Sequence[int], results: Any) -> None:
+        self.taken = taken  # a multiprocessing.Value: how many of ``todo`` were taken
+        self.todo = todo
+        self.results = results  # a multiprocessing.SimpleQueue of ShardResult
+
+    def claim(self, stalled: Callable[[], None] = lambda: None) -> int | None:
+        """The index of the next shard to write, ``None`` once every one is taken.
+
+        ``stalled`` is called each second the counter stays locked (a helper killed
+        while holding it never lets go): it may raise to give up.
+        """
+        lock = self.taken.get_lock()
+        while not lock.acquire(timeout=1.0):
+            stalled()
+        try:
+            position = self.taken.value
+            if position >= len(self.todo):
+                return None
+            self.taken.value = position + 1
+        finally:
+            lock.release()
+        return int(self.todo[position])
+
+
+def _help() -> None:
+    """In a helper: write shards until none is left, reporting each to the export."""
+    assert _HELPING is not None  # set by _init_helper
+    job, shared = _HELPING
+    while (index := shared.claim()) is not None:
+        shared.results.put(write_shard(job.task(index)))
 
 
 def _stop_helpers(pool: Any) -> None:
@@ -235,14 +266,16 @@ def _sigterm_as_interrupt() -> Iterator[None]:
 
 # The pid of the export's process, in a helper process; None elsewhere.
 _PARENT: int | None = None
+# The export a helper process writes shards of, and what it shares with the others.
+_HELPING: tuple[ExportJob, _Shared] | None = None
 _PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
-def _init_helper(job: ExportJob, parent: int) -> None:
+def _init_helper(job: ExportJob, parent: int, shared: _Shared) -> None:
     """Set up a helper process: Ctrl-C is the parent's to handle; it dies with its
     parent; load the digit data.
     """
-    global _PARENT
+    global _PARENT, _HELPING
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _PARENT = parent
     if sys.platform.startswith("linux"):
@@ -252,6 +285,7 @@ def _init_helper(job: ExportJob, parent: int) -> None:
     _exit_if_orphaned()  # the parent died before the line above
     threading.Thread(target=_watch_parent, name="watch-parent", daemon=True).start()
     install(job)
+    _HELPING = job, shared
 
 
 def _watch_parent() -> None:

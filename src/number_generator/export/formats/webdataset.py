@@ -9,9 +9,9 @@ import tarfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from ..._util.files import encode_png
 from ..shards import Sample, ShardTask
 from .base import ShardFormat
+from .pngbytes import with_png_bytes
 
 _TAR_MTIME = 0  # fixed member metadata: identical bytes on every run
 _TAR_BLOCK = 512
@@ -29,8 +29,8 @@ class WebDatasetFormat(ShardFormat):
     def write(self, task: ShardTask, samples: Iterable[Sample], temp: Path) -> None:
         with open(temp, "wb") as handle:
             tar = _TarWriter(handle)
-            for sample in samples:
-                tar.add(f"{sample.key}.png", encode_png(sample.paper))
+            for sample, png in with_png_bytes(samples):
+                tar.add(f"{sample.key}.png", png)
                 meta: dict[str, object] = {"label": sample.label, "boxes": sample.boxes}
                 if sample.writers is not None:
                     meta["writers"] = sample.writers

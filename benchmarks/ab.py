@@ -10,7 +10,9 @@ hits both sides alike. Per-core rows are pinned to one core; the 2-worker
 export uses both. For each row the JSON report gives, per side, the median
 images/s over the measured part (after one warm-up pass) and the CPU seconds
 per image (user + system, workers included), and ``speedup``: the median over
-rounds of this code's rate divided by the baseline's (above 1: faster).
+rounds of this code's rate divided by the baseline's (above 1: faster). The
+cold-start row also times ``import numpy, numpy.random`` in the same rounds
+(``numpy_floor``): what any draw costs before the package does anything.
 The load average before and after is reported too: compare ratios, not
 absolute figures, on a shared machine. The MNIST data must be cached already.
 """
@@ -96,6 +98,9 @@ ROWS: dict[str, Row] = {
 }
 COLD_START = "cold_start"
 COLD_START_CODE = f"import number_generator as ng; ng.generate_numbers_sequence({DIGITS})"
+#: What any draw needs before the package does anything: the floor of a cold start.
+NUMPY_FLOOR_CODE = "import numpy, numpy.random"
+FLOOR = "numpy_floor"
 
 _CHILD = """
 import json, os, resource, shutil, tempfile, time
@@ -107,14 +112,16 @@ N = {count}
 def cpu():
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    return own.ru_utime + kids.ru_utime, own.ru_stime + kids.ru_stime
 {body}
-wall, used = time.perf_counter(), cpu()
+wall, (user, system) = time.perf_counter(), cpu()
 {body}
-wall, used = time.perf_counter() - wall, cpu() - used
+wall, (user_now, system_now) = time.perf_counter() - wall, cpu()
 if "tmp" in globals():
     shutil.rmtree(tmp)
-print(json.dumps({{"items": {items}, "wall": wall, "cpu": used}}))
+user = user_now - user
+cpu = user + system_now - system
+print(json.dumps({{"items": {items}, "wall": wall, "cpu": cpu, "user": user}}))
 """
 
 
@@ -148,15 +155,15 @@ def measure(code: str, src: Path) -> dict[str, float]:
     return result
 
 
-def measure_cold_start(src: Path) -> dict[str, float]:
-    """Wall and CPU seconds of a whole fresh process drawing one image."""
+def measure_process(code: str, src: Path) -> dict[str, float]:
+    """Wall, CPU and user seconds of a whole fresh process running ``code``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    measure(COLD_START_CODE + "; print('{}')", src)
+    measure(code + "; print('{}')", src)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-    return {"items": 1, "wall": wall, "cpu": cpu}
+    user = after.ru_utime - before.ru_utime
+    return {"items": 1, "wall": wall, "cpu": user + after.ru_stime - before.ru_stime, "user": user}
 
 
 def baseline_source(rev: str, folder: Path) -> Path:
@@ -179,28 +186,35 @@ def baseline_source(rev: str, folder: Path) -> Path:
     return folder / "src"
 
 
+def _median_per_image(results: list[dict[str, float]], key: str) -> float:
+    """The median of ``key`` seconds per image over ``results``, to 3 significant digits."""
+    return float(f"{statistics.median(r[key] / r['items'] for r in results):.3g}")
+
+
 def compare(name: str, sources: dict[str, Path], rounds: int, quick: bool) -> dict[str, Any]:
     """Alternate the two sides of row ``name`` for ``rounds`` rounds (ABBA); the summary."""
     runs: dict[str, list[dict[str, float]]] = {side: [] for side in sources}
     if name == COLD_START:
+        runs[FLOOR] = []
         for src in sources.values():  # the first process of each side fills caches
-            measure_cold_start(src)
+            measure_process(COLD_START_CODE, src)
     for index in range(rounds):
         order = list(sources) if index % 2 == 0 else list(reversed(sources))
         for side in order:
             if name == COLD_START:
-                runs[side].append(measure_cold_start(sources[side]))
+                runs[side].append(measure_process(COLD_START_CODE, sources[side]))
             else:
                 row = ROWS[name]
                 count = max(1, row.count // 10) if quick else row.count
                 runs[side].append(measure(child_code(row, count), sources[side]))
+        if name == COLD_START:
+            runs[FLOOR].append(measure_process(NUMPY_FLOOR_CODE, sources["this"]))
     summary: dict[str, Any] = {}
     for side, results in runs.items():
         summary[side] = {
             "per_s": round(statistics.median(r["items"] / r["wall"] for r in results), 1),
-            "cpu_s_per_image": float(
-                f"{statistics.median(r['cpu'] / r['items'] for r in results):.3g}"
-            ),
+            "cpu_s_per_image": _median_per_image(results, "cpu"),
+            "user_s_per_image": _median_per_image(results, "user"),
             "wall_s": round(statistics.median(r["wall"] for r in results), 4),
         }
     summary["speedup"] = round(

@@ -3,12 +3,13 @@
 Target (issue 14): >= 150,000 images/s per core (1.7 ms per batch), ``float32``
 and ``dtype="uint8"``.
 
-Rows: images per second of ``batches(256, "phone")`` for each dtype (median of
-repeated runs, pinned to one core); and, unless ``quick`` or without valgrind on
-the PATH, the instructions one batch takes as counted by callgrind: the count of
-a child process drawing 12 batches minus one drawing 2, over 10. Unlike the
-times, that count does not move with the machine's load (a shared 2-core machine
-gives times within +-30%), so it is the figure to compare between commits.
+Rows: images per second of ``batches(256, "phone")`` for each dtype and of a
+fixed pattern with separators (median of repeated runs, pinned to one core);
+and, unless ``quick`` or without valgrind on the PATH, the instructions one
+batch takes as counted by callgrind: the count of a child process drawing 12
+batches minus one drawing 2, over 10. Unlike the times, that count does not move
+with the machine's load (a shared 2-core machine gives times within +-30%), so
+it is the figure to compare between commits.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import number_generator
 from number_generator import batches
 
 TEMPLATE = "phone"
+PATTERN = "0##-####-####"  # a fixed pattern with separators
 BATCH = 256
 DTYPES = ("float32", "uint8")
 
@@ -38,8 +40,8 @@ for _ in range(int(sys.argv[1])):
 """
 
 
-def _rate(dtype: str, n: int, repeats: int) -> dict[str, float]:
-    stream = batches(BATCH, TEMPLATE, seed=0, dtype=dtype)
+def _rate(dtype: str, n: int, repeats: int, template: str = TEMPLATE) -> dict[str, float]:
+    stream = batches(BATCH, template, seed=0, dtype=dtype)
     next(stream)  # loads the data and builds the column table
     return throughput(lambda: [next(stream) for _ in range(n)], BATCH * n, repeats=repeats)
 
@@ -72,6 +74,7 @@ def run(quick: bool) -> dict[str, Any]:
     with one_core():
         for dtype in DTYPES:
             results[f"phone_b256_{dtype}"] = _rate(dtype, n, repeats)
+        results["pattern_b256_float32"] = _rate("float32", n, repeats, PATTERN)
     if not quick and shutil.which("valgrind"):
         for dtype in DTYPES:
             per_batch = (_instructions(dtype, 12) - _instructions(dtype, 2)) // 10

@@ -43,6 +43,7 @@ U8Array = npt.NDArray[np.uint8]
 F32Array = npt.NDArray[np.float32]
 
 _WHITE = np.float32(255)
+_FULL_INK = np.uint8(255)
 
 
 class SequenceImage:
@@ -104,7 +105,7 @@ class SequenceImage:
     @property
     def paper(self) -> U8Array:
         """``uint8`` picture as stored in a PNG: 0 = black ink, 255 = white paper."""
-        return np.subtract(255, self.ink, dtype=np.uint8)
+        return np.subtract(_FULL_INK, self.ink)
 
     @property
     def label(self) -> str:

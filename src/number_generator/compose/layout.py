@@ -128,7 +128,7 @@ def place_and_fit(
     if fit_mode == "pad" and strip_width <= target_width:
         offset = centre_offset(target_width, strip_width)
         ink = np.zeros((height, target_width), np.uint8)
-        place(ink, glyphs.images, [start + offset for start in layout.starts], overlap=overlap)
+        place(ink[:, offset:], glyphs.images, layout.starts, overlap=overlap)
         layout.offset_x = offset
         return ink
     strip = np.zeros((height, strip_width), np.uint8)

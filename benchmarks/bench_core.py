@@ -1,8 +1,8 @@
 """Core throughput: composition, the module-level function, cold start, phone-number PNGs.
 
 Targets (issue 2, one core, dataset cached): generate >= 15,000 images/s for
-10 digits into width 280 with fit="pad" (issue 14: >= 30,000); the module
-function within 1.5x of that; a cold process (import + load + first image) < 0.5 s (issue 14: <= 0.12 s);
+10 digits into width 280 with fit="pad"; the module function within 1.5x of
+that; a cold process (import + load + first image) < 0.5 s (issue 14: <= 0.12 s);
 phone-number PNGs >= 3,000 images/s. Issue 11: ``writer="same"`` within 1.1x of
 ``"any"`` per call (measured when the dataset has its writers file); contour spacing
 within 1.3x of ink spacing per call.

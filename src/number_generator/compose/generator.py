@@ -105,7 +105,8 @@ class SequenceImage:
     @property
     def paper(self) -> U8Array:
         """``uint8`` picture as stored in a PNG: 0 = black ink, 255 = white paper."""
-        return np.subtract(_FULL_INK, self.ink)
+        paper: U8Array = np.subtract(_FULL_INK, self.ink)
+        return paper
 
     @property
     def label(self) -> str:

@@ -183,13 +183,14 @@ def native_glyphs(dataset: DigitDataset, indices: IntArray) -> Glyphs:
 
 def scaled_glyphs(dataset: DigitDataset, indices: IntArray, height: int) -> Glyphs:
     """Glyphs resized to ``height`` (aspect kept), re-cropped to their ink columns."""
-    extents = dataset.ink_extents[indices]
+    extents = dataset.ink_extents.take(indices, 0).tolist()
     glyphs: list[U8Array] = []
-    rows = np.zeros((indices.size, 2), np.intp)
-    for k, (i, left, right) in enumerate(zip(indices.tolist(), extents[:, 0], extents[:, 1])):
-        glyph, rows[k] = crop_to_ink(scale_to_height(dataset.images[i, :, left:right], height))
+    rows: list[tuple[int, int]] = []
+    for i, (left, right, _, _) in zip(indices.tolist(), extents):
+        glyph, ink_rows = crop_to_ink(scale_to_height(dataset.images[i, :, left:right], height))
         glyphs.append(glyph)
-    return Glyphs(glyphs, _widths(glyphs), rows)
+        rows.append(ink_rows)
+    return Glyphs(glyphs, _widths(glyphs), np.array(rows, np.intp).reshape(-1, 2))
 
 
 def augmented_glyphs(

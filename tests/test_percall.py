@@ -183,3 +183,19 @@ def test_a_string_too_long_for_the_options_is_refused_before_drawing(
     assert error.value.param == "image_height"
     assert generator.rng.bit_generator.state == before
     assert generator.generate("0123456789", (2, 8), 40).shape == (28, 40)
+
+
+@pytest.mark.parametrize("writer", ["any", "same"])
+def test_digits_of_a_class_the_dataset_lacks_are_named_before_any_draw(
+    mnist_test: DigitDataset, writer: str
+) -> None:
+    no_sevens_or_twos = mnist_test.subset(np.flatnonzero(~np.isin(mnist_test.labels, [2, 7])))
+    generator = SequenceGenerator(no_sevens_or_twos, seed=0)
+    before = generator.rng.bit_generator.state
+    with pytest.raises(
+        InvalidParameterError, match=r"digits: .* no glyph of class \[2, 7\]"
+    ) as error:
+        generator.generate([7, 1, 2, 7], (2, 2), 100, writer=writer)
+    assert error.value.param == "digits" and error.value.value == [7, 1, 2, 7]
+    assert generator.rng.bit_generator.state == before
+    assert generator.generate("1345", (2, 2), 100, writer=writer).shape == (28, 100)

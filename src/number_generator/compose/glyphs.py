@@ -95,19 +95,17 @@ def pick_glyphs(
     """
     values = digits.values
     n = values.size
+    count, start, empty = _class_lists(dataset)
+    classes = values.tolist()
+    if empty and not empty.isdisjoint(classes):
+        raise _missing_digits(dataset, digits)
     if writer == "same":
-        if not dataset.class_count[values].all():
-            raise _missing_digits(dataset, digits)
         uniform = rng.random(2 * n)
         # Glyph numbers first, the writer's last: uniform[:n] and uniform[-1].
         indices = writer_index(dataset).draw_one(values, uniform[:n], float(uniform[-1]), rng)
         return indices, draw_gaps(uniform[n:-1].tolist(), *spacing)
     # Per digit in Python: fewer array calls than array arithmetic for strings this short.
     # float * int truncated by int() is the float64 product cast to intp: the same picks.
-    count, start, empty = _class_lists(dataset)
-    classes = values.tolist()
-    if empty and not empty.isdisjoint(classes):
-        raise _missing_digits(dataset, digits)
     uniform = rng.random(2 * n - 1).tolist()
     picks = [start[d] + int(u * count[d]) for d, u in zip(classes, uniform)]
     return dataset.class_order.take(picks), draw_gaps(uniform[n:], *spacing)

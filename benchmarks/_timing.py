@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import statistics
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 
@@ -60,3 +62,11 @@ def interleaved_ratio(
         candidate()
         ratios.append((time.perf_counter() - middle) / (middle - start))
     return round(statistics.median(ratios), 3)
+
+
+def print_report(report: dict[str, Any], output: Path | None) -> None:
+    """Print ``report`` as indented JSON, and write it to ``output`` too when given."""
+    text = json.dumps(report, indent=2)
+    print(text)
+    if output:
+        output.write_text(text + "\n")

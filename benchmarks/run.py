@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import platform
 import sys
 import time
 from pathlib import Path
+
+from _timing import print_report
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,10 +45,7 @@ def main() -> int:
         module = importlib.import_module(path.stem)
         results[name] = module.run(args.quick)
     report["results"] = results
-    text = json.dumps(report, indent=2)
-    print(text)
-    if args.output:
-        args.output.write_text(text + "\n")
+    print_report(report, args.output)
     return 0
 
 

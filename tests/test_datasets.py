@@ -339,8 +339,9 @@ def test_download_with_files_present_only_verifies(data_dir: Path) -> None:
 
 @pytest.fixture
 def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point platformdirs' user cache dir into tmp_path."""
+    """Point the user cache dir into tmp_path (the XDG variable, and platformdirs elsewhere)."""
     root = tmp_path / "user-cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root))
     monkeypatch.setattr(platformdirs, "user_cache_dir", lambda appname: str(root / appname))
     return root
 
@@ -466,13 +467,26 @@ def test_cache_is_per_folder(
         load_mnist("test", second)
 
 
+@pytest.mark.parametrize(
+    ("name", "keep"),
+    [("images.npy", 0), ("images.npy", 4096), ("labels.npy", 200), ("extents.npy", 500)],
+    ids=["images-garbage", "images-cut-after-header", "labels-cut", "extents-cut"],
+)
 def test_broken_cache_entry_is_rebuilt(
-    tmp_path: Path, mnist_dir: Path, fresh_cache: Path, count_idx_reads: list[Path]
+    tmp_path: Path,
+    mnist_dir: Path,
+    fresh_cache: Path,
+    count_idx_reads: list[Path],
+    name: str,
+    keep: int,
 ) -> None:
+    """A damaged entry is a miss, whether its header is garbage or its data is cut short
+    (the images are memory-mapped, the other arrays read whole)."""
     folder = copy_mnist(mnist_dir, tmp_path / "data")
     expected = load_mnist("test", folder)
     (entry,) = fresh_cache.iterdir()
-    (entry / "images.npy").write_bytes(b"half a file")
+    damaged = entry / name
+    damaged.write_bytes(damaged.read_bytes()[:keep] if keep else b"half a file")
 
     rebuilt = load_mnist("test", folder)
     assert len(count_idx_reads) == 4  # parsed again

@@ -11,10 +11,6 @@ from typing import TYPE_CHECKING
 
 from ._util.lazy import lazy_names
 from ._version import __version__
-
-# The batch stream's names load with the package: the submodule ``batches`` shares its
-# name with the function, so the function must be bound before anything imports it.
-from .batches import ALPHABET, BLANK, Batch, batches
 from .errors import (
     ChecksumError,
     CorruptDatasetError,
@@ -38,6 +34,7 @@ if TYPE_CHECKING:
         Transform,
         preset,
     )
+    from .batches import ALPHABET, BLANK, Batch, batches
     from .compose import SequenceGenerator, SequenceImage
     from .datasets import (
         DATASETS,
@@ -56,9 +53,10 @@ if TYPE_CHECKING:
     from .templates import Template, parse_template
     from .templates.phone import PHONE_FORMATS
 
-# Everything else loads on first use (PEP 562), so that ``import number_generator`` does
-# no more than drawing an image needs: augmentation, templates, export and the preview
-# load when a caller first asks for them.
+# Everything but the errors loads on first use (PEP 562), so that ``import number_generator``
+# does no more than drawing an image needs: the batch stream, augmentation, templates,
+# export and the preview load when a caller first asks for them. The function ``batches``
+# stays the package's ``batches`` when its submodule is imported (see lazy_names).
 __getattr__, __dir__ = lazy_names(
     __name__,
     {
@@ -79,6 +77,7 @@ __getattr__, __dir__ = lazy_names(
             "Transform",
             "preset",
         ),
+        ".batches": ("ALPHABET", "BLANK", "Batch", "batches"),
         ".compose": ("SequenceGenerator", "SequenceImage"),
         ".datasets": (
             "DATASETS",

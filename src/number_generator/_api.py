@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +16,9 @@ from .compose import RenderOptions, default_generator
 from .compose.glyphs import read_digits
 from .datasets import DigitDataset
 from .errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["default_generator", "generate_numbers_sequence", "generate_phone_numbers"]
 
@@ -204,6 +206,7 @@ def generate_phone_numbers(
     """
     import shutil
     import tempfile
+    from pathlib import Path
 
     from tqdm import tqdm
 

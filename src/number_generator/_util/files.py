@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import io
 import os
-import secrets
 from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = [
     "check_path",
@@ -42,8 +43,10 @@ def encode_png(image: npt.NDArray[np.uint8] | npt.NDArray[np.floating[Any]]) -> 
 
 def write_atomic(path: str | Path, data: bytes) -> Path:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    from pathlib import Path  # with the first file written: drawing alone does not need it
+
     path = Path(path)
-    tmp_name = path.with_name(f".{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    tmp_name = path.with_name(f".{path.name}.{os.getpid()}-{os.urandom(4).hex()}.tmp")
     # Mode 0o666 minus the umask, like any ordinary file (mkstemp would make it 0o600).
     fd = os.open(tmp_name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
     try:
@@ -89,6 +92,8 @@ def check_path(path: Any, name: str = "output_path") -> Path:
     ...
     number_generator.errors.InvalidTypeError: output_path=5: expected a path (str or os.PathLike)
     """
+    from pathlib import Path
+
     text = os.fspath(path) if isinstance(path, os.PathLike) else path
     if not isinstance(text, str):
         raise InvalidTypeError(
@@ -120,7 +125,7 @@ def prepare_output_dir(output_path: str | os.PathLike[str], name: str = "output_
             param=name,
             value=output_path,
         ) from exc
-    probe = folder / f".write-check.{os.getpid()}-{secrets.token_hex(4)}.tmp"
+    probe = folder / f".write-check.{os.getpid()}-{os.urandom(4).hex()}.tmp"
     try:
         os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
         probe.unlink()

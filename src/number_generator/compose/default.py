@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..datasets import (
     DATA_DIR_ENV,
@@ -13,9 +12,12 @@ from ..datasets import (
     DEFAULT_DATASET,
     SPLIT_ENV,
     DigitDataset,
-    data_dir_for,
+    data_folder,
 )
 from .generator import SequenceGenerator
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["default_generator"]
 
@@ -43,7 +45,7 @@ def default_generator(
             generator = _cached_generator(
                 registered.name,
                 registered.resolve_split(split),
-                str(data_dir_for(registered.name, data_dir)),
+                data_folder(registered.name, data_dir),
             )
         else:
             generator = _cached_generator(source, split, None)

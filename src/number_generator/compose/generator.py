@@ -15,7 +15,6 @@ it, from the layout.
 from __future__ import annotations
 
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,6 +31,8 @@ from .separators import layout_separators, stroke_profiles
 from .spacing import cap_overlap, contour_starts, dataset_profiles, row_profiles
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ..augment import Pipeline
 
 __all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]

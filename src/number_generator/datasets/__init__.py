@@ -11,11 +11,11 @@ format), :mod:`.download` (verified downloads),
 from __future__ import annotations
 
 import os
-from pathlib import Path
+from typing import TYPE_CHECKING
 
+from .._util.lazy import lazy_names
 from ..errors import InvalidParameterError, InvalidTypeError
 from .base import DigitDataset, compute_ink_extents
-from .local import load_idx_folder, load_npz, load_png_folder
 from .registry import (
     DATA_DIR_ENV,
     DATASETS,
@@ -24,9 +24,20 @@ from .registry import (
     RegisteredDataset,
     Resource,
     data_dir_for,
+    data_folder,
     get_registered,
 )
 from .sets import MNIST, QMNIST, EMNISTDigits, get_mnist_data, load_mnist
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from .local import load_idx_folder, load_npz, load_png_folder
+
+# The local-file loaders load when first used: a registered set's cached data needs none.
+__getattr__, __dir__ = lazy_names(
+    __name__, {".local": ("load_idx_folder", "load_npz", "load_png_folder")}
+)
 
 __all__ = [
     "DATASETS",
@@ -41,6 +52,7 @@ __all__ = [
     "Resource",
     "compute_ink_extents",
     "data_dir_for",
+    "data_folder",
     "get_mnist_data",
     "get_registered",
     "load_dataset",
@@ -79,6 +91,10 @@ def load_dataset(
     if isinstance(dataset, str) and key.lower() in DATASETS:
         registered = DATASETS[key.lower()]
         return registered.load(registered.resolve_split(split), data_dir)
+    from pathlib import Path
+
+    from .local import load_idx_folder, load_npz, load_png_folder
+
     path = Path(key).expanduser()
     if path.suffix == ".npz":
         return load_npz(path, split=split)

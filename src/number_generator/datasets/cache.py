@@ -5,20 +5,20 @@ Parsing a gzip'd IDX file costs ~100 ms for the 10k test split and more for the
 source files' folder, names, sizes and modification times, so replacing a data
 file invalidates its entry (and a copy elsewhere is verified on its own). The
 cache is best effort: a cache folder that cannot be written is logged and
-ignored, an unreadable or inconsistent entry is a miss.
+ignored, an unreadable or inconsistent entry is a miss. Paths are plain strings
+(``os.path``): finding an entry is on every cold start's path, pathlib is not needed.
 """
 
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
-from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-logger = logging.getLogger("number_generator")
+from .._util.lazy import logger
+from .environment import user_cache_dir
 
 CACHE_DIR_ENV = "NUMBER_GENERATOR_CACHE_DIR"
 _FORMAT = 1
@@ -26,42 +26,41 @@ _FORMAT = 1
 Arrays = tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8], npt.NDArray[np.int16]]
 
 
-def cache_dir() -> Path:
+def cache_dir() -> str:
     """``$NUMBER_GENERATOR_CACHE_DIR``, else ``<user cache dir>/number_generator/decoded``."""
     env = os.environ.get(CACHE_DIR_ENV)
     if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("number_generator")) / "decoded"
+        return os.path.expanduser(env)
+    return os.path.join(user_cache_dir(), "decoded")
 
 
-def _key(*paths: Path) -> str | None:
+def _key(*paths: str | os.PathLike[str]) -> str | None:
     parts = []
     identity = hashlib.sha256()
-    for path in paths:
+    for source in paths:
+        path = os.fspath(source)
         try:
-            stat = path.stat()
-            folder = path.parent.resolve()
+            stat = os.stat(path)
+            folder = os.path.realpath(os.path.dirname(path))
         except OSError:
             return None
-        parts.append(f"{path.name}-{stat.st_size}-{stat.st_mtime_ns}")
+        parts.append(f"{os.path.basename(path)}-{stat.st_size}-{stat.st_mtime_ns}")
         # The folder is part of the identity: a copy with the same size and
         # mtime elsewhere (cp -p, shutil.copy2) must not skip its own checksum.
         identity.update(os.fsencode(folder) + b"\0")
     return f"v{_FORMAT}-{identity.hexdigest()[:16]}-" + "-".join(parts)
 
 
-def load(image_path: Path, label_path: Path) -> Arrays | None:
+def load(image_path: str | os.PathLike[str], label_path: str | os.PathLike[str]) -> Arrays | None:
     """The cached arrays for these source files, or ``None``."""
     key = _key(image_path, label_path)
     if key is None:
         return None
-    folder = cache_dir() / key
+    folder = os.path.join(cache_dir(), key)
     try:
-        images = np.load(folder / "images.npy", mmap_mode="r")
-        labels = np.load(folder / "labels.npy")
-        extents = np.load(folder / "extents.npy")
+        images = np.load(os.path.join(folder, "images.npy"), mmap_mode="r")
+        labels = np.load(os.path.join(folder, "labels.npy"))
+        extents = np.load(os.path.join(folder, "extents.npy"))
     except (OSError, ValueError):
         return None
     if (
@@ -72,7 +71,7 @@ def load(image_path: Path, label_path: Path) -> Arrays | None:
         or labels.shape != (images.shape[0],)
         or extents.shape != (images.shape[0], 4)
     ):
-        logger.debug("ignoring inconsistent decoded-array cache entry %s", folder)
+        logger().debug("ignoring inconsistent decoded-array cache entry %s", folder)
         return None
     # Read-only like the freshly parsed arrays, so a cached load behaves the same.
     labels.setflags(write=False)
@@ -81,8 +80,8 @@ def load(image_path: Path, label_path: Path) -> Arrays | None:
 
 
 def save(
-    image_path: Path,
-    label_path: Path,
+    image_path: str | os.PathLike[str],
+    label_path: str | os.PathLike[str],
     images: npt.NDArray[np.uint8],
     labels: npt.NDArray[np.uint8],
     extents: npt.NDArray[np.int16],
@@ -94,23 +93,23 @@ def save(
     )
 
 
-def load_writers(path: Path) -> npt.NDArray[np.int32] | None:
+def load_writers(path: str | os.PathLike[str]) -> npt.NDArray[np.int32] | None:
     """The cached ``(rows, 2)`` int32 class / writer columns of a writers file, or ``None``."""
     key = _key(path)
     if key is None:
         return None
     try:
-        table: npt.NDArray[np.int32] = np.load(cache_dir() / key / "writers.npy")
+        table: npt.NDArray[np.int32] = np.load(os.path.join(cache_dir(), key, "writers.npy"))
     except (OSError, ValueError):
         return None
     if table.dtype != np.int32 or table.ndim != 2 or table.shape[1] != 2:
-        logger.debug("ignoring inconsistent decoded-array cache entry for %s", path)
+        logger().debug("ignoring inconsistent decoded-array cache entry for %s", path)
         return None
     table.setflags(write=False)
     return table
 
 
-def save_writers(path: Path, table: npt.NDArray[np.int32]) -> None:
+def save_writers(path: str | os.PathLike[str], table: npt.NDArray[np.int32]) -> None:
     """Store the class / writer columns of a writers file; failures are logged, never raised."""
     _save(_key(path), {"writers.npy": table})
 
@@ -124,20 +123,21 @@ def _save(key: str | None, arrays: dict[str, npt.NDArray[np.generic]]) -> None:
         return
     root = cache_dir()
     try:
-        root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=root))
+        os.makedirs(root, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".tmp-", dir=root)
     except OSError as exc:
-        logger.debug("decoded-array cache not written to %s: %s", root, exc)
+        logger().debug("decoded-array cache not written to %s: %s", root, exc)
         return
+    entry = os.path.join(root, key)
     try:
         for name, array in arrays.items():
-            np.save(staging / name, array)
+            np.save(os.path.join(staging, name), array)
         try:
-            os.replace(staging, root / key)
+            os.replace(staging, entry)
         except OSError:
             # An entry under this key exists but load() found it unusable: replace it.
-            shutil.rmtree(root / key, ignore_errors=True)
-            os.replace(staging, root / key)
+            shutil.rmtree(entry, ignore_errors=True)
+            os.replace(staging, entry)
     except OSError as exc:
-        logger.debug("decoded-array cache not written to %s: %s", root, exc)
+        logger().debug("decoded-array cache not written to %s: %s", root, exc)
         shutil.rmtree(staging, ignore_errors=True)

@@ -21,15 +21,13 @@ alone::
 from __future__ import annotations
 
 import errno
-import logging
 import os
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from .._util.lazy import logger
 from ..errors import (
     ChecksumError,
     CorruptDatasetError,
@@ -39,14 +37,16 @@ from ..errors import (
 )
 from . import cache as _decoded_cache
 from .base import DigitDataset, LabelArray, U8Array, WriterArray, compute_ink_extents
-from .environment import DATA_DIR_ENV, MIRRORS_ENV, SPLIT_ENV
-from .idx import read_idx_int, read_idx_pair
+from .environment import DATA_DIR_ENV, MIRRORS_ENV, SPLIT_ENV, user_cache_dir
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .download import MirrorsFailedError
 
-# Downloads, hashes and archives (.download, .hashes, .archive) are imported where they are
-# used: a process whose data is already decoded (see .cache) never loads them.
+# Downloads, hashes, archives and the IDX parser (.download, .hashes, .archive, .idx) are
+# imported where they are used: a process whose data is already decoded (see .cache) never
+# loads them. Nor pathlib: the decoded arrays are found with plain strings (data_folder).
 
 __all__ = [
     "DATASETS",
@@ -57,11 +57,9 @@ __all__ = [
     "RegisteredDataset",
     "Resource",
     "data_dir_for",
+    "data_folder",
     "get_registered",
 ]
-
-logger = logging.getLogger("number_generator")
-
 
 #: Registered dataset names -> class, filled by defining :class:`RegisteredDataset` subclasses.
 DATASETS: dict[str, type[RegisteredDataset]] = {}
@@ -69,8 +67,7 @@ DATASETS: dict[str, type[RegisteredDataset]] = {}
 DEFAULT_DATASET = "mnist"
 
 
-@dataclass(frozen=True)
-class Resource:
+class Resource(NamedTuple):
     """One published file and its published hash, or one member of a published archive.
 
     ``known_hash`` is ``"sha256:<hex>"``, ``"md5:<hex>"`` (where that is all
@@ -78,7 +75,8 @@ class Resource:
     ``archive`` has no hash of its own: ``file_name`` is its path inside the
     archive (and below the data folder once extracted); the archive is
     verified against its hash, the member against the CRC-32 the archive
-    records for it.
+    records for it. Immutable (a named tuple: cheaper to define at import than
+    a frozen dataclass).
     """
 
     file_name: str
@@ -212,7 +210,7 @@ class RegisteredDataset:
         """
         split = cls.default_split if split is None else split
         names = cls._parts(split)
-        folder = data_dir_for(cls.name, data_dir)
+        folder = data_folder(cls.name, data_dir)
         parts = [cls._load_part(part, folder, progress) for part in names]
         found = [
             cls._load_writers(part, folder, arrays[1], progress, fetch=arrays[3])
@@ -245,17 +243,29 @@ class RegisteredDataset:
 
     @classmethod
     def _load_part(
-        cls, part: str, folder: Path, progress: bool | None
+        cls, part: str, folder: str, progress: bool | None
     ) -> tuple[U8Array, LabelArray, npt.NDArray[np.int16], bool]:
         """The split's arrays, and whether a file had to be downloaded for them."""
         image_res, label_res = cls.resources[part]
-        image_path, label_path = folder / image_res.file_name, folder / label_res.file_name
-        cached = _decoded_cache.load(image_path, label_path)
+        cached = _decoded_cache.load(
+            os.path.join(folder, image_res.file_name), os.path.join(folder, label_res.file_name)
+        )
         if cached is not None:
             return (*cached, False)
+        return cls._decode_part(part, _as_path(folder), progress)
+
+    @classmethod
+    def _decode_part(
+        cls, part: str, folder: Path, progress: bool | None
+    ) -> tuple[U8Array, LabelArray, npt.NDArray[np.int16], bool]:
+        """:meth:`_load_part` without a cache entry: fetch, verify, parse and cache the files."""
+        image_res, label_res = cls.resources[part]
+        image_path, label_path = folder / image_res.file_name, folder / label_res.file_name
         fetched = not (image_path.is_file() and label_path.is_file())
         for resource in (image_res, label_res):
             cls._ensure_file(part, resource, folder, progress)
+        from .idx import read_idx_pair
+
         images_u8, labels_u8 = read_idx_pair(image_path, label_path, label_column=cls.label_column)
         if cls.transposed:
             images_u8 = np.ascontiguousarray(images_u8.transpose(0, 2, 1))
@@ -265,7 +275,7 @@ class RegisteredDataset:
 
     @classmethod
     def _load_writers(
-        cls, part: str, folder: Path, labels: LabelArray, progress: bool | None, *, fetch: bool
+        cls, part: str, folder: str, labels: LabelArray, progress: bool | None, *, fetch: bool
     ) -> tuple[WriterArray, str]:
         """The writer of each glyph of ``part`` (-1 when unknown) and, when unknown, why.
 
@@ -276,18 +286,29 @@ class RegisteredDataset:
         resource = cls.writers_resources.get(part)
         if resource is None:
             return unknown, ""
-        path = folder / resource.file_name
+        path = os.path.join(folder, resource.file_name)
         table = _decoded_cache.load_writers(path)
         if table is None:
-            if not path.is_file() and not fetch:
-                return unknown, cls._writers_hint(part, folder, "it is not there")
-            try:
-                cls._ensure_file(part, resource, folder, progress, writers=True)
-            except (DownloadError, DatasetNotFoundError) as exc:
-                logger.warning("%s: writer ids left unknown: %s", resource.file_name, exc)
-                return unknown, cls._writers_hint(part, folder, "downloading it failed")
-            table = _class_and_writer(path, cls.writers_columns)
-            _decoded_cache.save_writers(path, table)
+            return cls._decode_writers(part, _as_path(folder), labels, progress, fetch=fetch)
+        return _writers_of(path, table, labels, f"{cls.name} {part}"), ""
+
+    @classmethod
+    def _decode_writers(
+        cls, part: str, folder: Path, labels: LabelArray, progress: bool | None, *, fetch: bool
+    ) -> tuple[WriterArray, str]:
+        """:meth:`_load_writers` without a cache entry: read (or fetch) the file and cache it."""
+        unknown = np.full(labels.shape[0], -1, np.int32)
+        resource = cls.writers_resources[part]
+        path = folder / resource.file_name
+        if not path.is_file() and not fetch:
+            return unknown, cls._writers_hint(part, folder, "it is not there")
+        try:
+            cls._ensure_file(part, resource, folder, progress, writers=True)
+        except (DownloadError, DatasetNotFoundError) as exc:
+            logger().warning("%s: writer ids left unknown: %s", resource.file_name, exc)
+            return unknown, cls._writers_hint(part, folder, "downloading it failed")
+        table = _class_and_writer(path, cls.writers_columns)
+        _decoded_cache.save_writers(path, table)
         return _writers_of(path, table, labels, f"{cls.name} {part}"), ""
 
     @classmethod
@@ -327,7 +348,7 @@ class RegisteredDataset:
                 f"{path}: {known.label} is {digest}, expected {known.hexdigest} "
                 "(the file is corrupt or not the published one); delete it to download it again"
             )
-        logger.info("%s not found in %s, downloading", resource.file_name, folder)
+        logger().info("%s not found in %s, downloading", resource.file_name, folder)
         try:
             return fetch_file(
                 resource.file_name,
@@ -367,7 +388,7 @@ class RegisteredDataset:
         archive = member.archive
         assert archive is not None
         archive_path = cls._ensure_file(part, archive, folder, progress)
-        logger.info("extracting %s from %s", member.file_name, archive_path)
+        logger().info("extracting %s from %s", member.file_name, archive_path)
         target = extract_member(archive_path, member.file_name, folder / member.file_name)
         members = [r for pair in cls.resources.values() for r in pair if r.archive == archive]
         if all((folder / other.file_name).is_file() for other in members):
@@ -416,6 +437,8 @@ class RegisteredDataset:
 
 def _class_and_writer(path: Path, columns: tuple[int, int]) -> npt.NDArray[np.int32]:
     """The ``(rows, 2)`` class and writer columns of the IDX int32 table at ``path``."""
+    from .idx import read_idx_int
+
     table = read_idx_int(path)
     if table.shape[1] <= max(columns):
         raise CorruptDatasetError(
@@ -426,10 +449,10 @@ def _class_and_writer(path: Path, columns: tuple[int, int]) -> npt.NDArray[np.in
 
 
 def _writers_of(
-    path: Path, table: npt.NDArray[np.int32], labels: LabelArray, what: str
+    path: str | os.PathLike[str], table: npt.NDArray[np.int32], labels: LabelArray, what: str
 ) -> WriterArray:
     """The writer column of the first ``len(labels)`` rows of ``table`` (class, writer),
-    after checking that their classes are ``labels``.
+    after checking that their classes are ``labels`` (``path``, the file's, for the errors).
 
     Raises
     ------
@@ -439,15 +462,15 @@ def _writers_of(
     rows = labels.shape[0]
     if table.shape[0] < rows:
         raise CorruptDatasetError(
-            f"{path}: holds {table.shape[0]} rows, but {what} has {rows} glyphs; "
+            f"{_as_path(path)}: holds {table.shape[0]} rows, but {what} has {rows} glyphs; "
             "it is not the writers file of this split"
         )
     differ = np.flatnonzero(table[:rows, 0] != labels)
     if differ.size:
         row = int(differ[0])
         raise CorruptDatasetError(
-            f"{path}: the classes of its first {rows} rows do not match the labels of {what} "
-            f"({differ.size} differ; row {row}: {int(table[row, 0])} against "
+            f"{_as_path(path)}: the classes of its first {rows} rows do not match the labels of "
+            f"{what} ({differ.size} differ; row {row}: {int(table[row, 0])} against "
             f"{int(labels[row])}); it is not the writers file of this split"
         )
     return table[:rows, 1]
@@ -483,11 +506,27 @@ def data_dir_for(name: str, data_dir: str | Path | None = None) -> Path:
     ``data_dir`` if given, else ``$NUMBER_GENERATOR_DATA_DIR``, else
     ``<user cache dir>/number_generator/<name>``.
     """
-    if data_dir is not None:
-        return Path(data_dir).expanduser()
-    env = os.environ.get(DATA_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
+    return _as_path(data_folder(name, data_dir))
 
-    return Path(platformdirs.user_cache_dir("number_generator")) / name
+
+def data_folder(name: str, data_dir: str | os.PathLike[str] | None = None) -> str:
+    """:func:`data_dir_for` as a string, without pathlib where a string does.
+
+    ``Path(data_folder(name, data_dir)) == data_dir_for(name, data_dir)``; a
+    plain string without ``~`` is returned as given (not normalized).
+    """
+    if data_dir is None:
+        env = os.environ.get(DATA_DIR_ENV)
+        if not env:
+            return os.path.join(user_cache_dir(), name)
+        data_dir = env
+    if isinstance(data_dir, str) and not data_dir.startswith("~"):
+        return data_dir
+    return str(_as_path(data_dir).expanduser())
+
+
+def _as_path(folder: str | os.PathLike[str]) -> Path:
+    """``Path(folder)``, pathlib imported when first needed."""
+    from pathlib import Path
+
+    return Path(folder)

@@ -7,10 +7,13 @@ module's order: MNIST first, the default).
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .base import DigitDataset, LabelArray, U8Array
 from .registry import RegisteredDataset, Resource
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["MNIST", "QMNIST", "EMNISTDigits", "get_mnist_data", "load_mnist"]
 

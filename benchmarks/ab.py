@@ -1,0 +1,260 @@
+"""Issue 14's speed rows, this code against another commit's, run alternately in one go.
+
+Usage: ``python benchmarks/ab.py [--baseline REV] [--quick] [--only ROW] [--output FILE]``
+
+``REV`` (default ``HEAD~1``; or the path of another checkout's ``src`` folder) is
+extracted with ``git archive`` into a temporary folder. Every measurement runs
+in a fresh child process importing either that code or this checkout's, and the
+two alternate round by round (ABBA order), so load that drifts during the run
+hits both sides alike. Per-core rows are pinned to one core; the 2-worker
+export uses both. For each row the JSON report gives, per side, the median
+images/s over the measured part (after one warm-up pass) and the CPU seconds
+per image (user + system, workers included), and ``speedup``: the median over
+rounds of this code's rate divided by the baseline's (above 1: faster).
+The load average before and after is reported too: compare ratios, not
+absolute figures, on a shared machine. The MNIST data must be cached already.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from _timing import print_report
+
+ROOT = Path(__file__).resolve().parents[1]
+DIGITS = "'0123456789', (2, 8), 280"
+
+
+class BaselineError(Exception):
+    """``--baseline`` names no folder and no revision."""
+
+
+class Row(NamedTuple):
+    """One measured workload: child code run once to warm up, then timed."""
+
+    setup: str  # run once, untimed (``ng`` is the package, ``N`` the count)
+    body: str  # the timed work, run twice (warm-up, then measured)
+    items: str  # how many images one ``body`` makes (an expression of ``N``)
+    count: int  # ``N`` in a full run (a tenth with --quick)
+    pinned: bool = True
+
+
+_EXPORT = (
+    "ng.export_dataset(f'{{tmp}}/{{next(runs)}}', N, 'phone', seed=0, image_width=280,"
+    " shard_size=1000, workers={workers}, progress=False)"
+)
+_EXPORT_SETUP = "tmp = tempfile.mkdtemp(prefix='.bench-ab-', dir='.'); runs = iter(range(9))"
+
+ROWS: dict[str, Row] = {
+    "generate_pad_10_digits_w280": Row(
+        "g = ng.SequenceGenerator(ng.load_mnist(), seed=0)",
+        f"for _ in range(N): g.generate({DIGITS})",
+        "N",
+        3000,
+    ),
+    "module_function_10_digits_w280": Row(
+        "", f"for _ in range(N): ng.generate_numbers_sequence({DIGITS})", "N", 3000
+    ),
+    "batch_stream_phone_b256": Row(
+        "s = ng.batches(256, 'phone', seed=0, image_width=280)",
+        "for _ in range(N): next(s)",
+        "256 * N",
+        40,
+    ),
+    "batch_stream_phone_b256_uint8": Row(
+        "s = ng.batches(256, 'phone', seed=0, image_width=280, dtype='uint8')",
+        "for _ in range(N): next(s)",
+        "256 * N",
+        40,
+    ),
+    "medium_10_digits_w280": Row(
+        "g = ng.SequenceGenerator(ng.load_mnist(), seed=0, augment='medium')",
+        f"for _ in range(N): g.render({DIGITS})",
+        "N",
+        500,
+    ),
+    "document_10_digits_w280": Row(
+        "g = ng.SequenceGenerator(ng.load_mnist(), seed=0, augment='document')",
+        f"for _ in range(N): g.render({DIGITS})",
+        "N",
+        300,
+    ),
+    "png_export_1_worker": Row(_EXPORT_SETUP, _EXPORT.format(workers=1), "N", 3000),
+    "png_export_2_workers": Row(_EXPORT_SETUP, _EXPORT.format(workers=2), "N", 6000, pinned=False),
+}
+COLD_START = "cold_start"
+COLD_START_CODE = f"import number_generator as ng; ng.generate_numbers_sequence({DIGITS})"
+
+_CHILD = """
+import json, os, resource, shutil, tempfile, time
+if {pinned}:
+    os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})
+import number_generator as ng
+N = {count}
+{setup}
+def cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+{body}
+wall, used = time.perf_counter(), cpu()
+{body}
+wall, used = time.perf_counter() - wall, cpu() - used
+if "tmp" in globals():
+    shutil.rmtree(tmp)
+print(json.dumps({{"items": {items}, "wall": wall, "cpu": used}}))
+"""
+
+
+def child_code(row: Row, count: int) -> str:
+    """The program a child process runs for ``row``: it prints items, wall and CPU seconds."""
+    return _CHILD.format(
+        pinned=row.pinned, count=count, setup=row.setup, body=row.body, items=row.items
+    )
+
+
+def _child_environment(src: Path) -> dict[str, str]:
+    """This environment, importing the package from ``src``, with bytecode cached as an
+    installed package has it (so a cold start does not count compiling)."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def measure(code: str, src: Path) -> dict[str, float]:
+    """Run ``code`` in a child importing the package from ``src``; its JSON line."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env=_child_environment(src),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode:
+        raise RuntimeError(f"child using {src} failed:\n{done.stderr}")
+    result: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+def measure_cold_start(src: Path) -> dict[str, float]:
+    """Wall and CPU seconds of a whole fresh process drawing one image."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    measure(COLD_START_CODE + "; print('{}')", src)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return {"items": 1, "wall": wall, "cpu": cpu}
+
+
+def baseline_source(rev: str, folder: Path) -> Path:
+    """The ``src`` folder of ``rev`` (a git revision, or a folder given as it is)."""
+    if Path(rev).is_dir():
+        return Path(rev).resolve()
+    try:
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", rev, "src"], capture_output=True, check=False
+        )
+    except FileNotFoundError as exc:
+        raise BaselineError(f"--baseline: {rev!r} is not a folder, and git is missing") from exc
+    if archive.returncode:
+        message = archive.stderr.decode(errors="replace").strip().splitlines()[-1]
+        raise BaselineError(
+            f"--baseline: {rev!r} is neither a folder nor a git revision of {ROOT} ({message})"
+        )
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "src"
+
+
+def compare(name: str, sources: dict[str, Path], rounds: int, quick: bool) -> dict[str, Any]:
+    """Alternate the two sides of row ``name`` for ``rounds`` rounds (ABBA); the summary."""
+    runs: dict[str, list[dict[str, float]]] = {side: [] for side in sources}
+    if name == COLD_START:
+        for src in sources.values():  # the first process of each side fills caches
+            measure_cold_start(src)
+    for index in range(rounds):
+        order = list(sources) if index % 2 == 0 else list(reversed(sources))
+        for side in order:
+            if name == COLD_START:
+                runs[side].append(measure_cold_start(sources[side]))
+            else:
+                row = ROWS[name]
+                count = max(1, row.count // 10) if quick else row.count
+                runs[side].append(measure(child_code(row, count), sources[side]))
+    summary: dict[str, Any] = {}
+    for side, results in runs.items():
+        summary[side] = {
+            "per_s": round(statistics.median(r["items"] / r["wall"] for r in results), 1),
+            "cpu_s_per_image": float(
+                f"{statistics.median(r['cpu'] / r['items'] for r in results):.3g}"
+            ),
+            "wall_s": round(statistics.median(r["wall"] for r in results), 4),
+        }
+    summary["speedup"] = round(
+        statistics.median(
+            (new["items"] / new["wall"]) / (old["items"] / old["wall"])
+            for new, old in zip(runs["this"], runs["baseline"])
+        ),
+        3,
+    )
+    return summary
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="HEAD~1", help="git revision or src folder")
+    parser.add_argument("--quick", action="store_true", help="a tenth of the work, 3 rounds")
+    parser.add_argument(
+        "--only", action="append", choices=[*ROWS, COLD_START], default=[], help="one row"
+    )
+    parser.add_argument("--rounds", type=int, default=None, help="rounds per row (default 7)")
+    parser.add_argument("--output", type=Path, help="also write the report to this file")
+    args = parser.parse_args()
+    rounds = args.rounds or (3 if args.quick else 7)
+    if rounds < 1:
+        parser.error(f"--rounds: {rounds} is not a positive count")
+    with tempfile.TemporaryDirectory(prefix="ab-baseline-") as folder:
+        try:
+            baseline = baseline_source(args.baseline, Path(folder))
+        except BaselineError as exc:
+            parser.error(str(exc))
+        sources = {"this": ROOT / "src", "baseline": baseline}
+        report: dict[str, Any] = {
+            "baseline": args.baseline,
+            "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "load_before": [round(x, 2) for x in os.getloadavg()],
+            "rounds": rounds,
+            "rows": {},
+        }
+        for name in args.only or [*ROWS, COLD_START]:
+            report["rows"][name] = compare(name, sources, rounds, args.quick)
+        rows = report["rows"]
+        if "png_export_1_worker" in rows and "png_export_2_workers" in rows:
+            report["png_2_workers_vs_1"] = {
+                side: round(
+                    rows["png_export_2_workers"][side]["per_s"]
+                    / rows["png_export_1_worker"][side]["per_s"],
+                    2,
+                )
+                for side in sources
+            }
+        report["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    print_report(report, args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

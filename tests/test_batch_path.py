@@ -145,7 +145,9 @@ def test_float_images_fall_back_to_numpy_where_opencv_differs(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(_batch, "_EXACT_DIVIDE", [])
-    monkeypatch.setattr(_batch, "_opencv_divide", lambda rows: rows * np.float32(0.5))
+    monkeypatch.setattr(
+        _batch, "_opencv_divide", lambda rows, out: np.multiply(rows, np.float32(0.5), out=out)
+    )
     values = np.arange(256, dtype=np.uint8).reshape(1, 16, 16)
     expected = np.divide(values, np.float32(255), dtype=np.float32)
     assert np.array_equal(_batch.as_float(values), expected)

@@ -233,12 +233,13 @@ class BatchStream:
         size, length = self.batch_size, self.max_label_length
         keep_separators = self.options.keep_separators
         texts = self.template.sample(self.rng, size)
-        labels = texts if keep_separators else _labels(texts)
+        digits = _digits_only(texts)
+        labels = texts if keep_separators or digits else _labels(texts)
         boxes = np.full((size, length, 4), -1, np.int32)
         writers = np.full((size, length), -1, np.int32)
         images: ImageArray
         if self._vectorized:
-            images, slow = self._compose(texts, boxes, writers)
+            images, slow = self._compose(texts, boxes, writers, digits)
         else:
             images = np.empty((size, self.options.image_height, self.image_width), self.dtype)
             slow = list(range(size))
@@ -251,40 +252,41 @@ class BatchStream:
         return Batch(images, labels, targets, lengths, boxes, writers)
 
     def _compose(
-        self, texts: list[str], boxes: I32Array, writers: I32Array
+        self, texts: list[str], boxes: I32Array, writers: I32Array, digits: bool
     ) -> tuple[ImageArray, list[int]]:
         """Images of ``texts`` composed at once, their boxes and writers filled in; which
-        are left to draw.
+        are left to draw (``digits``: the strings hold nothing but digits).
 
         Strings with symbols (aligned to their digits, :data:`~.compose.symbols.SYMBOLS`)
         are left to draw one at a time, as are strings too wide to fit.
         """
-        from .compose.batch import as_float, compose_batch, drawn_alone
+        from .compose.batch import compose_batch, drawn_alone
 
         spacing, width = self.options.spacing_range, self.image_width
         shape = (len(texts), self.options.image_height, width)
-        alone = drawn_alone(texts)
+        alone = [] if digits else drawn_alone(texts)
         together = np.setdiff1d(np.arange(len(texts)), alone) if alone else np.arange(len(texts))
         if not together.size:
             return np.full(shape, WHITE[self.dtype], self.dtype), alone
         subset = [texts[i] for i in together.tolist()] if alone else texts
-        composed = compose_batch(
-            self.generator.dataset, subset, spacing, width, self.rng, self.options.writer
-        )
-        images: ImageArray = as_float(composed.paper) if self.dtype == "float32" else composed.paper
+        floats = self.dtype == "float32"
+        dataset, writer = self.generator.dataset, self.options.writer
+        composed = compose_batch(dataset, subset, spacing, width, self.rng, writer, floats)
+        images: ImageArray = composed.paper
         if alone:  # the composed images among those left to draw
             images, composed_images = np.full(shape, WHITE[self.dtype], self.dtype), images
             images[together] = composed_images
-        wanted = composed.fits[composed.glyph_text]
-        if self.options.keep_separators:
-            column = composed.glyph_char
-        else:
-            wanted &= composed.glyph_digit >= 0
-            column = composed.glyph_digit
-        # Flat places in [B, T]: one index per glyph, cheaper than a pair.
-        at = together[composed.glyph_text[wanted]] * writers.shape[1] + column[wanted]
-        boxes.reshape(-1, 4)[at] = composed.boxes[wanted]
-        writers.reshape(-1)[at] = composed.glyph_writer[wanted]
+        column = composed.glyph_char if self.options.keep_separators else composed.glyph_digit
+        text = together[composed.glyph_text] if alone else composed.glyph_text
+        glyph_boxes, glyph_writers = _rows(composed.boxes), composed.glyph_writer
+        if not composed.fits.all() or column.min(initial=0) < 0:  # only label characters
+            wanted = composed.fits[composed.glyph_text] & (column >= 0)
+            text, column = text[wanted], column[wanted]
+            glyph_boxes, glyph_writers = glyph_boxes[wanted], glyph_writers[wanted]
+        # Flat places in [B, T], one per glyph; in order, so as many as places fill them all.
+        at = slice(None) if text.size == writers.size else text * writers.shape[1] + column
+        _rows(boxes)[at] = glyph_boxes
+        writers.reshape(-1)[at] = glyph_writers
         return images, sorted(together[~composed.fits].tolist() + alone)
 
     def __iter__(self) -> Iterator[Batch]:
@@ -331,14 +333,28 @@ def _fill_glyphs(
             glyph += 1
 
 
+def _digits_only(texts: list[str]) -> bool:
+    """Whether ``texts`` hold digits and nothing else (one scan of their bytes)."""
+    joined = "".join(texts)
+    return joined.isascii() and joined.encode("ascii").isdigit()
+
+
+def _rows(boxes: I32Array) -> npt.NDArray[np.void]:
+    """``int32 [..., 4]`` boxes as one 16-byte item per box (a flat view, to index at once)."""
+    return boxes.reshape(-1, 4).view(np.dtype((np.void, 16))).reshape(-1)
+
+
 def _encode(labels: list[str], length: int, pad_value: int) -> tuple[I64Array, I64Array]:
     """Labels as padded ``[B, length]`` indices into :data:`ALPHABET`, and their lengths."""
-    lengths = np.fromiter(map(len, labels), np.int64, len(labels))
+    count = len(labels)
+    lengths = np.fromiter(map(len, labels), np.int64, count)
     codes = _CODES[np.frombuffer("".join(labels).encode("ascii"), np.uint8)]
-    targets = np.full((len(labels), length), pad_value, np.int64)
-    rows = np.repeat(np.arange(len(labels)), lengths)
-    cols = np.arange(rows.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    targets[rows, cols] = codes
+    if codes.size == count * length:  # every label as long as the longest
+        return codes.reshape(count, length), lengths
+    targets = np.full((count, length), pad_value, np.int64)
+    # Label b's characters go to flat places b * length + 0, 1, ...
+    shift = np.arange(0, count * length, length) - (np.cumsum(lengths) - lengths)
+    targets.reshape(-1)[np.arange(codes.size) + np.repeat(shift, lengths)] = codes
     return targets, lengths
 
 

@@ -3,8 +3,10 @@
 Without augmentation, at the dataset's own glyph height, ``fit="pad"``, no
 overlap and ink spacing (:func:`can_compose_batch`), many strings are composed
 with array operations: every glyph column is a row of one table
-(:class:`ColumnTable`); the output columns of the whole batch are gathered from
-it column-major in one ``take`` and put in image layout by one transpose. The
+(:class:`ColumnTable`); the batch's output columns are gathered from it
+column-major (one ``take``) and put in image layout by one transpose, 32
+strings at a time so they stay in cache (the float stream's images divided
+into ``float32`` there too, :func:`as_float`). The
 layout follows the same rules as :meth:`SequenceGenerator.draw
 <.generator.SequenceGenerator.draw>` (:mod:`.spacing`, :mod:`.separators`,
 :func:`.layout.centre_offset`): a random glyph of each digit's class (of one
@@ -65,6 +67,8 @@ __all__ = [
 
 IntArray = npt.NDArray[np.intp]
 BoolArray = npt.NDArray[np.bool_]
+#: Composed images: ``uint8`` (255 = white) or ``float32`` (1.0 = white).
+PaperArray = npt.NDArray[np.uint8] | npt.NDArray[np.float32]
 
 _SPACE = ord(" ")
 #: Character code -> its bank in :class:`ColumnTable` (``-1``: not a separator glyph).
@@ -119,7 +123,7 @@ def column_table(dataset: DigitDataset) -> ColumnTable:
 class Composed(NamedTuple):
     """A composed batch: the images, and every glyph's box and place in its string."""
 
-    paper: npt.NDArray[np.uint8]  # [B, H, W], 255 = white paper, 0 = black ink
+    paper: PaperArray  # [B, H, W], 255 (float32: 1.0) = white paper, 0 = black ink
     boxes: npt.NDArray[np.int32]  # [G, 4] every glyph (digits and -, /)
     glyph_text: IntArray  # [G] which string each glyph belongs to
     glyph_char: IntArray  # [G] its character position in the string
@@ -164,6 +168,7 @@ class _Chars(NamedTuple):
     text: IntArray  # which string
     position: IntArray  # position in its string
     is_space: BoolArray
+    lengths: IntArray  # [B] characters in each string
 
 
 class _Slots(NamedTuple):
@@ -173,8 +178,11 @@ class _Slots(NamedTuple):
     codes: npt.NDArray[np.uint8]
     is_digit: BoolArray
     text: IntArray  # which string
+    position: IntArray  # its character position in its string
     first: IntArray  # [B] each string's first glyph
     last: IntArray  # [B] each string's last glyph
+    spaced: bool  # whether the batch holds spaces
+    digits_only: bool  # whether every glyph is a digit
 
 
 class _Sources(NamedTuple):
@@ -199,8 +207,10 @@ def compose_batch(
     width: int,
     rng: np.random.Generator,
     writer: str = "any",
+    floats: bool = False,
 ) -> Composed:
-    """Compose ``texts`` at once, at native glyph height, ``fit="pad"``, ``spacing[0] >= 0``.
+    """Compose ``texts`` at once, at native glyph height, ``fit="pad"``, ``spacing[0] >= 0``;
+    with ``floats``, the paper in ``float32`` (:func:`as_float`'s values).
 
     A string wider than ``width`` is left blank (``fits`` is ``False``) for the
     caller to draw scaled down. Random draws, in order: the spaces' widths, the
@@ -209,14 +219,14 @@ def compose_batch(
     """
     height = dataset.glyph_shape[0]
     chars = _read_chars(texts)
-    space_total = np.cumsum(_space_extras(chars.is_space, height, rng))
     slots = _glyph_slots(chars, len(texts))
+    space_total = _space_total(chars.is_space, height, rng) if slots.spaced else None
     sources = _Sources.empty(slots.at.size)
     indices = _pick_digits(dataset, slots, sources, texts, rng, writer)
     table = column_table(dataset)
     _pick_separators(table, slots, sources, rng)
     gaps = _gaps(slots, spacing, space_total, rng.random(slots.at.size))
-    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+    return _compose(dataset, slots, sources, indices, gaps, width, floats)
 
 
 def compose_in_order(
@@ -242,14 +252,13 @@ def compose_in_order(
     # String i's numbers begin after those of the strings before it, 2 n - 1 each.
     begin = 2 * slots.first - np.arange(len(texts))
     uniform = rng.random(int(2 * lengths.sum() - len(texts)))
-    position = chars.position[slots.at]
-    mine = begin[slots.text] + position
+    mine = begin[slots.text] + slots.position
     sources = _Sources.empty(slots.at.size)
     indices = _pick_digits(dataset, slots, sources, texts, uniform[mine])
     # The gap before digit j >= 1 is the string's (n + j - 1)-th number (none before j = 0).
     gaps_from = uniform[mine + lengths[slots.text] - 1]
-    gaps = _gaps(slots, spacing, np.zeros(chars.codes.size, np.intp), gaps_from)
-    return _compose(dataset, chars, slots, sources, indices, gaps, width)
+    gaps = _gaps(slots, spacing, None, gaps_from)
+    return _compose(dataset, slots, sources, indices, gaps, width)
 
 
 def in_order_applies(options: RenderOptions, dataset: DigitDataset, texts: list[str]) -> bool:
@@ -299,30 +308,31 @@ def draw_in_order(
 
 def _compose(
     dataset: DigitDataset,
-    chars: _Chars,
     slots: _Slots,
     sources: _Sources,
     indices: IntArray,
     gaps: IntArray,
     width: int,
+    floats: bool = False,
 ) -> Composed:
     """The batch laid out from its glyphs and gaps: centred, gathered, boxed."""
     x0, fits = _centre(slots, sources.widths, gaps, width)
-    count = slots.first.size
-    paper = _gather(
-        column_table(dataset), slots, sources, x0, fits, (count, dataset.glyph_shape[0], width)
-    )
+    shape = (slots.first.size, dataset.glyph_shape[0], width)
+    paper = _gather(column_table(dataset), slots, sources, x0, fits, shape, floats)
     boxes = np.empty((slots.at.size, 4), np.int32)
     boxes[:, 0] = x0
     boxes[:, 2] = x0 + sources.widths
     boxes[:, 1::2] = sources.rows
-    glyph_writer = np.full(slots.at.size, -1, np.int32)
-    glyph_writer[slots.is_digit] = dataset.writers[indices]
+    if slots.digits_only:
+        glyph_writer = dataset.writers[indices].astype(np.int32, copy=False)
+    else:
+        glyph_writer = np.full(slots.at.size, -1, np.int32)
+        glyph_writer[slots.is_digit] = dataset.writers[indices]
     return Composed(
         paper,
         boxes,
         slots.text,
-        chars.position[slots.at],
+        slots.position,
         _digit_positions(slots),
         fits,
         glyph_writer,
@@ -342,24 +352,30 @@ def _read_chars(texts: list[str]) -> _Chars:
     lengths = np.fromiter(map(len, texts), np.intp, count)
     codes = np.frombuffer("".join(texts).encode("ascii"), np.uint8)
     text = np.repeat(np.arange(count), lengths)
-    return _Chars(codes, text, _positions_within(lengths), codes == _SPACE)
+    return _Chars(codes, text, _positions_within(lengths), codes == _SPACE, lengths)
 
 
-def _space_extras(is_space: BoolArray, height: int, rng: np.random.Generator) -> IntArray:
-    """The width each space adds (0 for other characters)."""
+def _space_total(is_space: BoolArray, height: int, rng: np.random.Generator) -> IntArray:
+    """The width the spaces add up to each character, running along the batch."""
     extras = np.zeros(is_space.size, np.intp)
     extras[is_space] = space_width(height, rng, int(is_space.sum()))
-    return extras
+    total: IntArray = np.cumsum(extras)
+    return total
 
 
 def _glyph_slots(chars: _Chars, count: int) -> _Slots:
-    at = np.flatnonzero(~chars.is_space)
-    codes = chars.codes[at]
-    values = codes.astype(np.intp) - ASCII_ZERO
-    text = chars.text[at]
-    per_text = np.bincount(text, minlength=count)
+    spaced = bool(chars.is_space.any())
+    if spaced:
+        at = np.flatnonzero(~chars.is_space)
+        codes, text, position = chars.codes[at], chars.text[at], chars.position[at]
+        per_text = np.bincount(text, minlength=count)
+    else:  # the usual case: every character is a glyph
+        at = np.arange(chars.codes.size)
+        codes, text, position, per_text = chars.codes, chars.text, chars.position, chars.lengths
+    is_digit = (codes >= ASCII_ZERO) & (codes <= ASCII_ZERO + 9)
     first = np.cumsum(per_text) - per_text
-    return _Slots(at, codes, (values >= 0) & (values <= 9), text, first, first + per_text - 1)
+    last = first + per_text - 1
+    return _Slots(at, codes, is_digit, text, position, first, last, spaced, bool(is_digit.all()))
 
 
 def _pick_digits(
@@ -376,7 +392,8 @@ def _pick_digits(
     ``draw`` is the random stream, or (``writer="any"``) each digit's number in ``[0, 1)``.
     """
     is_digit = slots.is_digit
-    values = slots.codes[is_digit].astype(np.intp) - ASCII_ZERO
+    codes = slots.codes if slots.digits_only else slots.codes[is_digit]
+    values = np.subtract(codes, ASCII_ZERO, dtype=np.intp)
     class_count = dataset.class_count[values]
     if not class_count.all():
         first_bad = slots.text[is_digit][np.flatnonzero(class_count == 0)[0]]
@@ -392,7 +409,7 @@ def _pick_digits(
         picks = (uniform * class_count).astype(np.intp)
         indices = dataset.class_order[dataset.class_start[values] + picks]
     table = column_table(dataset)
-    if values.size == is_digit.size:  # digits only: every slot at once
+    if slots.digits_only:  # every slot at once
         np.take(table.glyph_start, indices, out=sources.start)
         np.take(table.glyph_widths, indices, out=sources.widths)
         np.take(table.glyph_rows, indices, axis=0, out=sources.rows)
@@ -407,9 +424,9 @@ def _pick_separators(
     table: ColumnTable, slots: _Slots, sources: _Sources, rng: np.random.Generator
 ) -> None:
     """A random variant of each ``-``/``/`` from its bank."""
-    at = np.flatnonzero(~slots.is_digit)
-    if not at.size:
+    if slots.digits_only:
         return
+    at = np.flatnonzero(~slots.is_digit)
     chosen = table.separators[_BANK_OF[slots.codes[at]], pick_variant(rng, at.size)]
     sources.start[at] = chosen[:, 0]
     sources.widths[at] = chosen[:, 1]
@@ -417,17 +434,25 @@ def _pick_separators(
 
 
 def _gaps(
-    slots: _Slots, spacing: tuple[int, int], space_total: IntArray, uniform: npt.NDArray[np.float64]
+    slots: _Slots,
+    spacing: tuple[int, int],
+    space_total: IntArray | None,
+    uniform: npt.NDArray[np.float64],
 ) -> IntArray:
-    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces;
-    one number of ``uniform`` each."""
-    beside_stroke = ~slots.is_digit
-    beside_stroke[1:] |= ~slots.is_digit[:-1]
-    stroke_low, stroke_high = stroke_spacing(spacing)
-    low = np.where(beside_stroke, stroke_low, spacing[0])
-    high = np.where(beside_stroke, stroke_high, spacing[1])
-    gaps = draw_gaps(uniform, low, high)
-    gaps[1:] += space_total[slots.at[1:]] - space_total[slots.at[:-1]]
+    """The gap before each glyph: plain between digits, wider beside a stroke, + spaces
+    (``space_total``: :func:`_space_total`, ``None`` without spaces); one number of
+    ``uniform`` each."""
+    if slots.digits_only:
+        gaps = draw_gaps(uniform, spacing[0], spacing[1])
+    else:
+        beside_stroke = ~slots.is_digit
+        beside_stroke[1:] |= ~slots.is_digit[:-1]
+        stroke_low, stroke_high = stroke_spacing(spacing)
+        low = np.where(beside_stroke, stroke_low, spacing[0])
+        high = np.where(beside_stroke, stroke_high, spacing[1])
+        gaps = draw_gaps(uniform, low, high)
+    if space_total is not None:
+        gaps[1:] += space_total[slots.at[1:]] - space_total[slots.at[:-1]]
     gaps[slots.first] = 0
     return gaps
 
@@ -437,10 +462,15 @@ def _centre(
 ) -> tuple[IntArray, BoolArray]:
     """Each glyph's first output column, and whether its string fits ``width``."""
     advance = np.cumsum(widths + gaps) - widths
-    starts = advance - advance[slots.first][slots.text]
-    strip_widths = starts[slots.last] + widths[slots.last]
-    x0: IntArray = starts + centre_offset(width, strip_widths)[slots.text]
+    begin = advance[slots.first]
+    strip_widths = advance[slots.last] + widths[slots.last] - begin
+    x0: IntArray = advance + (centre_offset(width, strip_widths) - begin)[slots.text]
     return x0, strip_widths <= width
+
+
+#: Strings gathered, transposed (and converted) together: their columns, ``W * 32 * H``
+#: bytes, stay in the core's cache from the take to the conversion.
+_CHUNK = 32
 
 
 def _gather(
@@ -450,69 +480,115 @@ def _gather(
     x0: IntArray,
     fits: BoolArray,
     shape: tuple[int, int, int],
-) -> npt.NDArray[np.uint8]:
-    """The ``[B, H, W]`` paper: each output column taken from its table row (blank elsewhere).
+    floats: bool = False,
+) -> PaperArray:
+    """The ``[B, H, W]`` paper (``uint8``, or :func:`as_float`'s ``float32`` with
+    ``floats``): each output column taken from its table row (blank elsewhere).
 
-    Output column ``x`` of string ``b`` is gathered as row ``x * B + b``, so the
-    gathered ``[W, B * H]`` block is the batch's ``[B * H, W]`` images transposed:
-    one 2-D transpose (OpenCV's, blocked) puts every image in place at once.
+    Output column ``x`` of the ``i``-th string of a chunk of ``n`` is gathered as row
+    ``x * n + i``, so the gathered ``[W, n * H]`` block is the chunk's ``[n * H, W]``
+    images transposed: one 2-D transpose (OpenCV's, blocked) puts them in place.
     """
     import cv2
 
     count, height, width = shape
-    rows = len(table.table)
-    keep = np.flatnonzero(fits[slots.text])
-    x0, widths = x0[keep], sources.widths[keep]
-    # Column x of string b reads table row x + offset[b, x]: inside glyph g the offset is
-    # its start - x0 (set where the glyph begins, undone where it ends, summed along the
-    # row; every glyph has ink, so no two begin or end at one column); elsewhere it is
-    # the table's length, capped to read the blank last row.
-    shift = sources.start[keep] - x0 - rows
-    offset = np.zeros((count, width + 1), np.intp)
-    begin = slots.text[keep] * (width + 1) + x0
-    offset.flat[begin] = shift
-    offset.flat[begin + widths] -= shift
-    np.cumsum(offset.ravel(), out=offset.ravel())  # each row sums to 0: glyphs end inside
-    column_map = np.empty((width, count), np.intp)
-    np.add(offset[:, :width].T, np.arange(rows, rows + width)[:, None], out=column_map)
-    np.minimum(column_map, rows - 1, out=column_map)
-    gathered = np.take(table.table, column_map.ravel(), axis=0)
-    paper = np.empty((count, height, width), np.uint8)
-    cv2.transpose(gathered.reshape(width, count * height), paper.reshape(count * height, width))
+    steps = _column_steps(table, slots, sources, x0, fits, count, width)
+    paper = np.empty(shape, np.float32 if floats else np.uint8)
+    chunk = max(1, min(count, _CHUNK))
+    gathered = np.empty((width * chunk, height), np.uint8)
+    scratch = np.empty((chunk * height, width), np.uint8)
+    for first in range(0, count, chunk):
+        n = min(chunk, count - first)
+        # [n, W] -> [W, n] by OpenCV's transpose, which moves 8-byte elements as they are.
+        column_map = cv2.transpose(steps[first : first + n, :width].view(np.float64))
+        columns = gathered[: width * n]
+        np.take(table.table, np.asarray(column_map).view(np.intp).ravel(), 0, columns, "clip")
+        rows = paper[first : first + n].reshape(n * height, width)
+        if floats:  # through the (cached) scratch rows
+            cv2.transpose(columns.reshape(width, n * height), scratch[: n * height])
+            as_float(scratch[: n * height], rows)
+        else:
+            cv2.transpose(columns.reshape(width, n * height), rows)
     return paper
+
+
+def _column_steps(
+    table: ColumnTable,
+    slots: _Slots,
+    sources: _Sources,
+    x0: IntArray,
+    fits: BoolArray,
+    count: int,
+    width: int,
+) -> IntArray:
+    """``[B, W + 1]``: the table row that column ``x < W`` of string ``b`` reads at ``[b, x]``.
+
+    Column x of string b reads table row ``rows + x + shift`` (one running sum along the
+    flattened steps): inside glyph g the shift is its start - x0 - rows (added where the
+    glyph begins, taken off where it ends; every glyph has ink, so no two begin or end at
+    one column); elsewhere it is 0, a row past the table that a clipped take reads as its
+    blank last row. Each string's first step starts the sum again at ``rows``.
+    """
+    rows = len(table.table)
+    text, start, widths = slots.text, sources.start, sources.widths
+    if not fits.all():  # the glyphs of strings that fit
+        keep = np.flatnonzero(fits[text])
+        text, start, widths, x0 = text[keep], start[keep], widths[keep], x0[keep]
+    shift = start - x0 - rows
+    steps = np.ones((count, width + 1), np.intp)
+    steps[:, 0] = -width
+    steps[0, 0] = rows
+    flat = steps.ravel()
+    begin = text * (width + 1) + x0
+    flat[begin] += shift
+    flat[begin + widths] -= shift
+    np.cumsum(flat, out=flat)
+    return steps
 
 
 _WHITE = np.float32(255)
 _EXACT_DIVIDE: list[bool] = []
 
 
-def as_float(paper: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    """``paper / 255`` as ``float32`` (1.0 = white): the bits of NumPy's division.
+def as_float(
+    paper: npt.NDArray[np.uint8], out: npt.NDArray[np.float32] | None = None
+) -> npt.NDArray[np.float32]:
+    """``paper / 255`` as ``float32`` (1.0 = white), into ``out`` if given (same shape,
+    C-contiguous): the bits of NumPy's division.
 
     OpenCV divides about twice as fast; it is used once checked, on every byte
     value at every position of a SIMD row, to give NumPy's exact result here.
     """
+    if out is None:
+        out = np.empty(paper.shape, np.float32)
     if not _EXACT_DIVIDE:
         values = ((np.arange(257) + np.arange(256)[:, None]) % 256).astype(np.uint8)
         exact = np.divide(values, _WHITE, dtype=np.float32)
-        _EXACT_DIVIDE.append(np.array_equal(_opencv_divide(values), exact))
+        divided = _opencv_divide(values, np.empty(values.shape, np.float32))
+        _EXACT_DIVIDE.append(np.array_equal(divided, exact))
     if not _EXACT_DIVIDE[0] or paper.size == 0:
-        images: npt.NDArray[np.float32] = np.divide(paper, _WHITE, dtype=np.float32)
-        return images
-    return _opencv_divide(paper.reshape(-1, paper.shape[-1])).reshape(paper.shape)
+        np.divide(paper, _WHITE, out=out, dtype=np.float32)
+    else:
+        width = paper.shape[-1]
+        _opencv_divide(paper.reshape(-1, width), out.reshape(-1, width))
+    return out
 
 
-def _opencv_divide(rows: npt.NDArray[np.uint8]) -> npt.NDArray[np.float32]:
-    """``rows / 255`` in ``float32`` by OpenCV (2-D ``rows``)."""
+def _opencv_divide(
+    rows: npt.NDArray[np.uint8], out: npt.NDArray[np.float32]
+) -> npt.NDArray[np.float32]:
+    """``rows / 255`` in ``float32`` by OpenCV (2-D ``rows``), into ``out``."""
     import cv2
 
     # OpenCV's stubs type the divisor as an array; a number divides every element.
-    images = cv2.divide(rows, float(_WHITE), dtype=cv2.CV_32F)  # type: ignore[call-overload]
-    return np.asarray(images, np.float32)
+    cv2.divide(rows, float(_WHITE), dst=out, dtype=cv2.CV_32F)  # type: ignore[call-overload]
+    return out
 
 
 def _digit_positions(slots: _Slots) -> IntArray:
     """Each glyph's digit position in its string, ``-1`` for a separator."""
+    if slots.digits_only:
+        return slots.position
     digits_before: IntArray = np.cumsum(slots.is_digit) - slots.is_digit
     positions: IntArray = np.where(
         slots.is_digit, digits_before - digits_before[slots.first][slots.text], -1

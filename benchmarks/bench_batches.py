@@ -1,0 +1,79 @@
+"""The batch stream: phone-number batches of 256 without augmentation, on one core.
+
+Target (issue 14): >= 150,000 images/s per core (1.7 ms per batch), ``float32``
+and ``dtype="uint8"``.
+
+Rows: images per second of ``batches(256, "phone")`` for each dtype (median of
+repeated runs, pinned to one core); and, unless ``quick`` or without valgrind on
+the PATH, the instructions one batch takes as counted by callgrind: the count of
+a child process drawing 12 batches minus one drawing 2, over 10. Unlike the
+times, that count does not move with the machine's load (a shared 2-core machine
+gives times within +-30%), so it is the figure to compare between commits.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from _timing import one_core, throughput
+
+import number_generator
+from number_generator import batches
+
+TEMPLATE = "phone"
+BATCH = 256
+DTYPES = ("float32", "uint8")
+
+_CHILD = """
+import sys, number_generator as ng
+stream = ng.batches({batch}, {template!r}, seed=0, dtype=sys.argv[2])
+for _ in range(int(sys.argv[1])):
+    next(stream)
+"""
+
+
+def _rate(dtype: str, n: int, repeats: int) -> dict[str, float]:
+    stream = batches(BATCH, TEMPLATE, seed=0, dtype=dtype)
+    next(stream)  # loads the data and builds the column table
+    return throughput(lambda: [next(stream) for _ in range(n)], BATCH * n, repeats=repeats)
+
+
+def _instructions(dtype: str, batches_run: int) -> int:
+    """Instructions callgrind counts for a child process drawing ``batches_run`` batches."""
+    here = str(Path(number_generator.__file__).resolve().parents[1])
+    # One thread for OpenCV and OpenBLAS: idle worker threads spin, and callgrind counts that.
+    env = {**os.environ, "PYTHONPATH": here, "OPENCV_FOR_THREADS_NUM": "1"}
+    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"
+    code = _CHILD.format(batch=BATCH, template=TEMPLATE)
+    valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    done = subprocess.run(
+        [*valgrind, sys.executable, "-c", code, str(batches_run), dtype],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    assert found, done.stderr[-2000:]
+    return int(found.group(1))
+
+
+def run(quick: bool) -> dict[str, Any]:
+    n = 10 if quick else 40
+    repeats = 3 if quick else 7
+    number_generator.load_mnist()
+    results: dict[str, Any] = {"template": TEMPLATE, "batch_size": BATCH}
+    with one_core():
+        for dtype in DTYPES:
+            results[f"phone_b256_{dtype}"] = _rate(dtype, n, repeats)
+    if not quick and shutil.which("valgrind"):
+        for dtype in DTYPES:
+            per_batch = (_instructions(dtype, 12) - _instructions(dtype, 2)) // 10
+            results[f"phone_b256_{dtype}_instructions_per_batch"] = per_batch
+    return results

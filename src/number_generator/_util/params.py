@@ -42,6 +42,10 @@ MAX_STRIP_PIXELS = 2**26
 MIN_DIGIT_WIDTH = 4
 
 
+#: Byte ``k`` to ``k - ord("0")`` (ASCII digits to their values), for :meth:`bytes.translate`.
+_DIGIT_VALUES = bytes((k - ASCII_ZERO) % 256 for k in range(256))
+
+
 def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[Any]]:
     """Turn a string of digit characters or an iterable of ints 0-9 into an index array.
 
@@ -61,7 +65,7 @@ def parse_digits(digits: Any, name: str = "digits") -> npt.NDArray[np.integer[An
                 param=name,
                 value=digits,
             )
-        values = np.frombuffer(digits.encode("ascii"), np.uint8) - np.uint8(ASCII_ZERO)
+        values = np.frombuffer(bytearray(digits.encode("ascii").translate(_DIGIT_VALUES)), np.uint8)
     elif isinstance(digits, (bytes, bytearray, numbers.Number)) or not isinstance(digits, Iterable):
         raise InvalidTypeError(
             f"{name}={digits!r}: expected an iterable of ints 0-9 or a string of digit "
@@ -213,6 +217,18 @@ def strip_columns(count: int, image_height: int, spacing_max: int) -> int:
     return count * image_height + (count - 1) * max(spacing_max, 0)
 
 
+def strip_capacity(image_height: int, spacing_max: int) -> int:
+    """Most characters :func:`check_strip` lets through at ``image_height`` and ``spacing_max``.
+
+    Examples
+    --------
+    >>> strip_capacity(28, 8)
+    66576
+    """
+    spacing_max = max(spacing_max, 0)
+    return (MAX_STRIP_PIXELS // image_height + spacing_max) // (image_height + spacing_max)
+
+
 def check_strip(
     count: int, image_height: int, spacing_range: tuple[int, int], what: str = "digits"
 ) -> None:
@@ -252,7 +268,7 @@ def check_strip(
     )
     if tallest is not None:
         ways.append(f"an image_height of at most {tallest}")
-    most = (MAX_STRIP_PIXELS // height + spacing_max) // (height + spacing_max)
+    most = strip_capacity(height, spacing_max)
     ways.append(f"at most {most} {what}")
     param, value = (
         ("spacing_range", spacing_range) if spacing_first else ("image_height", image_height)

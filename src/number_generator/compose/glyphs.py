@@ -8,6 +8,7 @@ its new ink and scaled.
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
@@ -74,7 +75,7 @@ class Glyphs(NamedTuple):
     """Glyphs cropped to their ink columns, their widths and ``(top, bottom)`` ink rows."""
 
     images: list[U8Array]
-    widths: IntArray
+    widths: list[int]
     rows: npt.NDArray[np.integer[Any]]
 
 
@@ -84,26 +85,49 @@ def pick_glyphs(
     spacing: tuple[int, int],
     rng: np.random.Generator,
     writer: str = "any",
-) -> tuple[IntArray, IntArray]:
+) -> tuple[IntArray, list[int]]:
     """A random glyph of each digit's class (dataset indices) and the gaps between them.
 
     One draw for everything: the glyph choices first, then the gaps, then (for
     ``writer="same"``) the writer, whose glyphs the choices are taken among.
+    Glyph ``k`` is number ``floor(u[k] * count)`` of its class (in
+    :attr:`DigitDataset.class_order`), ``u`` the draw.
     """
     values = digits.values
-    counts = dataset.class_count[values]
-    if not counts.all():
-        raise missing_class(dataset, values[counts == 0], "digits", digits.given)
     n = values.size
+    count, start, empty = _class_lists(dataset)
+    classes = values.tolist()
+    if empty and not empty.isdisjoint(classes):
+        raise _missing_digits(dataset, digits)
     if writer == "same":
         uniform = rng.random(2 * n)
         # Glyph numbers first, the writer's last: uniform[:n] and uniform[-1].
         indices = writer_index(dataset).draw_one(values, uniform[:n], float(uniform[-1]), rng)
-        return indices, draw_gaps(uniform[n:-1], *spacing)
-    uniform = rng.random(2 * n - 1)
-    picks = (uniform[:n] * counts).astype(np.intp)
-    indices = dataset.class_order[dataset.class_start[values] + picks]
-    return indices, draw_gaps(uniform[n:], *spacing)
+        return indices, draw_gaps(uniform[n:-1].tolist(), *spacing)
+    # Per digit in Python: fewer array calls than array arithmetic for strings this short.
+    # float * int truncated by int() is the float64 product cast to intp: the same picks.
+    uniform = rng.random(2 * n - 1).tolist()
+    picks = [start[d] + int(u * count[d]) for d, u in zip(classes, uniform)]
+    return dataset.class_order.take(picks), draw_gaps(uniform[n:], *spacing)
+
+
+_CLASS_LISTS: weakref.WeakKeyDictionary[DigitDataset, tuple[list[int], list[int], frozenset[int]]]
+_CLASS_LISTS = weakref.WeakKeyDictionary()
+
+
+def _class_lists(dataset: DigitDataset) -> tuple[list[int], list[int], frozenset[int]]:
+    """Each class's glyph count and first position in ``class_order``, and the empty classes."""
+    lists = _CLASS_LISTS.get(dataset)
+    if lists is None:
+        count = dataset.class_count.tolist()
+        empty = frozenset(d for d, c in enumerate(count) if c == 0)
+        lists = _CLASS_LISTS[dataset] = (count, dataset.class_start.tolist(), empty)
+    return lists
+
+
+def _missing_digits(dataset: DigitDataset, digits: DigitText) -> InvalidParameterError:
+    values = digits.values
+    return missing_class(dataset, values[dataset.class_count[values] == 0], "digits", digits.given)
 
 
 def missing_class(
@@ -147,21 +171,24 @@ def is_native(dataset: DigitDataset, height: int, pipeline: Pipeline | None) -> 
 
 def native_glyphs(dataset: DigitDataset, indices: IntArray) -> Glyphs:
     """The glyphs as stored, cut to their ink columns (views, no copy)."""
-    images, extents = dataset.images, dataset.ink_extents[indices]
-    glyphs = [images[i, :, a:b] for i, (a, b, _, _) in zip(indices.tolist(), extents.tolist())]
-    widths = (extents[:, 1] - extents[:, 0]).astype(np.intp)
+    images, extents = dataset.images, dataset.ink_extents.take(indices, 0)
+    glyphs, widths = [], []
+    for i, (left, right, _, _) in zip(indices.tolist(), extents.tolist()):
+        glyphs.append(images[i, :, left:right])
+        widths.append(right - left)
     return Glyphs(glyphs, widths, extents[:, 2:4])
 
 
 def scaled_glyphs(dataset: DigitDataset, indices: IntArray, height: int) -> Glyphs:
     """Glyphs resized to ``height`` (aspect kept), re-cropped to their ink columns."""
-    extents = dataset.ink_extents[indices]
+    extents = dataset.ink_extents.take(indices, 0).tolist()
     glyphs: list[U8Array] = []
-    rows = np.zeros((indices.size, 2), np.intp)
-    for k, (i, left, right) in enumerate(zip(indices.tolist(), extents[:, 0], extents[:, 1])):
-        glyph, rows[k] = crop_to_ink(scale_to_height(dataset.images[i, :, left:right], height))
+    rows: list[tuple[int, int]] = []
+    for i, (left, right, _, _) in zip(indices.tolist(), extents):
+        glyph, ink_rows = crop_to_ink(scale_to_height(dataset.images[i, :, left:right], height))
         glyphs.append(glyph)
-    return Glyphs(glyphs, _widths(glyphs), rows)
+        rows.append(ink_rows)
+    return Glyphs(glyphs, _widths(glyphs), np.array(rows, np.intp).reshape(-1, 2))
 
 
 def augmented_glyphs(
@@ -199,5 +226,5 @@ def augmented_glyphs(
     return Glyphs(glyphs, _widths(glyphs), rows.reshape(n, 2))
 
 
-def _widths(glyphs: list[U8Array]) -> IntArray:
-    return np.array([g.shape[1] for g in glyphs], np.intp)
+def _widths(glyphs: list[U8Array]) -> list[int]:
+    return [g.shape[1] for g in glyphs]

@@ -9,6 +9,8 @@ output pixels.
 
 from __future__ import annotations
 
+from itertools import accumulate
+from operator import add
 from typing import Any
 
 import numpy as np
@@ -16,14 +18,18 @@ import numpy.typing as npt
 
 from .glyphs import Glyphs
 
-__all__ = ["Layout", "arrange", "centre_offset", "fit", "place", "place_and_fit"]
+__all__ = ["Layout", "arrange", "centre_offset", "fit", "place", "place_and_fit", "strip_starts"]
 
 U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
 
 
 class Layout:
-    """Where the glyphs sit in the strip, and how the strip maps onto the output."""
+    """Where the glyphs sit in the strip, and how the strip maps onto the output.
+
+    ``starts`` and ``widths`` are lists of ints (one per glyph), ``rows`` an array
+    of ``(top, bottom)`` ink rows.
+    """
 
     __slots__ = (
         "_strip_width",
@@ -38,8 +44,8 @@ class Layout:
 
     def __init__(
         self,
-        starts: IntArray,
-        widths: IntArray,
+        starts: list[int],
+        widths: list[int],
         rows: npt.NDArray[np.integer[Any]],
         *,
         scale_x: float = 1.0,
@@ -62,7 +68,7 @@ class Layout:
         """
         if self._strip_width is not None:
             return self._strip_width
-        return int(self.starts[-1] + self.widths[-1])
+        return self.starts[-1] + self.widths[-1]
 
     def boxes(self, shape: tuple[int, ...]) -> npt.NDArray[np.int32]:
         """``x0, y0, x1, y1`` of each glyph's ink in an output of ``shape``."""
@@ -70,18 +76,19 @@ class Layout:
         if self.scale_x == 1.0 and self.scale_y == 1.0:
             # Native scale (the common case): the strip sits whole inside the image,
             # so integer arithmetic without clipping gives the same boxes, 4x faster.
-            native = np.empty((self.starts.size, 4), np.int32)
+            native = np.empty((len(self.starts), 4), np.int32)
             native[:, 0] = self.starts
             native[:, 0] += self.offset_x
             native[:, 2] = native[:, 0] + self.widths
             native[:, 1::2] = self.rows
             native[:, 1::2] += self.offset_y
             return native
+        starts = np.array(self.starts, np.intp)
         boxes = np.stack(
             [
-                np.floor(self.starts * self.scale_x) + self.offset_x,
+                np.floor(starts * self.scale_x) + self.offset_x,
                 np.floor(self.rows[:, 0] * self.scale_y) + self.offset_y,
-                np.ceil((self.starts + self.widths) * self.scale_x) + self.offset_x,
+                np.ceil((starts + self.widths) * self.scale_x) + self.offset_x,
                 np.ceil(self.rows[:, 1] * self.scale_y) + self.offset_y,
             ],
             axis=1,
@@ -91,12 +98,20 @@ class Layout:
         return boxes.astype(np.int32)
 
 
-def arrange(glyphs: Glyphs, gaps: IntArray) -> Layout:
+def arrange(glyphs: Glyphs, gaps: list[int]) -> Layout:
     """The strip: each glyph starts its width plus the gap after the previous one."""
-    widths = glyphs.widths
-    starts = np.zeros(widths.size, np.intp)
-    np.cumsum(widths[:-1] + gaps, out=starts[1:])
-    return Layout(starts, widths, glyphs.rows)
+    return Layout(strip_starts(glyphs.widths, gaps), glyphs.widths, glyphs.rows)
+
+
+def strip_starts(widths: list[int], gaps: list[int]) -> list[int]:
+    """Where each glyph starts: 0, then the previous start plus its width and the gap.
+
+    Examples
+    --------
+    >>> strip_starts([5, 3, 4], [2, 0])
+    [0, 7, 10]
+    """
+    return list(accumulate(map(add, widths, gaps), initial=0))
 
 
 def place_and_fit(
@@ -113,11 +128,11 @@ def place_and_fit(
     if fit_mode == "pad" and strip_width <= target_width:
         offset = centre_offset(target_width, strip_width)
         ink = np.zeros((height, target_width), np.uint8)
-        place(ink, glyphs.images, (layout.starts + offset).tolist(), overlap=overlap)
+        place(ink[:, offset:], glyphs.images, layout.starts, overlap=overlap)
         layout.offset_x = offset
         return ink
     strip = np.zeros((height, strip_width), np.uint8)
-    place(strip, glyphs.images, layout.starts.tolist(), overlap=overlap)
+    place(strip, glyphs.images, layout.starts, overlap=overlap)
     return fit(strip, layout, target_width, fit_mode)
 
 

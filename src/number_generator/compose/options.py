@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .._util.params import (
     DEFAULT_SPACING_RANGE,
     FITS,
+    MAX_DIGITS,
+    MIN_DIGIT_WIDTH,
     SPACING_MODES,
     check_choice,
     check_flag,
@@ -17,6 +19,7 @@ from .._util.params import (
     check_spacing,
     check_strip,
     check_width,
+    strip_capacity,
 )
 from ..datasets.writers import check_writer
 
@@ -105,6 +108,24 @@ class RenderOptions:
         """
         check_strip(template.max_length, self.image_height, self.spacing_range, "characters")
         check_legible(template.max_label_length(keep_separators=False), self.image_width)
+
+    def check_string(self, digits: int, characters: int | None = None) -> None:
+        """Refuse a string of ``digits`` digits (``characters`` in all, when it holds
+        separators) that is too long for these options: the strip-size and legible-width
+        limits (:func:`~number_generator._util.params.check_strip`, ``check_legible``)."""
+        count = digits if characters is None else characters
+        most_characters, most_digits = self._most
+        if count > most_characters or digits > most_digits:
+            what = "digits" if characters is None else "characters"
+            check_strip(count, self.image_height, self.spacing_range, what)
+            check_legible(digits, self.image_width)
+
+    @cached_property
+    def _most(self) -> tuple[int, int]:
+        """The longest strings :meth:`check_string` lets through: characters, digits."""
+        width = self.image_width
+        most_digits = MAX_DIGITS if width is None else width // MIN_DIGIT_WIDTH
+        return strip_capacity(self.image_height, self.spacing_range[1]), most_digits
 
     def replace(self, **changes: Any) -> RenderOptions:
         """A copy with ``changes`` applied, checked again."""

@@ -128,11 +128,11 @@ def stroke_spacing(spacing: tuple[int, int]) -> tuple[int, int]:
 def layout_separators(
     text: str,
     digits: Glyphs,
-    gaps: npt.NDArray[np.intp],
+    gaps: list[int],
     height: int,
     spacing: tuple[int, int],
     rng: np.random.Generator,
-) -> tuple[Glyphs, npt.NDArray[np.intp], list[int], list[tuple[str, int, int]]]:
+) -> tuple[Glyphs, list[int], list[int], list[tuple[str, int, int]]]:
     """Insert separator glyphs and space gaps among the digit glyphs of ``text``.
 
     ``digits`` and ``gaps`` describe the digits alone, in order. Returns the
@@ -155,7 +155,7 @@ def layout_separators(
         is_digit = "0" <= char <= "9"
         if placed:
             if is_digit and previous_is_digit:  # a space between digits never overlaps them
-                gap = int(gaps[digit - 1])
+                gap = gaps[digit - 1]
                 gap = max(gap, 0) + extra if extra else gap
             else:
                 gap = int(rng.integers(low, high + 1)) + extra
@@ -178,9 +178,9 @@ def layout_separators(
             placed_rows.append(glyph_rows)
         previous_is_digit = is_digit
         extra = 0
-    widths = np.array([g.shape[1] for g in placed], np.intp)
+    widths = [g.shape[1] for g in placed]
     rows = np.array(placed_rows, np.intp).reshape(-1, 2)
-    return Glyphs(placed, widths, rows), np.array(placed_gaps, np.intp), digit_slots, strokes
+    return Glyphs(placed, widths, rows), placed_gaps, digit_slots, strokes
 
 
 @lru_cache(maxsize=64)

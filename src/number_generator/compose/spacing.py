@@ -18,7 +18,7 @@ are in :mod:`.separators`.
 from __future__ import annotations
 
 import weakref
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -46,18 +46,29 @@ _NO_INK = 1 << 20
 _NO_SHARED_ROW = -_NO_INK // 2
 
 
-def draw_gaps(uniform: npt.NDArray[np.float64], low: Any, high: Any) -> IntArray:
+@overload
+def draw_gaps(uniform: list[float], low: int, high: int) -> list[int]: ...
+@overload
+def draw_gaps(uniform: npt.NDArray[np.float64], low: Any, high: Any) -> IntArray: ...
+def draw_gaps(uniform: Any, low: Any, high: Any) -> Any:
     """Gaps uniform on ``[low, high]`` inclusive, one per ``[0, 1)`` draw in ``uniform``.
 
-    ``low`` and ``high`` are ints, or arrays holding each gap's own bounds.
+    ``uniform`` is an array (``low`` and ``high`` ints, or arrays holding each
+    gap's own bounds), or a list of floats (one image's gaps, ``low`` and
+    ``high`` ints; a list of ints back). Either way gap ``k`` is
+    ``floor(uniform[k] * (high - low + 1)) + low``, computed in float64.
 
     Examples
     --------
     >>> draw_gaps(np.array([0.0, 0.5, 0.99]), 2, 5).tolist()
     [2, 4, 5]
+    >>> draw_gaps([0.0, 0.5, 0.99], 2, 5)
+    [2, 4, 5]
     """
-    gaps: IntArray = (uniform * (high - low + 1)).astype(np.intp) + low
-    return gaps
+    if isinstance(uniform, list):  # a handful of gaps: plain ints cost less than arrays
+        span = high - low + 1
+        return [int(u * span) + low for u in uniform]
+    return (uniform * (high - low + 1)).astype(np.intp) + low
 
 
 def cap_overlap(gaps: IntArray, widths: IntArray) -> IntArray:
@@ -110,8 +121,8 @@ def dataset_profiles(dataset: DigitDataset) -> ProfileArray:
 
 
 def contour_starts(
-    profiles: ProfileArray, widths: IntArray, gaps: IntArray
-) -> tuple[IntArray, int]:
+    profiles: ProfileArray, widths: list[int], gaps: list[int]
+) -> tuple[list[int], int]:
     """Where each glyph starts when ``gaps`` are measured row by row between inks.
 
     Glyph ``j`` starts as far left as it can while the ink in each row it
@@ -133,16 +144,15 @@ def contour_starts(
 
     >>> seven = np.array([[1, 1, 1, 1], [1, 0, 0, 0], [1, 0, 0, 0]], np.uint8)
     >>> dot = np.array([[0], [1], [1]], np.uint8)
-    >>> starts, width = contour_starts(row_profiles([seven, dot]), np.array([4, 1]), np.array([0]))
-    >>> starts.tolist(), width
+    >>> contour_starts(row_profiles([seven, dot]), [4, 1], [0])
     ([0, 1], 4)
     """
     first, last = profiles
-    width, gap = widths.tolist(), gaps.tolist()
+    width, gap = widths, gaps
     reach = (last[:-1] - first[1:]).max(axis=1).tolist()  # against the neighbour
     starts, ends = [0], [width[0]]
     start, reached = 0, -_NO_INK  # reached: the furthest end of the glyphs two or more back
-    for j in range(1, widths.size):
+    for j in range(1, len(widths)):
         before = j - 1
         if reach[before] < _NO_SHARED_ROW:  # bounding columns
             step = width[before] + gap[before]
@@ -160,4 +170,4 @@ def contour_starts(
                         start = max(start, starts[i] + far + 1 + gap[before])
         starts.append(start)
         ends.append(start + width[j])
-    return np.array(starts, np.intp), max(ends)
+    return starts, max(ends)

@@ -41,6 +41,7 @@ __all__ = [
     "U8Array",
     "built_in_transforms",
     "uniform",
+    "uniforms",
 ]
 
 F32Array = npt.NDArray[np.float32]
@@ -61,12 +62,20 @@ def built_in_transforms() -> tuple[type[Transform], ...]:
     return tuple(_BUILT_IN)
 
 
-def uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> list[float]:
-    """``n`` draws from ``uniform(*bounds)``; no draw at all when the bounds are equal."""
+def uniforms(
+    rng: np.random.Generator, bounds: tuple[float, float], n: int
+) -> npt.NDArray[np.float64]:
+    """``n`` draws from ``uniform(*bounds)`` as an array; no draw at all when the bounds are equal."""
     low, high = bounds
     if low == high:
-        return [low] * n
-    values: list[float] = rng.uniform(low, high, n).tolist()
+        return np.full(n, float(low))
+    values: npt.NDArray[np.float64] = rng.uniform(low, high, n)
+    return values
+
+
+def uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> list[float]:
+    """:func:`uniforms` as a list of floats."""
+    values: list[float] = uniforms(rng, bounds, n).tolist()
     return values
 
 

@@ -1,29 +1,29 @@
 """Affine transforms: shift, scale, rotate, shear, size variation, baseline jitter.
 
-Each is one affine map about a point of the ink box. Their parameters are
-drawn as arrays for a whole stack of glyphs at once (:class:`AffineMaps`), and
-a run of consecutive ones is composed into one map per glyph with NumPy
-(:func:`warp_run`); :func:`~.frame.warp_stack` then applies it, keeping the ink
-inside the frame.
+Each is one affine map about a point of the ink box. A transform draws the
+parameters of all the glyphs of a sequence at once (:class:`AffineMaps`: one
+random draw per transform), and a run of consecutive ones is composed into a
+single map per glyph and applied as one warp (:func:`warp_run`), which
+:func:`~.frame.fit_matrix` keeps inside the frame.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import ClassVar, NamedTuple
+from typing import ClassVar, NamedTuple, TypeVar
 
 import numpy as np
-import numpy.typing as npt
 
-from .._util.glyphs import ink_extents
 from .base import Params, Transform, U8Array, uniforms
 from .checks import Boxes, check_number, check_range
-from .frame import warp_stack
+from .frame import Matrix, fit_matrix, ink_box, warp_stack
 
 __all__ = [
     "AffineMaps",
     "AffineTransform",
     "BaselineJitter",
+    "Linear",
     "Rotate",
     "Scale",
     "Shear",
@@ -32,65 +32,60 @@ __all__ = [
     "warp_run",
 ]
 
-F64Array = npt.NDArray[np.float64]
-BoolArray = npt.NDArray[np.bool_]
+#: The linear part ``(a, b, d, e)`` of a map: ``x' = a x + b y``, ``y' = d x + e y``.
+Linear = tuple[float, float, float, float]
+_NO_LINEAR: Linear = (1.0, 0.0, 0.0, 1.0)
+_NO_MOVE = (0.0, 0.0)
+_T = TypeVar("_T")
 
 
 class AffineMaps(NamedTuple):
-    """One affine transform's parameters for ``n`` items, as arrays.
+    """One affine transform's parameters for the ``n`` items of a sequence.
 
-    Item ``k``'s map is ``p -> linear[k] @ (p - anchor) + anchor + offset[k]``,
+    Item ``k``'s map is ``p -> linear[k] (p - anchor) + anchor + offset[k]``,
     the anchor being a point of its ink box; an item not transformed
-    (``chosen[k]`` false) has the identity, so maps compose without masks.
+    (``chosen[k]`` false) has the identity.
     """
 
-    #: ``(n, 2, 2)``: ``[[a, b], [d, e]]`` per item; ``None``: the identity for all.
-    linear: F64Array | None
-    #: ``(n, 2)``: ``(tx, ty)`` in pixels per item; ``None``: no offset for any.
-    offset: F64Array | None
-    #: The drawn numbers by name (``"angle"``, ``"factor"``, ``"dx"`` …), ``(n,)`` each.
-    values: dict[str, F64Array]
-    #: ``(n,)``: whether the item is transformed.
-    chosen: BoolArray
+    #: Per item; ``None``: the identity for all.
+    linear: list[Linear] | None
+    #: Per item ``(tx, ty)`` in pixels; ``None``: no offset for any.
+    offset: list[tuple[float, float]] | None
+    #: The drawn numbers by name (``"angle"``, ``"factor"``, ``"dx"`` …), per item.
+    values: dict[str, list[float]]
+    #: Per item: whether it is transformed.
+    chosen: list[bool]
 
     def params(self) -> list[Params | None]:
         """Per item, its parameters as :meth:`Transform.sample` gives them (``None``: skipped)."""
-        n = self.chosen.size
-        linear = (_EYE if self.linear is None else self.linear).reshape(-1, 4).tolist()
-        offset = (np.zeros((1, 2)) if self.offset is None else self.offset).tolist()
-        values = {name: column.tolist() for name, column in self.values.items()}
         return [
             {
-                **{name: column[k] for name, column in values.items()},
-                "linear": tuple(linear[k if len(linear) == n else 0]),
-                "offset": tuple(offset[k if len(offset) == n else 0]),
+                **{name: column[k] for name, column in self.values.items()},
+                "linear": _NO_LINEAR if self.linear is None else self.linear[k],
+                "offset": _NO_MOVE if self.offset is None else self.offset[k],
             }
             if pick
             else None
-            for k, pick in enumerate(self.chosen.tolist())
+            for k, pick in enumerate(self.chosen)
         ]
 
 
-_EYE = np.eye(2)[None]
-
-
-def _spread(drawn: F64Array, chosen: BoolArray, neutral: F64Array) -> F64Array:
-    """Per-item rows: ``drawn`` for the ``chosen`` items, ``neutral`` for the others."""
-    if len(drawn) == chosen.size:
+def _spread(drawn: list[_T], chosen: list[bool], neutral: _T) -> list[_T]:
+    """Per item: the next of ``drawn`` for a ``chosen`` one, ``neutral`` for the others."""
+    if len(drawn) == len(chosen):
         return drawn
-    full = np.repeat(neutral, chosen.size, axis=0)
-    full[chosen] = drawn
-    return full
+    items = iter(drawn)
+    return [next(items) if pick else neutral for pick in chosen]
 
 
 class AffineTransform(Transform):
     """A geometric transform that is one affine map; consecutive ones are fused into one warp.
 
-    Subclasses draw the parameters of ``n`` applied items as arrays
+    Subclasses draw the parameters of ``n`` applied items at once
     (:meth:`_draw`); sampled parameters carry the map's ``linear`` part ``(a,
     b, d, e)`` and its ``offset`` ``(tx, ty)``; the linear part acts about the
     :attr:`anchor` of the input's ink box. No ink leaves the frame
-    (:func:`~.frame.warp_stack`).
+    (:func:`~.frame.fit_matrix`).
     """
 
     default_stage = "glyph"
@@ -101,23 +96,23 @@ class AffineTransform(Transform):
 
     def _draw(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
-    ) -> tuple[dict[str, F64Array], F64Array | None, F64Array | None]:
-        """The drawn numbers by name, and the linear parts ``(n, 2, 2)`` and offsets
-        ``(n, 2)`` of ``n`` applied items (``None``: the identity / no offset)."""
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        """The drawn numbers by name, and the linear parts and offsets of ``n`` applied
+        items (``None``: the identity / no offset for all)."""
         raise NotImplementedError
 
     def draw_maps(
-        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: BoolArray
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool]
     ) -> AffineMaps:
         """The maps of ``n`` items of ``shape``, of which the ``chosen`` ones are transformed."""
-        count = int(np.count_nonzero(chosen))
+        count = sum(chosen)
         if not count:
             return AffineMaps(None, None, {}, chosen)
         drawn, linear, offset = self._draw(rng, shape, count)
         return AffineMaps(
-            None if linear is None else _spread(linear, chosen, _EYE),
-            None if offset is None else _spread(offset, chosen, _ZERO2),
-            {name: _spread(column, chosen, _ZERO) for name, column in drawn.items()},
+            None if linear is None else _spread(linear, chosen, _NO_LINEAR),
+            None if offset is None else _spread(offset, chosen, _NO_MOVE),
+            {name: _spread(column, chosen, 0.0) for name, column in drawn.items()},
             chosen,
         )
 
@@ -130,61 +125,55 @@ class AffineTransform(Transform):
         *,
         boxes: Boxes | None = None,
     ) -> list[Params | None]:
-        picked = np.ones(n, np.bool_) if chosen is None else np.array(chosen, np.bool_)
-        return self.draw_maps(rng, shape, n, picked).params()
+        return self.draw_maps(rng, shape, n, [True] * n if chosen is None else chosen).params()
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        maps = AffineMaps(
-            np.array(params["linear"], np.float64).reshape(1, 2, 2),
-            np.array([params["offset"]], np.float64),
-            {},
-            np.ones(1, np.bool_),
-        )
+        maps = AffineMaps([params["linear"]], [params["offset"]], {}, [True])
         return warp_run(image[None], [(self.anchor, maps)])[0]
 
 
-_ZERO = np.zeros(1)
-_ZERO2 = np.zeros((1, 2))
+def warp_run(stack: U8Array, steps: Sequence[tuple[str | None, AffineMaps]]) -> U8Array:
+    """Apply a run of affine maps ``(anchor, maps)``, in order, to a stack ``(n, h, w)``, as
+    one warp per image that some map transforms; a new stack (``stack`` if none moves).
+
+    Every map acts about the anchor of the image's ink box before the run.
+    """
+    moved = [any(picks) for picks in zip(*(maps.chosen for _, maps in steps))]
+    if not any(moved):
+        return stack
+    matrices: dict[int, Matrix] = {}
+    for k in [k for k, move in enumerate(moved) if move]:
+        box = x, y, w, h = ink_box(stack[k])
+        cx, cy, base = x + (w - 1) / 2, y + (h - 1) / 2, y + h - 1
+        a, b, c, d, e, f = 1.0, 0.0, 0.0, 0.0, 1.0, 0.0
+        for anchor, maps in steps:
+            if not maps.chosen[k]:
+                continue
+            if maps.linear is not None:
+                la, lb, ld, le = maps.linear[k]
+                ay = base if anchor == "baseline" else cy
+                # this step: p -> L (p - anchor) + anchor, composed after the map so far
+                a, b, c, d, e, f = (
+                    la * a + lb * d,
+                    la * b + lb * e,
+                    la * c + lb * f + cx - la * cx - lb * ay,
+                    ld * a + le * d,
+                    ld * b + le * e,
+                    ld * c + le * f + ay - ld * cx - le * ay,
+                )
+            if maps.offset is not None:
+                tx, ty = maps.offset[k]
+                c, f = c + tx, f + ty
+        matrices[k] = fit_matrix(stack[k], (a, b, c, d, e, f), box)
+    return warp_stack(stack, matrices)
 
 
 def _scalings(
     rng: np.random.Generator, bounds: tuple[float, float], n: int
-) -> tuple[dict[str, F64Array], F64Array | None, F64Array | None]:
+) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
     """Uniform scalings by ``1 + u``, ``u`` drawn from ``bounds``: values, linear, offset."""
-    factor = 1.0 + uniforms(rng, bounds, n)
-    linear = np.zeros((n, 2, 2))
-    linear[:, 0, 0] = linear[:, 1, 1] = factor
-    return {"factor": factor}, linear, None
-
-
-def warp_run(stack: U8Array, steps: Sequence[tuple[str | None, AffineMaps]]) -> U8Array:
-    """Apply a run of affine maps ``(anchor, maps)``, in order, to a stack ``(n, h, w)`` as
-    one warp per image (only images some map transforms); a new stack.
-
-    Every map acts about the anchor of the image's ink box before the run.
-    """
-    moved = np.logical_or.reduce([maps.chosen for _, maps in steps])
-    if not moved.any():
-        return stack
-    extents = ink_extents(stack)
-    centre = (extents[:, :2] + extents[:, 2:] - 1) / 2
-    # In coordinates about the centre, p -> linear p + shift; the baseline is `drop` below.
-    linear: F64Array = np.repeat(_EYE, len(stack), axis=0)
-    shift = np.zeros((len(stack), 2))
-    for anchor, maps in steps:
-        if maps.linear is not None:
-            linear = maps.linear @ linear
-            shift = np.einsum("nij,nj->ni", maps.linear, shift)
-            if anchor == "baseline":  # p -> L (p - d) + d, d = (0, drop): add d - L d
-                drop = extents[:, 3] - 1 - centre[:, 1]
-                shift[:, 0] -= maps.linear[:, 0, 1] * drop
-                shift[:, 1] += (1.0 - maps.linear[:, 1, 1]) * drop
-        if maps.offset is not None:
-            shift += maps.offset
-    # Back to image coordinates: p -> linear (p - centre) + centre + shift.
-    shift += centre - np.einsum("nij,nj->ni", linear, centre)
-    matrices = np.concatenate([linear, shift[:, :, None]], axis=2)
-    return warp_stack(stack, matrices, moved, extents)
+    factors: list[float] = (1.0 + uniforms(rng, bounds, n)).tolist()
+    return {"factor": factors}, [(s, 0.0, 0.0, s) for s in factors], None
 
 
 class Shift(AffineTransform):
@@ -216,11 +205,11 @@ class Shift(AffineTransform):
 
     def _draw(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
-    ) -> tuple[dict[str, F64Array], F64Array | None, F64Array | None]:
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
         height, width = shape
-        dx = uniforms(rng, self.limit, n) * width
-        dy = uniforms(rng, self.limit, n) * height
-        return {"dx": dx, "dy": dy}, None, np.stack([dx, dy], axis=1)
+        dx: list[float] = (uniforms(rng, self.limit, n) * width).tolist()
+        dy: list[float] = (uniforms(rng, self.limit, n) * height).tolist()
+        return {"dx": dx, "dy": dy}, None, list(zip(dx, dy))
 
 
 class Scale(AffineTransform):
@@ -246,7 +235,7 @@ class Scale(AffineTransform):
 
     def _draw(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
-    ) -> tuple[dict[str, F64Array], F64Array | None, F64Array | None]:
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
         return _scalings(rng, self.limit, n)
 
 
@@ -276,13 +265,14 @@ class Rotate(AffineTransform):
 
     def _draw(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
-    ) -> tuple[dict[str, F64Array], F64Array | None, F64Array | None]:
-        angle = uniforms(rng, self.limit, n)
-        turn = np.radians(angle)
-        cos, sin = np.cos(turn), np.sin(turn)
-        # y points down in images, so this turns counter-clockwise as seen.
-        linear = np.stack([cos, sin, -sin, cos], axis=1).reshape(n, 2, 2)
-        return {"angle": angle}, linear, None
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        angles: list[float] = uniforms(rng, self.limit, n).tolist()
+        linear: list[Linear] = []
+        for angle in angles:
+            cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
+            # y points down in images, so this turns counter-clockwise as seen.
+            linear.append((cos, sin, -sin, cos))
+        return {"angle": angles}, linear, None
 
 
 class Shear(AffineTransform):
@@ -311,11 +301,10 @@ class Shear(AffineTransform):
 
     def _draw(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
-    ) -> tuple[dict[str, F64Array], F64Array | None, F64Array | None]:
-        angle = uniforms(rng, self.limit, n)
-        linear = np.repeat(_EYE, n, axis=0)
-        linear[:, 0, 1] = -np.tan(np.radians(angle))
-        return {"angle": angle}, linear, None
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        angles: list[float] = uniforms(rng, self.limit, n).tolist()
+        linear = [(1.0, -math.tan(math.radians(angle)), 0.0, 1.0) for angle in angles]
+        return {"angle": angles}, linear, None
 
 
 class SizeVariation(AffineTransform):
@@ -341,7 +330,7 @@ class SizeVariation(AffineTransform):
 
     def _draw(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
-    ) -> tuple[dict[str, F64Array], F64Array | None, F64Array | None]:
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
         return _scalings(rng, self.limit, n)
 
 
@@ -380,14 +369,12 @@ class BaselineJitter(AffineTransform):
         self.wander = check_number(wander, "BaselineJitter", "wander", 0.0, 4.0)
 
     def draw_maps(
-        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: BoolArray
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool]
     ) -> AffineMaps:
         # The walk runs over every digit of the sequence; `p` only decides who follows it.
-        dy = uniforms(rng, self.limit, n)
+        offsets = uniforms(rng, self.limit, n)
         if self.wander > 0 and n > 1:
             walk = np.cumsum(rng.normal(0.0, self.wander, n))
-            dy = dy + (walk - walk.mean())
-        dy = np.where(chosen, dy, 0.0)
-        offset = np.zeros((n, 2))
-        offset[:, 1] = dy
-        return AffineMaps(None, offset, {"dy": dy}, chosen)
+            offsets += walk - walk.mean()
+        dy = [jitter if pick else 0.0 for jitter, pick in zip(offsets.tolist(), chosen)]
+        return AffineMaps(None, [(0.0, y) for y in dy], {"dy": dy}, chosen)

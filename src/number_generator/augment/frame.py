@@ -2,7 +2,7 @@
 
 Geometric transforms never move ink out of the frame: a warp is followed by
 the shift (and, for ink larger than the frame, the shrink) that keeps it
-inside (:func:`warp_stack`), and a distortion drawn on a padded canvas is cut
+inside (:func:`fit_matrix`, :func:`warp_stack`), and a distortion drawn on a padded canvas is cut
 back into the frame by :func:`fit_frame`. OpenCV is imported by the functions
 that use it, so importing this module does not load it.
 """
@@ -13,7 +13,6 @@ from functools import lru_cache
 from typing import Any, cast
 
 import numpy as np
-import numpy.typing as npt
 
 from .base import F32Array, U8Array
 
@@ -21,6 +20,7 @@ __all__ = [
     "Matrix",
     "compose",
     "fit_frame",
+    "fit_matrix",
     "ink_box",
     "pad_image",
     "pixel_grid",
@@ -31,8 +31,6 @@ __all__ = [
 
 #: ``x' = a x + b y + c``, ``y' = d x + e y + f``.
 Matrix = tuple[float, float, float, float, float, float]
-F64Array = npt.NDArray[np.float64]
-IntArray = npt.NDArray[np.intp]
 
 
 def compose(second: Matrix, first: Matrix) -> Matrix:
@@ -63,47 +61,53 @@ def ink_box(image: U8Array) -> tuple[int, int, int, int]:
     return int(x), int(y), int(w), int(h)
 
 
-def warp_stack(
-    stack: U8Array, matrices: F64Array, moved: npt.NDArray[np.bool_], extents: IntArray
-) -> U8Array:
-    """Warp each ``moved`` image of a stack ``(n, height, width)`` in its own frame, keeping
-    every ink pixel inside; a new stack (the other images copied as they are).
+def fit_matrix(image: U8Array, matrix: Matrix, box: tuple[int, int, int, int]) -> Matrix:
+    """``matrix`` followed by what keeps every ink pixel of ``image`` inside its frame.
 
-    ``matrices`` ``(n, 2, 3)`` are the maps (their translations are adjusted in place) and
-    ``extents`` the images' ink boxes (:func:`~number_generator._util.glyphs.ink_extents`).
-    Where the ink would leave the frame, a map is followed by a translation back inside, and
-    by a uniform shrink about the ink's centre when the ink is larger than the frame.
+    Where the ink would leave the frame, the map is followed by a translation
+    back inside, and by a uniform shrink about the ink's centre when the ink
+    is larger than the frame. ``box`` is the image's :func:`ink_box`.
     """
+    height, width = image.shape
+    x, y, w, h = box
+    a, b, c, d, e, f = matrix
+    if not w:
+        return matrix
+    # The corners of the ink box bound every ink pixel's centre.
+    right, bottom = x + w - 1, y + h - 1
+    ax0, ax1 = (a * x, a * right) if a >= 0 else (a * right, a * x)
+    bx0, bx1 = (b * y, b * bottom) if b >= 0 else (b * bottom, b * y)
+    dx0, dx1 = (d * x, d * right) if d >= 0 else (d * right, d * x)
+    ey0, ey1 = (e * y, e * bottom) if e >= 0 else (e * bottom, e * y)
+    x0, x1, y0, y1 = ax0 + bx0 + c, ax1 + bx1 + c, dx0 + ey0 + f, dx1 + ey1 + f
+    if x1 - x0 > width - 1 or y1 - y0 > height - 1:
+        # Maybe too big: measure the ink itself before shrinking anything.
+        return _fit_matrix(image, matrix)
+    # The bound fits: move it inside, if it is not already.
+    c += -x0 if x0 < 0 else min(0.0, width - 1 - x1)
+    f += -y0 if y0 < 0 else min(0.0, height - 1 - y1)
+    return a, b, c, d, e, f
+
+
+def warp_stack(stack: U8Array, matrices: dict[int, Matrix]) -> U8Array:
+    """A copy of ``stack`` ``(n, height, width)`` with image ``k`` warped by ``matrices[k]``
+    (bilinear, empty border: OpenCV's defaults)."""
     import cv2
 
-    n, height, width = stack.shape
-    linear, shift = matrices[:, :, :2], matrices[:, :, 2]
-    # The corners of the ink box bound every ink pixel's centre.
-    first = linear * extents[:, None, :2]
-    last = linear * (extents[:, None, 2:] - 1)
-    low = np.minimum(first, last).sum(axis=2) + shift
-    high = np.maximum(first, last).sum(axis=2) + shift
-    limit = np.array([width - 1, height - 1], np.float64)
-    inked = extents[:, 2] > 0
-    # Maybe too big: measure the ink itself before shrinking anything (below).
-    too_big = ((high - low) > limit).any(axis=1) & inked
-    inside = (inked & ~too_big)[:, None]
-    shift += np.where(low < 0, -low, np.minimum(0.0, limit - high)) * inside
     out = stack.copy()
-    for k in np.flatnonzero(moved).tolist():
-        matrix = _fit_matrix(stack[k], matrices[k]) if too_big[k] else matrices[k]
-        # INTER_LINEAR with a constant 0 border: OpenCV's defaults.
+    height, width = stack.shape[1:]
+    maps = np.array(list(matrices.values()), np.float64).reshape(-1, 2, 3)
+    for k, matrix in zip(matrices, maps):
         cv2.warpAffine(stack[k], matrix, (width, height), dst=out[k])
     return out
 
 
-def _fit_matrix(image: U8Array, matrix: F64Array) -> F64Array:
-    """``matrix`` ``(2, 3)`` followed by the shift (and shrink) that keeps every ink pixel in
-    the frame."""
+def _fit_matrix(image: U8Array, matrix: Matrix) -> Matrix:
+    """``matrix`` followed by the shift (and shrink) that keeps every ink pixel in the frame."""
     import cv2
 
     height, width = image.shape
-    a, b, c, d, e, f = matrix.ravel().tolist()
+    a, b, c, d, e, f = matrix
     xy = cv2.findNonZero(image).reshape(-1, 2)
     mapped = xy @ np.array([[a, d], [b, e]])
     x0, y0 = mapped.min(axis=0).tolist()
@@ -117,13 +121,12 @@ def _fit_matrix(image: U8Array, matrix: F64Array) -> F64Array:
         shrink = min(shrink, (height - 1) / span_y)
     if shrink < 1.0:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        about = _about((shrink, 0.0, 0.0, shrink), cx, cy)
-        a, b, c, d, e, f = compose(about, (a, b, c, d, e, f))
+        a, b, c, d, e, f = compose(_about((shrink, 0.0, 0.0, shrink), cx, cy), matrix)
         x0, x1 = cx + (x0 - cx) * shrink, cx + (x1 - cx) * shrink
         y0, y1 = cy + (y0 - cy) * shrink, cy + (y1 - cy) * shrink
     c += -x0 if x0 < 0 else min(0.0, width - 1 - x1)
     f += -y0 if y0 < 0 else min(0.0, height - 1 - y1)
-    return np.array([[a, b, c], [d, e, f]])
+    return a, b, c, d, e, f
 
 
 def fit_frame(canvas: U8Array, top: int, left: int, shape: tuple[int, int]) -> U8Array:

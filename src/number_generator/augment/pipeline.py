@@ -198,11 +198,11 @@ def _sample(
     """Parameters of ``n`` items per transform: every ``p`` coin in one draw, then the rest."""
     if not transforms:
         return []
-    coins = rng.random((len(transforms), n)) < probabilities
+    coins = (rng.random((len(transforms), n)) < probabilities).tolist()
     return [
         t.draw_maps(rng, shape, n, chosen)
         if isinstance(t, AffineTransform)
-        else t.sample_chosen(rng, shape, n, chosen.tolist(), boxes=boxes)
+        else t.sample_chosen(rng, shape, n, chosen, boxes=boxes)
         for t, chosen in zip(transforms, coins)
     ]
 

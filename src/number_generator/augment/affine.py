@@ -129,7 +129,8 @@ class AffineTransform(Transform):
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
         maps = AffineMaps([params["linear"]], [params["offset"]], {}, [True])
-        return warp_run(image[None], [(self.anchor, maps)])[0]
+        out: U8Array = warp_run(image[None], [(self.anchor, maps)])[0]
+        return out
 
 
 def warp_run(stack: U8Array, steps: Sequence[tuple[str | None, AffineMaps]]) -> U8Array:

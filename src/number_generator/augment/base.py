@@ -65,7 +65,7 @@ def built_in_transforms() -> tuple[type[Transform], ...]:
 def uniforms(
     rng: np.random.Generator, bounds: tuple[float, float], n: int
 ) -> npt.NDArray[np.float64]:
-    """``n`` draws from ``uniform(*bounds)`` as an array; no draw at all when the bounds are equal."""
+    """``n`` draws from ``uniform(*bounds)``, an array; no draw at all when the bounds are equal."""
     low, high = bounds
     if low == high:
         return np.full(n, float(low))

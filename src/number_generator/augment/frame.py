@@ -94,7 +94,7 @@ def warp_stack(stack: U8Array, matrices: dict[int, Matrix]) -> U8Array:
     (bilinear, empty border: OpenCV's defaults)."""
     import cv2
 
-    out = stack.copy()
+    out: U8Array = stack.copy()
     height, width = stack.shape[1:]
     maps = np.array(list(matrices.values()), np.float64).reshape(-1, 2, 3)
     for k, matrix in zip(matrices, maps):

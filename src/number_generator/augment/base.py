@@ -91,7 +91,8 @@ class Transform:
     the cached presets rely on it, and share transforms between threads).
 
     To add a built-in transform: subclass :class:`Transform` (or
-    :class:`~.affine.AffineTransform`, to be fused with its neighbours) in one
+    :class:`~.affine.AffineTransform`, to be fused with its neighbours; it
+    implements :meth:`~.affine.AffineTransform._draw` instead of :meth:`_sample`) in one
     of the modules of :data:`.registry.TRANSFORM_MODULES`, set :attr:`name`
     (its key in :data:`~number_generator.augment.TRANSFORMS`), and
     :attr:`default_stage` / :attr:`geometric` / :attr:`anchor` where the

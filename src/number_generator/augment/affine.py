@@ -17,7 +17,7 @@ import numpy as np
 
 from .base import Params, Transform, U8Array, uniforms
 from .checks import Boxes, check_number, check_range
-from .frame import Matrix, fit_matrix, ink_box, warp_stack
+from .frame import Matrix, fit_matrix, ink_box, warp_images
 
 __all__ = [
     "AffineMaps",
@@ -129,22 +129,21 @@ class AffineTransform(Transform):
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
         maps = AffineMaps([params["linear"]], [params["offset"]], {}, [True])
-        out: U8Array = warp_run(image[None], [(self.anchor, maps)])[0]
-        return out
+        return warp_run([image], [(self.anchor, maps)])[0]
 
 
-def warp_run(stack: U8Array, steps: Sequence[tuple[str | None, AffineMaps]]) -> U8Array:
-    """Apply a run of affine maps ``(anchor, maps)``, in order, to a stack ``(n, h, w)``, as
-    one warp per image that some map transforms; a new stack (``stack`` if none moves).
+def warp_run(
+    images: list[U8Array], steps: Sequence[tuple[str | None, AffineMaps]]
+) -> list[U8Array]:
+    """Apply a run of affine maps ``(anchor, maps)``, in order, to ``images`` (one per item),
+    as one warp per image that some map transforms.
 
     Every map acts about the anchor of the image's ink box before the run.
     """
     moved = [any(picks) for picks in zip(*(maps.chosen for _, maps in steps))]
-    if not any(moved):
-        return stack
     matrices: dict[int, Matrix] = {}
     for k in [k for k, move in enumerate(moved) if move]:
-        box = x, y, w, h = ink_box(stack[k])
+        box = x, y, w, h = ink_box(images[k])
         cx, cy, base = x + (w - 1) / 2, y + (h - 1) / 2, y + h - 1
         a, b, c, d, e, f = 1.0, 0.0, 0.0, 0.0, 1.0, 0.0
         for anchor, maps in steps:
@@ -165,8 +164,8 @@ def warp_run(stack: U8Array, steps: Sequence[tuple[str | None, AffineMaps]]) -> 
             if maps.offset is not None:
                 tx, ty = maps.offset[k]
                 c, f = c + tx, f + ty
-        matrices[k] = fit_matrix(stack[k], (a, b, c, d, e, f), box)
-    return warp_stack(stack, matrices)
+        matrices[k] = fit_matrix(images[k], (a, b, c, d, e, f), box)
+    return warp_images(images, matrices) if matrices else images
 
 
 def _scalings(

@@ -2,7 +2,7 @@
 
 Geometric transforms never move ink out of the frame: a warp is followed by
 the shift (and, for ink larger than the frame, the shrink) that keeps it
-inside (:func:`fit_matrix`, :func:`warp_stack`), and a distortion drawn on a padded canvas is cut
+inside (:func:`fit_matrix`, :func:`warp_images`), and a distortion drawn on a padded canvas is cut
 back into the frame by :func:`fit_frame`. OpenCV is imported by the functions
 that use it, so importing this module does not load it.
 """
@@ -26,7 +26,7 @@ __all__ = [
     "pixel_grid",
     "pixel_grid_xy",
     "remap",
-    "warp_stack",
+    "warp_images",
 ]
 
 #: ``x' = a x + b y + c``, ``y' = d x + e y + f``.
@@ -89,16 +89,16 @@ def fit_matrix(image: U8Array, matrix: Matrix, box: tuple[int, int, int, int]) -
     return a, b, c, d, e, f
 
 
-def warp_stack(stack: U8Array, matrices: dict[int, Matrix]) -> U8Array:
-    """A copy of ``stack`` ``(n, height, width)`` with image ``k`` warped by ``matrices[k]``
-    (bilinear, empty border: OpenCV's defaults)."""
+def warp_images(images: list[U8Array], matrices: dict[int, Matrix]) -> list[U8Array]:
+    """``images`` with image ``k`` warped by ``matrices[k]`` in its own frame (bilinear,
+    empty border: OpenCV's defaults); the others as they are."""
     import cv2
 
-    out: U8Array = stack.copy()
-    height, width = stack.shape[1:]
+    out = list(images)
     maps = np.array(list(matrices.values()), np.float64).reshape(-1, 2, 3)
     for k, matrix in zip(matrices, maps):
-        cv2.warpAffine(stack[k], matrix, (width, height), dst=out[k])
+        height, width = images[k].shape
+        out[k] = cast(U8Array, cv2.warpAffine(images[k], matrix, (width, height)))
     return out
 
 

@@ -104,18 +104,18 @@ class Pipeline:
         shape = (int(image.shape[0]), int(image.shape[1]))
         boxes = ink_boxes(image) if self.uses_boxes else None
         params = _sample(self.transforms, self._all_p, rng, shape, 1, boxes)
-        return _run_one(self._all_plan, image, params)
+        return _run(self._all_plan, [image], params)[0]
 
     def transform_glyphs(self, glyphs: U8Array, rng: np.random.Generator) -> U8Array:
         """Apply the glyph stage to a stack ``(n, height, width)`` of one sequence's glyphs.
 
         Parameters are drawn for the whole sequence at once, transform by
         transform (so e.g. the baseline can wander from digit to digit).
-        Returns the transformed stack (``glyphs`` itself when nothing applied).
+        Returns the transformed stack.
         """
         n, height, width = glyphs.shape
         params = _sample(self.glyph_transforms, self._glyph_p, rng, (height, width), n)
-        return _run(self._glyph_plan, glyphs, params)
+        return np.stack(_run(self._glyph_plan, list(glyphs), params))
 
     def transform_image(
         self, image: U8Array, rng: np.random.Generator, boxes: Boxes | None = None
@@ -151,7 +151,7 @@ class Pipeline:
         if boxes is None and self.uses_boxes:
             boxes = ink_boxes(image)
         params = _sample(self.image_transforms, self._image_p, rng, shape, 1, boxes)
-        out = _run_one(self._image_plan, image, params)
+        out = _run(self._image_plan, [image], params)[0]
         matrix = None
         for transform, column in zip(self.image_transforms, params):
             item = column[0] if isinstance(column, list) else None  # image stage: not affine
@@ -207,26 +207,19 @@ def _sample(
     ]
 
 
-def _run(plan: list[_Step], stack: U8Array, params: list[_Column]) -> U8Array:
-    """Apply sampled parameters (``params[transform]``) to a stack ``(n, h, w)`` along a plan;
-    no randomness. Returns ``stack`` itself when no transform applied, else a new stack."""
-    out = stack
+def _run(plan: list[_Step], images: list[U8Array], params: list[_Column]) -> list[U8Array]:
+    """Apply sampled parameters (``params[transform]``, per item) to ``images`` along a plan;
+    no randomness. An image no transform applies to is returned as it is."""
     for affine, single in plan:
         if single is None:
             # _sample draws an affine transform's parameters as maps
-            out = warp_run(out, [(step.anchor, cast(AffineMaps, params[i])) for i, step in affine])
+            images = warp_run(
+                images, [(step.anchor, cast(AffineMaps, params[i])) for i, step in affine]
+            )
             continue
         i, transform = single
-        for k, item in enumerate(cast(list[Params | None], params[i])):
-            if item is not None:
-                if out is stack:  # copied on the first change: the caller's stack stays as it was
-                    out = stack.copy()
-                out[k] = transform.apply(out[k], item)
-    return out
-
-
-def _run_one(plan: list[_Step], image: U8Array, params: list[_Column]) -> U8Array:
-    """:func:`_run` on one image: ``image`` itself when no transform applied."""
-    stack = image[None]
-    out = _run(plan, stack, params)
-    return image if out is stack else out[0]
+        images = [
+            image if item is None else transform.apply(image, item)
+            for image, item in zip(images, cast(list[Params | None], params[i]))
+        ]
+    return images

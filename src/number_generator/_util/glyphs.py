@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 U8Array = npt.NDArray[np.uint8]
+IntArray = npt.NDArray[np.intp]
 
 
 def crop_to_ink(glyph: U8Array) -> tuple[U8Array, tuple[int, int]]:
@@ -18,6 +19,34 @@ def crop_to_ink(glyph: U8Array) -> tuple[U8Array, tuple[int, int]]:
         return glyph[:, :1], (0, glyph.shape[0])
     rows = np.flatnonzero(glyph.max(axis=1))
     return glyph[:, cols[0] : cols[-1] + 1], (int(rows[0]), int(rows[-1]) + 1)
+
+
+def ink_extents(stack: U8Array) -> IntArray:
+    """The ink box of each image of a stack ``(n, height, width)``: ``(n, 4)`` rows of
+    ``x0, y0, x1, y1`` (ends exclusive), all 0 for an image without ink.
+
+    Examples
+    --------
+    >>> stack = np.zeros((2, 4, 5), np.uint8); stack[0, 1:3, 2] = 9
+    >>> ink_extents(stack).tolist()
+    [[2, 1, 3, 3], [0, 0, 0, 0]]
+    """
+    import cv2
+
+    extents = np.array([cv2.boundingRect(glyph) for glyph in stack], np.intp).reshape(-1, 4)
+    extents[:, 2:] += extents[:, :2]  # x0, y0, width, height -> x0, y0, x1, y1
+    return extents
+
+
+def crop_stack(stack: U8Array) -> tuple[list[U8Array], IntArray]:
+    """:func:`crop_to_ink` of every glyph of a stack ``(n, height, width)``, at once.
+
+    Returns the cropped glyphs (views) and their ``(top, bottom)`` ink rows, ``(n, 2)``.
+    """
+    extents = ink_extents(stack)
+    extents[extents[:, 2] == 0] = (0, 0, 1, stack.shape[1])  # no ink: one blank column
+    glyphs = [stack[k, :, a:b] for k, (a, b) in enumerate(extents[:, 0::2].tolist())]
+    return glyphs, extents[:, 1::2]
 
 
 def scale_to_height(glyph: U8Array, height: int) -> U8Array:

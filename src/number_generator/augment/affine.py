@@ -1,42 +1,91 @@
 """Affine transforms: shift, scale, rotate, shear, size variation, baseline jitter.
 
-Each is one affine map about a point of the ink box; consecutive ones are
-fused into a single warp (:func:`fuse`, :func:`warp_fused`), which
-:func:`~.frame.warp_fit` keeps inside the frame.
+Each is one affine map about a point of the ink box. A transform draws the
+parameters of all the glyphs of a sequence at once (:class:`AffineMaps`: one
+random draw per transform), and a run of consecutive ones is composed into a
+single map per glyph and applied as one warp (:func:`warp_run`), which
+:func:`~.frame.fit_matrix` keeps inside the frame.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-from typing import ClassVar
+from collections.abc import Sequence
+from typing import ClassVar, NamedTuple, TypeVar
 
 import numpy as np
 
-from .base import Params, Transform, U8Array, uniform
+from .base import Params, Transform, U8Array, uniforms
 from .checks import Boxes, check_number, check_range
-from .frame import IDENTITY, Matrix, compose, ink_box, warp_fit
+from .frame import Matrix, fit_matrix, ink_box, warp_images
 
 __all__ = [
+    "AffineMaps",
     "AffineTransform",
     "BaselineJitter",
+    "Linear",
     "Rotate",
     "Scale",
     "Shear",
     "Shift",
     "SizeVariation",
-    "fuse",
-    "warp_fused",
+    "warp_run",
 ]
+
+#: The linear part ``(a, b, d, e)`` of a map: ``x' = a x + b y``, ``y' = d x + e y``.
+Linear = tuple[float, float, float, float]
+_NO_LINEAR: Linear = (1.0, 0.0, 0.0, 1.0)
+_NO_MOVE = (0.0, 0.0)
+_T = TypeVar("_T")
+
+
+class AffineMaps(NamedTuple):
+    """One affine transform's parameters for the ``n`` items of a sequence.
+
+    Item ``k``'s map is ``p -> linear[k] (p - anchor) + anchor + offset[k]``,
+    the anchor being a point of its ink box; an item not transformed
+    (``chosen[k]`` false) has the identity.
+    """
+
+    #: Per item; ``None``: the identity for all.
+    linear: list[Linear] | None
+    #: Per item ``(tx, ty)`` in pixels; ``None``: no offset for any.
+    offset: list[tuple[float, float]] | None
+    #: The drawn numbers by name (``"angle"``, ``"factor"``, ``"dx"`` …), per item.
+    values: dict[str, list[float]]
+    #: Per item: whether it is transformed.
+    chosen: list[bool]
+
+    def params(self) -> list[Params | None]:
+        """Per item, its parameters as :meth:`Transform.sample` gives them (``None``: skipped)."""
+        return [
+            {
+                **{name: column[k] for name, column in self.values.items()},
+                "linear": _NO_LINEAR if self.linear is None else self.linear[k],
+                "offset": _NO_MOVE if self.offset is None else self.offset[k],
+            }
+            if pick
+            else None
+            for k, pick in enumerate(self.chosen)
+        ]
+
+
+def _spread(drawn: list[_T], chosen: list[bool], neutral: _T) -> list[_T]:
+    """Per item: the next of ``drawn`` for a ``chosen`` one, ``neutral`` for the others."""
+    if len(drawn) == len(chosen):
+        return drawn
+    items = iter(drawn)
+    return [next(items) if pick else neutral for pick in chosen]
 
 
 class AffineTransform(Transform):
     """A geometric transform that is one affine map; consecutive ones are fused into one warp.
 
-    Sampled parameters carry the map's ``linear`` part ``(a, b, d, e)`` and
-    its ``offset`` ``(tx, ty)``; the linear part acts about the :attr:`anchor`
-    of the input's ink box. The result is applied with :func:`warp_fit`, so
-    no ink leaves the frame.
+    Subclasses draw the parameters of ``n`` applied items at once
+    (:meth:`_draw`); sampled parameters carry the map's ``linear`` part ``(a,
+    b, d, e)`` and its ``offset`` ``(tx, ty)``; the linear part acts about the
+    :attr:`anchor` of the input's ink box. No ink leaves the frame
+    (:func:`~.frame.fit_matrix`).
     """
 
     default_stage = "glyph"
@@ -45,46 +94,86 @@ class AffineTransform(Transform):
     #: ``"baseline"`` (bottom centre).
     anchor: ClassVar[str | None] = "centre"
 
-    def matrix(self, params: Params, box: tuple[int, int, int, int]) -> Matrix:
-        """The map for ``params`` on an image whose ink box is ``box``."""
-        return fuse([(self.anchor, params)], box)
+    def _draw(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        """The drawn numbers by name, and the linear parts and offsets of ``n`` applied
+        items (``None``: the identity / no offset for all)."""
+        raise NotImplementedError
+
+    def draw_maps(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool]
+    ) -> AffineMaps:
+        """The maps of ``n`` items of ``shape``, of which the ``chosen`` ones are transformed."""
+        count = sum(chosen)
+        if not count:
+            return AffineMaps(None, None, {}, chosen)
+        drawn, linear, offset = self._draw(rng, shape, count)
+        return AffineMaps(
+            None if linear is None else _spread(linear, chosen, _NO_LINEAR),
+            None if offset is None else _spread(offset, chosen, _NO_MOVE),
+            {name: _spread(column, chosen, 0.0) for name, column in drawn.items()},
+            chosen,
+        )
+
+    def sample_chosen(
+        self,
+        rng: np.random.Generator,
+        shape: tuple[int, int],
+        n: int,
+        chosen: list[bool] | None,
+        *,
+        boxes: Boxes | None = None,
+    ) -> list[Params | None]:
+        return self.draw_maps(rng, shape, n, [True] * n if chosen is None else chosen).params()
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        return warp_fused(image, [(self.anchor, params)])
+        maps = AffineMaps([params["linear"]], [params["offset"]], {}, [True])
+        return warp_run([image], [(self.anchor, maps)])[0]
 
 
-def warp_fused(image: U8Array, items: list[tuple[str | None, Params]]) -> U8Array:
-    """Apply affine parameters ``(anchor, params)``, in order, as one warp (see :func:`fuse`)."""
-    box = ink_box(image)
-    return warp_fit(image, fuse(items, box), box)
+def warp_run(
+    images: list[U8Array], steps: Sequence[tuple[str | None, AffineMaps]]
+) -> list[U8Array]:
+    """Apply a run of affine maps ``(anchor, maps)``, in order, to ``images`` (one per item),
+    as one warp per image that some map transforms.
+
+    Every map acts about the anchor of the image's ink box before the run.
+    """
+    moved = [any(picks) for picks in zip(*(maps.chosen for _, maps in steps))]
+    matrices: dict[int, Matrix] = {}
+    for k in [k for k, move in enumerate(moved) if move]:
+        box = x, y, w, h = ink_box(images[k])
+        cx, cy, base = x + (w - 1) / 2, y + (h - 1) / 2, y + h - 1
+        a, b, c, d, e, f = 1.0, 0.0, 0.0, 0.0, 1.0, 0.0
+        for anchor, maps in steps:
+            if not maps.chosen[k]:
+                continue
+            if maps.linear is not None:
+                la, lb, ld, le = maps.linear[k]
+                ay = base if anchor == "baseline" else cy
+                # this step: p -> L (p - anchor) + anchor, composed after the map so far
+                a, b, c, d, e, f = (
+                    la * a + lb * d,
+                    la * b + lb * e,
+                    la * c + lb * f + cx - la * cx - lb * ay,
+                    ld * a + le * d,
+                    ld * b + le * e,
+                    ld * c + le * f + ay - ld * cx - le * ay,
+                )
+            if maps.offset is not None:
+                tx, ty = maps.offset[k]
+                c, f = c + tx, f + ty
+        matrices[k] = fit_matrix(images[k], (a, b, c, d, e, f), box)
+    return warp_images(images, matrices) if matrices else images
 
 
-def fuse(items: list[tuple[str | None, Params]], box: tuple[int, int, int, int]) -> Matrix:
-    """Compose affine parameters ``(anchor, params)`` in order into one map about ``box``."""
-    x, y, w, h = box
-    cx, cy, base = x + (w - 1) / 2, y + (h - 1) / 2, y + h - 1
-    matrix = IDENTITY
-    for anchor, params in items:
-        la, lb, ld, le = params["linear"]
-        tx, ty = params["offset"]
-        ay = cy if anchor == "centre" else base
-        # this step: p -> L (p - anchor) + anchor + offset; then compose after the map so far
-        tx += cx - la * cx - lb * ay
-        ty += ay - ld * cx - le * ay
-        matrix = compose((la, lb, tx, ld, le, ty), matrix)
-    return matrix
-
-
-_NO_MOVE = (0.0, 0.0)
-_NO_LINEAR = (1.0, 0.0, 0.0, 1.0)
-
-
-def _scalings(changes: list[float]) -> list[Params]:
-    """Parameters of uniform scalings by ``1 + u`` for each ``u`` of ``changes``."""
-    return [
-        {"factor": 1.0 + u, "linear": (1.0 + u, 0.0, 0.0, 1.0 + u), "offset": _NO_MOVE}
-        for u in changes
-    ]
+def _scalings(
+    rng: np.random.Generator, bounds: tuple[float, float], n: int
+) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+    """Uniform scalings by ``1 + u``, ``u`` drawn from ``bounds``: values, linear, offset."""
+    factors: list[float] = (1.0 + uniforms(rng, bounds, n)).tolist()
+    return {"factor": factors}, [(s, 0.0, 0.0, s) for s in factors], None
 
 
 class Shift(AffineTransform):
@@ -114,13 +203,13 @@ class Shift(AffineTransform):
         super().__init__(p=p, stage=stage)
         self.limit = check_range(limit, "Shift", "limit", -0.5, 0.5, symmetric=True)
 
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
+    def _draw(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
         height, width = shape
-        dx, dy = uniform(rng, self.limit, n), uniform(rng, self.limit, n)
-        return [
-            {"dx": x, "dy": y, "linear": _NO_LINEAR, "offset": (x, y)}
-            for x, y in zip((u * width for u in dx), (v * height for v in dy))
-        ]
+        dx: list[float] = (uniforms(rng, self.limit, n) * width).tolist()
+        dy: list[float] = (uniforms(rng, self.limit, n) * height).tolist()
+        return {"dx": dx, "dy": dy}, None, list(zip(dx, dy))
 
 
 class Scale(AffineTransform):
@@ -144,8 +233,10 @@ class Scale(AffineTransform):
         super().__init__(p=p, stage=stage)
         self.limit = check_range(limit, "Scale", "limit", -0.5, 1.0, symmetric=True)
 
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        return _scalings(uniform(rng, self.limit, n))
+    def _draw(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        return _scalings(rng, self.limit, n)
 
 
 class Rotate(AffineTransform):
@@ -172,13 +263,16 @@ class Rotate(AffineTransform):
         super().__init__(p=p, stage=stage)
         self.limit = check_range(limit, "Rotate", "limit", -180.0, 180.0, symmetric=True)
 
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        params: list[Params] = []
-        for angle in uniform(rng, self.limit, n):
+    def _draw(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        angles: list[float] = uniforms(rng, self.limit, n).tolist()
+        linear: list[Linear] = []
+        for angle in angles:
             cos, sin = math.cos(math.radians(angle)), math.sin(math.radians(angle))
             # y points down in images, so this turns counter-clockwise as seen.
-            params.append({"angle": angle, "linear": (cos, sin, -sin, cos), "offset": _NO_MOVE})
-        return params
+            linear.append((cos, sin, -sin, cos))
+        return {"angle": angles}, linear, None
 
 
 class Shear(AffineTransform):
@@ -205,15 +299,12 @@ class Shear(AffineTransform):
         super().__init__(p=p, stage=stage)
         self.limit = check_range(limit, "Shear", "limit", -45.0, 45.0, symmetric=True)
 
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        return [
-            {
-                "angle": angle,
-                "linear": (1.0, -math.tan(math.radians(angle)), 0.0, 1.0),
-                "offset": _NO_MOVE,
-            }
-            for angle in uniform(rng, self.limit, n)
-        ]
+    def _draw(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        angles: list[float] = uniforms(rng, self.limit, n).tolist()
+        linear = [(1.0, -math.tan(math.radians(angle)), 0.0, 1.0) for angle in angles]
+        return {"angle": angles}, linear, None
 
 
 class SizeVariation(AffineTransform):
@@ -237,8 +328,10 @@ class SizeVariation(AffineTransform):
         super().__init__(p=p, stage=stage)
         self.limit = check_range(limit, "SizeVariation", "limit", -0.5, 0.5, symmetric=True)
 
-    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        return _scalings(uniform(rng, self.limit, n))
+    def _draw(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
+        return _scalings(rng, self.limit, n)
 
 
 class BaselineJitter(AffineTransform):
@@ -275,22 +368,13 @@ class BaselineJitter(AffineTransform):
         self.limit = check_range(limit, "BaselineJitter", "limit", -8.0, 8.0, symmetric=True)
         self.wander = check_number(wander, "BaselineJitter", "wander", 0.0, 4.0)
 
-    def sample_chosen(
-        self,
-        rng: np.random.Generator,
-        shape: tuple[int, int],
-        n: int,
-        chosen: list[bool] | None,
-        *,
-        boxes: Boxes | None = None,
-    ) -> list[Params | None]:
+    def draw_maps(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool]
+    ) -> AffineMaps:
         # The walk runs over every digit of the sequence; `p` only decides who follows it.
-        offsets = uniform(rng, self.limit, n)
+        offsets = uniforms(rng, self.limit, n)
         if self.wander > 0 and n > 1:
-            walk = list(itertools.accumulate(rng.normal(0.0, self.wander, n).tolist()))
-            mean = sum(walk) / n
-            offsets = [jitter + level - mean for jitter, level in zip(offsets, walk)]
-        params = [{"dy": dy, "linear": _NO_LINEAR, "offset": (0.0, dy)} for dy in offsets]
-        if chosen is None:
-            return list(params)
-        return [item if pick else None for item, pick in zip(params, chosen)]
+            walk = np.cumsum(rng.normal(0.0, self.wander, n))
+            offsets += walk - walk.mean()
+        dy = [jitter if pick else 0.0 for jitter, pick in zip(offsets.tolist(), chosen)]
+        return AffineMaps(None, [(0.0, y) for y in dy], {"dy": dy}, chosen)

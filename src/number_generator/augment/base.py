@@ -41,6 +41,7 @@ __all__ = [
     "U8Array",
     "built_in_transforms",
     "uniform",
+    "uniforms",
 ]
 
 F32Array = npt.NDArray[np.float32]
@@ -61,12 +62,20 @@ def built_in_transforms() -> tuple[type[Transform], ...]:
     return tuple(_BUILT_IN)
 
 
-def uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> list[float]:
-    """``n`` draws from ``uniform(*bounds)``; no draw at all when the bounds are equal."""
+def uniforms(
+    rng: np.random.Generator, bounds: tuple[float, float], n: int
+) -> npt.NDArray[np.float64]:
+    """``n`` draws from ``uniform(*bounds)``, an array; no draw at all when the bounds are equal."""
     low, high = bounds
     if low == high:
-        return [low] * n
-    values: list[float] = rng.uniform(low, high, n).tolist()
+        return np.full(n, float(low))
+    values: npt.NDArray[np.float64] = rng.uniform(low, high, n)
+    return values
+
+
+def uniform(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> list[float]:
+    """:func:`uniforms` as a list of floats."""
+    values: list[float] = uniforms(rng, bounds, n).tolist()
     return values
 
 
@@ -82,7 +91,8 @@ class Transform:
     the cached presets rely on it, and share transforms between threads).
 
     To add a built-in transform: subclass :class:`Transform` (or
-    :class:`~.affine.AffineTransform`, to be fused with its neighbours) in one
+    :class:`~.affine.AffineTransform`, to be fused with its neighbours; it
+    implements :meth:`~.affine.AffineTransform._draw` instead of :meth:`_sample`) in one
     of the modules of :data:`.registry.TRANSFORM_MODULES`, set :attr:`name`
     (its key in :data:`~number_generator.augment.TRANSFORMS`), and
     :attr:`default_stage` / :attr:`geometric` / :attr:`anchor` where the

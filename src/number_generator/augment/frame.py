@@ -2,7 +2,7 @@
 
 Geometric transforms never move ink out of the frame: a warp is followed by
 the shift (and, for ink larger than the frame, the shrink) that keeps it
-inside (:func:`warp_fit`), and a distortion drawn on a padded canvas is cut
+inside (:func:`fit_matrix`, :func:`warp_images`), and a distortion drawn on a padded canvas is cut
 back into the frame by :func:`fit_frame`. OpenCV is imported by the functions
 that use it, so importing this module does not load it.
 """
@@ -17,22 +17,20 @@ import numpy as np
 from .base import F32Array, U8Array
 
 __all__ = [
-    "IDENTITY",
     "Matrix",
     "compose",
     "fit_frame",
+    "fit_matrix",
     "ink_box",
     "pad_image",
     "pixel_grid",
     "pixel_grid_xy",
     "remap",
-    "warp_fit",
+    "warp_images",
 ]
 
 #: ``x' = a x + b y + c``, ``y' = d x + e y + f``.
 Matrix = tuple[float, float, float, float, float, float]
-#: The map that moves nothing.
-IDENTITY: Matrix = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
 
 def compose(second: Matrix, first: Matrix) -> Matrix:
@@ -63,38 +61,45 @@ def ink_box(image: U8Array) -> tuple[int, int, int, int]:
     return int(x), int(y), int(w), int(h)
 
 
-def warp_fit(
-    image: U8Array, matrix: Matrix, box: tuple[int, int, int, int] | None = None
-) -> U8Array:
-    """Warp ``image`` by ``matrix`` in its own frame, keeping every ink pixel inside.
+def fit_matrix(image: U8Array, matrix: Matrix, box: tuple[int, int, int, int]) -> Matrix:
+    """``matrix`` followed by what keeps every ink pixel of ``image`` inside its frame.
 
     Where the ink would leave the frame, the map is followed by a translation
     back inside, and by a uniform shrink about the ink's centre when the ink
-    is larger than the frame. ``box`` is the image's :func:`ink_box`, if
-    already known.
+    is larger than the frame. ``box`` is the image's :func:`ink_box`.
     """
+    height, width = image.shape
+    x, y, w, h = box
+    a, b, c, d, e, f = matrix
+    if not w:
+        return matrix
+    # The corners of the ink box bound every ink pixel's centre.
+    right, bottom = x + w - 1, y + h - 1
+    ax0, ax1 = (a * x, a * right) if a >= 0 else (a * right, a * x)
+    bx0, bx1 = (b * y, b * bottom) if b >= 0 else (b * bottom, b * y)
+    dx0, dx1 = (d * x, d * right) if d >= 0 else (d * right, d * x)
+    ey0, ey1 = (e * y, e * bottom) if e >= 0 else (e * bottom, e * y)
+    x0, x1, y0, y1 = ax0 + bx0 + c, ax1 + bx1 + c, dx0 + ey0 + f, dx1 + ey1 + f
+    if x1 - x0 > width - 1 or y1 - y0 > height - 1:
+        # Maybe too big: measure the ink itself before shrinking anything.
+        return _fit_matrix(image, matrix)
+    # The bound fits: move it inside, if it is not already.
+    c += -x0 if x0 < 0 else min(0.0, width - 1 - x1)
+    f += -y0 if y0 < 0 else min(0.0, height - 1 - y1)
+    return a, b, c, d, e, f
+
+
+def warp_images(images: list[U8Array], matrices: dict[int, Matrix]) -> list[U8Array]:
+    """``images`` with image ``k`` warped by ``matrices[k]`` in its own frame (bilinear,
+    empty border: OpenCV's defaults); the others as they are."""
     import cv2
 
-    height, width = image.shape
-    x, y, w, h = ink_box(image) if box is None else box
-    a, b, c, d, e, f = matrix
-    if w:
-        # The corners of the ink box bound every ink pixel's centre.
-        right, bottom = x + w - 1, y + h - 1
-        ax0, ax1 = (a * x, a * right) if a >= 0 else (a * right, a * x)
-        bx0, bx1 = (b * y, b * bottom) if b >= 0 else (b * bottom, b * y)
-        dx0, dx1 = (d * x, d * right) if d >= 0 else (d * right, d * x)
-        ey0, ey1 = (e * y, e * bottom) if e >= 0 else (e * bottom, e * y)
-        x0, x1, y0, y1 = ax0 + bx0 + c, ax1 + bx1 + c, dx0 + ey0 + f, dx1 + ey1 + f
-        if x1 - x0 > width - 1 or y1 - y0 > height - 1:
-            # Maybe too big: measure the ink itself before shrinking anything.
-            a, b, c, d, e, f = _fit_matrix(image, matrix)
-        else:  # the bound fits: move it inside, if it is not already
-            c += -x0 if x0 < 0 else min(0.0, width - 1 - x1)
-            f += -y0 if y0 < 0 else min(0.0, height - 1 - y1)
-    # INTER_LINEAR with a constant 0 border: OpenCV's defaults.
-    warped = cv2.warpAffine(image, np.array([[a, b, c], [d, e, f]]), (width, height))
-    return cast(U8Array, warped)
+    out = list(images)
+    maps = np.array(list(matrices.values()), np.float64).reshape(-1, 2, 3)
+    for k, matrix in zip(matrices, maps):
+        height, width = images[k].shape
+        out[k] = cast(U8Array, cv2.warpAffine(images[k], matrix, (width, height)))
+    return out
 
 
 def _fit_matrix(image: U8Array, matrix: Matrix) -> Matrix:

@@ -1,20 +1,22 @@
 """Pipelines: an ordered list of transforms, sampled in one go and applied along a plan.
 
 A :class:`Pipeline` draws every transform's parameters for a whole sequence
-at once (every ``p`` coin first, then the rest, transform by transform) and
-then applies them with no randomness left, fusing each run of consecutive
-affine transforms into one warp.
+at once (every ``p`` coin first, then the rest, transform by transform; an
+affine transform's as arrays for all glyphs) and then applies them to the
+stack of glyphs with no randomness left, fusing each run of consecutive
+affine transforms into one warp per glyph.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidTypeError
-from .affine import warp_fused
+from .affine import AffineMaps, AffineTransform, warp_run
 from .base import AugmentFn, Lambda, Params, Transform, U8Array
 from .boxes import ink_boxes
 from .checks import Boxes, check_image
@@ -104,15 +106,16 @@ class Pipeline:
         params = _sample(self.transforms, self._all_p, rng, shape, 1, boxes)
         return _run(self._all_plan, [image], params)[0]
 
-    def transform_glyphs(self, glyphs: U8Array, rng: np.random.Generator) -> list[U8Array]:
+    def transform_glyphs(self, glyphs: U8Array, rng: np.random.Generator) -> U8Array:
         """Apply the glyph stage to a stack ``(n, height, width)`` of one sequence's glyphs.
 
         Parameters are drawn for the whole sequence at once, transform by
         transform (so e.g. the baseline can wander from digit to digit).
+        Returns the transformed stack.
         """
         n, height, width = glyphs.shape
         params = _sample(self.glyph_transforms, self._glyph_p, rng, (height, width), n)
-        return _run(self._glyph_plan, list(glyphs), params)
+        return np.stack(_run(self._glyph_plan, list(glyphs), params))
 
     def transform_image(
         self, image: U8Array, rng: np.random.Generator, boxes: Boxes | None = None
@@ -151,7 +154,8 @@ class Pipeline:
         out = _run(self._image_plan, [image], params)[0]
         matrix = None
         for transform, column in zip(self.image_transforms, params):
-            step = None if column[0] is None else transform.warp(column[0])
+            item = column[0] if isinstance(column, list) else None  # image stage: not affine
+            step = None if item is None else transform.warp(item)
             if step is not None:
                 matrix = step if matrix is None else step @ matrix
         return out, matrix
@@ -159,13 +163,13 @@ class Pipeline:
 
 # A plan step is either a run of affine transforms (fused into one warp) or one other transform,
 # each with its index into the parameter list.
-_Step = tuple[list[tuple[int, Transform]], tuple[int, Transform] | None]
+_Step = tuple[list[tuple[int, AffineTransform]], tuple[int, Transform] | None]
 
 
 def _plan(transforms: Sequence[Transform]) -> list[_Step]:
     plan: list[_Step] = []
     for i, transform in enumerate(transforms):
-        if transform.anchor is not None:
+        if isinstance(transform, AffineTransform):
             if plan and plan[-1][1] is None:
                 plan[-1][0].append((i, transform))
             else:
@@ -179,6 +183,10 @@ def _probabilities(transforms: Sequence[Transform]) -> npt.NDArray[np.float64]:
     return np.array([[t.p] for t in transforms], np.float64).reshape(len(transforms), 1)
 
 
+# One transform's parameters for n items: affine maps as arrays, or one entry per item.
+_Column = AffineMaps | list[Params | None]
+
+
 def _sample(
     transforms: Sequence[Transform],
     probabilities: npt.NDArray[np.float64],
@@ -186,31 +194,32 @@ def _sample(
     shape: tuple[int, int],
     n: int,
     boxes: Boxes | None = None,
-) -> list[list[Params | None]]:
+) -> list[_Column]:
     """Parameters of ``n`` items per transform: every ``p`` coin in one draw, then the rest."""
     if not transforms:
         return []
     coins = (rng.random((len(transforms), n)) < probabilities).tolist()
-    return [t.sample_chosen(rng, shape, n, c, boxes=boxes) for t, c in zip(transforms, coins)]
+    return [
+        t.draw_maps(rng, shape, n, chosen)
+        if isinstance(t, AffineTransform)
+        else t.sample_chosen(rng, shape, n, chosen, boxes=boxes)
+        for t, chosen in zip(transforms, coins)
+    ]
 
 
-def _run(
-    plan: list[_Step], images: list[U8Array], params: list[list[Params | None]]
-) -> list[U8Array]:
-    """Apply sampled parameters (``params[transform][item]``) along a plan; no randomness."""
+def _run(plan: list[_Step], images: list[U8Array], params: list[_Column]) -> list[U8Array]:
+    """Apply sampled parameters (``params[transform]``, per item) to ``images`` along a plan;
+    no randomness. An image no transform applies to is returned as it is."""
     for affine, single in plan:
-        if single is not None:
-            i, transform = single
-            images = [
-                image if item is None else transform.apply(image, item)
-                for image, item in zip(images, params[i])
-            ]
+        if single is None:
+            # _sample draws an affine transform's parameters as maps
+            images = warp_run(
+                images, [(step.anchor, cast(AffineMaps, params[i])) for i, step in affine]
+            )
             continue
-        anchors = [step.anchor for _, step in affine]
-        columns = [params[i] for i, _ in affine]
-        fused: list[U8Array] = []
-        for k, image in enumerate(images):
-            items = [(a, column[k]) for a, column in zip(anchors, columns) if column[k] is not None]
-            fused.append(warp_fused(image, items) if items else image)  # type: ignore[arg-type]
-        images = fused
+        i, transform = single
+        images = [
+            image if item is None else transform.apply(image, item)
+            for image, item in zip(images, cast(list[Params | None], params[i]))
+        ]
     return images

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from .._util.glyphs import crop_to_ink, scale_to_height
+from .._util.glyphs import crop_stack, crop_to_ink, scale_to_height
 from .._util.params import parse_digits
 from .._util.text import digits_of, has_separators
 from ..datasets import DigitDataset
@@ -217,13 +217,13 @@ def augmented_glyphs(
 
     transformed = pipeline.transform_glyphs(canvas(np.arange(n)), rng)
     transformed = legible_glyphs(pipeline, canvas, transformed, floor, rng, repairs)
-    if height != glyph_height:  # crop to the ink columns, then resize, as the fast path does
-        transformed = [scale_to_height(crop_to_ink(g)[0], height) for g in transformed]
     # A glyph without ink (a blank glyph in the dataset) keeps one blank column.
-    cropped = [crop_to_ink(glyph) for glyph in transformed]
-    rows = np.array([ink_rows for _, ink_rows in cropped], np.intp)
-    glyphs = [glyph for glyph, _ in cropped]
-    return Glyphs(glyphs, _widths(glyphs), rows.reshape(n, 2))
+    glyphs, rows = crop_stack(transformed)
+    if height != glyph_height:  # resize the glyphs cropped to their ink columns, as the fast path
+        cropped = [crop_to_ink(scale_to_height(glyph, height)) for glyph in glyphs]
+        glyphs = [glyph for glyph, _ in cropped]
+        rows = np.array([ink_rows for _, ink_rows in cropped], np.intp).reshape(n, 2)
+    return Glyphs(glyphs, _widths(glyphs), rows)
 
 
 def _widths(glyphs: list[U8Array]) -> list[int]:

@@ -85,11 +85,11 @@ def retry_generator(rng: np.random.Generator, stage: int) -> np.random.Generator
 def legible_glyphs(
     pipeline: Pipeline,
     canvas: Callable[[IntArray], U8Array],
-    transformed: list[U8Array],
+    transformed: U8Array,
     floor: IntArray,
     rng: np.random.Generator,
     repairs: Repairs,
-) -> list[U8Array]:
+) -> U8Array:
     """``transformed`` (the glyph stage's output) with every glyph at or above its floor.
 
     Parameters
@@ -99,7 +99,7 @@ def legible_glyphs(
     canvas:
         Fresh untransformed canvases of the glyphs at the given positions.
     transformed:
-        The glyph stage's output, one glyph per position; replaced in place.
+        The glyph stage's output, a stack with one glyph per position; replaced in place.
     floor:
         The floor of each glyph (:func:`~.legibility.stored_floor`).
     rng:
@@ -107,22 +107,20 @@ def legible_glyphs(
     repairs:
         Updated with what was redrawn.
     """
-    bad = np.flatnonzero(glyph_clear_ink(np.stack(transformed)) < floor)
+    bad = np.flatnonzero(glyph_clear_ink(transformed) < floor)
     if not bad.size:
         return transformed
     repairs.glyph_redraws += bad.size
     retry = retry_generator(rng, _GLYPH_STAGE)
     for _ in range(MAX_REDRAWS):
         redrawn = pipeline.transform_glyphs(canvas(bad), retry)
-        passed = glyph_clear_ink(np.stack(redrawn)) >= floor[bad]
-        for k in np.flatnonzero(passed).tolist():
-            transformed[bad[k]] = redrawn[k]
+        passed = glyph_clear_ink(redrawn) >= floor[bad]
+        transformed[bad[passed]] = redrawn[passed]
         bad = bad[~passed]
         if not bad.size:
             return transformed
     repairs.glyph_fallbacks += bad.size
-    for position, glyph in zip(bad.tolist(), canvas(bad)):
-        transformed[position] = glyph
+    transformed[bad] = canvas(bad)
     return transformed
 
 

@@ -46,28 +46,20 @@ def _cold_start_seconds(repeats: int) -> dict[str, float]:
 
     CPU time is the steadier figure on a shared machine: waiting for a core is not in it.
     Runs alternate with ``floor_``, a process that only imports NumPy and ``numpy.random``
-    (what any seeded draw needs; ``cpu_over_floor_s`` is what the package adds to it).
-    With ``$BENCH_BASELINE_SRC`` (the ``src`` folder of another checkout, e.g. the
-    previous commit's ``git archive``), runs alternate with it too and
-    ``cpu_vs_baseline`` is the ratio of their median CPU times. Bytecode is written
+    (what any seeded draw needs; ``cpu_over_floor_s`` is what the package adds to it;
+    against another commit: ``ab.py``). Bytecode is written
     and read as an installed package's is (``PYTHONDONTWRITEBYTECODE`` is dropped for
     the children; the first, uncounted run also fills the decoded-array cache).
     """
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    baseline = os.environ.get("BENCH_BASELINE_SRC")
-    sources: dict[str, tuple[str, dict[str, str]]] = {
-        "": (COLD_START, env),
-        "floor_": ("import numpy, numpy.random", env),
-    }
-    if baseline:
-        sources["baseline_"] = (COLD_START, {**env, "PYTHONPATH": baseline})
+    sources = {"": COLD_START, "floor_": "import numpy, numpy.random"}
     walls: dict[str, list[float]] = {key: [] for key in sources}
     cpus: dict[str, list[float]] = {key: [] for key in sources}
     for run in range(repeats + 1):
-        for key, (code, child_env) in sources.items():
+        for key, code in sources.items():
             before = resource.getrusage(resource.RUSAGE_CHILDREN)
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True, env=child_env)
+            subprocess.run([sys.executable, "-c", code], check=True, env=env)
             wall = time.perf_counter() - start
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
             if run:
@@ -81,10 +73,6 @@ def _cold_start_seconds(repeats: int) -> dict[str, float]:
         result[f"{key}max_s"] = round(max(walls[key]), 3)
         result[f"{key}cpu_median_s"] = round(statistics.median(cpus[key]), 3)
     result["cpu_over_floor_s"] = round(result["cpu_median_s"] - result["floor_cpu_median_s"], 3)
-    if baseline:
-        result["cpu_vs_baseline"] = round(
-            result["cpu_median_s"] / result["baseline_cpu_median_s"], 3
-        )
     return result
 
 

@@ -21,6 +21,7 @@ import pytest
 from number_generator import DigitDataset, SequenceGenerator
 from number_generator import augment as aug
 from number_generator.augment import Pipeline
+from number_generator.augment.base import Params
 from number_generator.compose.glyphs import GLYPH_MARGIN
 
 U8 = npt.NDArray[np.uint8]
@@ -187,3 +188,24 @@ def test_same_seed_same_glyphs_and_images(stack: U8, mnist_test: DigitDataset) -
         for _ in range(5):
             assert np.array_equal(one.render("0123456789", (2, 8), 280).ink,
                                   two.render("0123456789", (2, 8), 280).ink)  # fmt: skip
+
+
+class _PerItemShift(aug.AffineTransform):
+    """An affine transform written against the per-item ``_sample`` contract: item ``k``
+    moves ``k % 3 - 1`` pixels right."""
+
+    name = "test-per-item-shift"
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
+        return [
+            {"dx": k % 3 - 1, "linear": (1.0, 0.0, 0.0, 1.0), "offset": (k % 3 - 1, 0.0)}
+            for k in range(n)
+        ]
+
+
+def test_an_affine_transform_with_a_per_item_sample_still_moves_each_glyph(stack: U8) -> None:
+    out = Pipeline([_PerItemShift(p=1.0)]).transform_glyphs(stack, np.random.default_rng(3))
+    for k, (glyph, got) in enumerate(zip(stack, out)):
+        assert np.array_equal(got, np.roll(glyph, k % 3 - 1, axis=1)), k
+    params = _PerItemShift(p=1.0).sample(np.random.default_rng(0), (28, 40), 3)
+    assert [item["dx"] for item in params if item is not None] == [-1, 0, 1]

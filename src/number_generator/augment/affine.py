@@ -98,8 +98,15 @@ class AffineTransform(Transform):
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
     ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
         """The drawn numbers by name, and the linear parts and offsets of ``n`` applied
-        items (``None``: the identity / no offset for all)."""
-        raise NotImplementedError
+        items (``None``: the identity / no offset for all).
+
+        By default from :meth:`_sample`'s one dict per item (with ``"linear"`` and
+        ``"offset"``), so a subclass written that way keeps working.
+        """
+        params = self._sample(rng, shape, n)
+        names = [name for name in params[0] if name not in ("linear", "offset")]
+        values = {name: [item[name] for item in params] for name in names}
+        return values, [item["linear"] for item in params], [item["offset"] for item in params]
 
     def draw_maps(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int, chosen: list[bool]

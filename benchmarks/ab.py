@@ -3,18 +3,19 @@
 Usage: ``python benchmarks/ab.py [--baseline REV] [--quick] [--only ROW] [--output FILE]``
 
 ``REV`` (default ``HEAD~1``; or the path of another checkout's ``src`` folder) is
-extracted with ``git archive`` into a temporary folder. Every measurement runs
-in a fresh child process importing either that code or this checkout's, and the
-two alternate round by round (ABBA order), so load that drifts during the run
-hits both sides alike. Per-core rows are pinned to one core; the 2-worker
-export uses both. For each row the JSON report gives, per side, the median
-images/s over the measured part (after one warm-up pass) and the CPU seconds
-per image (user + system, workers included), and ``speedup``: the median over
-rounds of this code's rate divided by the baseline's (above 1: faster). The
-cold-start row also times ``import numpy, numpy.random`` in the same rounds
-(``numpy_floor``): what any draw costs before the package does anything.
-The load average before and after is reported too: compare ratios, not
-absolute figures, on a shared machine. The MNIST data must be cached already.
+extracted with ``git archive`` into a temporary folder. Every measurement runs in a
+fresh child process importing either that code or this checkout's, and the two
+alternate round by round (ABBA order), so load that drifts during the run hits both
+sides alike. Per-core rows are pinned to one core; the 2-worker export uses both.
+For each row the JSON report gives, per side, the median images/s over the measured
+part (after a warm-up pass a tenth as long; exports are written to ``/dev/shm``
+where it exists, so the disk's state stays out) and the CPU seconds per image (user
++ system, workers included), and ``speedup``: the median over rounds of this code's
+rate divided by the baseline's (above 1: faster). The cold-start row also times
+``import numpy, numpy.random`` in the same rounds (``numpy_floor``): what any draw
+costs before the package does anything. The load average before and after is
+reported too: compare ratios, not absolute figures, on a shared machine. The MNIST
+data must be cached already.
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ class Row(NamedTuple):
     """One measured workload: child code run once to warm up, then timed."""
 
     setup: str  # run once, untimed (``ng`` is the package, ``N`` the count)
-    body: str  # the timed work, run twice (warm-up, then measured)
+    body: str  # the timed work, run twice (warm-up with a tenth of ``N``, then measured)
     items: str  # how many images one ``body`` makes (an expression of ``N``)
     count: int  # ``N`` in a full run (a tenth with --quick)
     pinned: bool = True
@@ -57,7 +58,13 @@ _EXPORT = (
     "ng.export_dataset(f'{{tmp}}/{{next(runs)}}', N, 'phone', seed=0, image_width=280,"
     " shard_size=1000, workers={workers}, progress=False)"
 )
-_EXPORT_SETUP = "tmp = tempfile.mkdtemp(prefix='.bench-ab-', dir='.'); runs = iter(range(9))"
+# Exports go to RAM (/dev/shm) where there is one: on a disk, creating a file can cost
+# 10x more right after many files were deleted (ext4 steps over recently freed inodes),
+# which would swamp the code's own cost and differ from round to round.
+_EXPORT_DIR = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else "."
+_EXPORT_SETUP = (
+    f"tmp = tempfile.mkdtemp(prefix='.bench-ab-', dir={_EXPORT_DIR!r}); runs = iter(range(9))"
+)
 
 ROWS: dict[str, Row] = {
     "generate_pad_10_digits_w280": Row(
@@ -93,8 +100,8 @@ ROWS: dict[str, Row] = {
         "N",
         300,
     ),
-    "png_export_1_worker": Row(_EXPORT_SETUP, _EXPORT.format(workers=1), "N", 3000),
-    "png_export_2_workers": Row(_EXPORT_SETUP, _EXPORT.format(workers=2), "N", 6000, pinned=False),
+    "png_export_1_worker": Row(_EXPORT_SETUP, _EXPORT.format(workers=1), "N", 20000),
+    "png_export_2_workers": Row(_EXPORT_SETUP, _EXPORT.format(workers=2), "N", 60000, pinned=False),
 }
 COLD_START = "cold_start"
 COLD_START_CODE = f"import number_generator as ng; ng.generate_numbers_sequence({DIGITS})"
@@ -107,13 +114,14 @@ import json, os, resource, shutil, tempfile, time
 if {pinned}:
     os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})
 import number_generator as ng
-N = {count}
+N = {warm_count}
 {setup}
 def cpu():
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + kids.ru_utime, own.ru_stime + kids.ru_stime
 {body}
+N = {count}
 wall, (user, system) = time.perf_counter(), cpu()
 {body}
 wall, (user_now, system_now) = time.perf_counter() - wall, cpu()
@@ -128,7 +136,12 @@ print(json.dumps({{"items": {items}, "wall": wall, "cpu": cpu, "user": user}}))
 def child_code(row: Row, count: int) -> str:
     """The program a child process runs for ``row``: it prints items, wall and CPU seconds."""
     return _CHILD.format(
-        pinned=row.pinned, count=count, setup=row.setup, body=row.body, items=row.items
+        pinned=row.pinned,
+        warm_count=max(1, count // 10),
+        count=count,
+        setup=row.setup,
+        body=row.body,
+        items=row.items,
     )
 
 

@@ -10,6 +10,11 @@ out=${1:-runs/ablation}
 shift || true
 extra=("$@")
 here=$(dirname "$0")
+# Every run starts from the same base, the example's defaults before the recommended
+# recipe became them (unpunctuated strings, any writer, ink gaps 2-8, 20-pixel digits),
+# so each run's own options say exactly what it adds.
+base=(--templates phone random:4-12 --writer any --spacing-mode ink
+      --digit-height 20 --width-scale 1 --min-spacing 2 --max-spacing 8)
 punctuated=(phone@2 random:4-12@2 '#,###.##' '##,###.-' '+81 ##-####-####' '(0#) ####-####')
 realism=(--augment document --writer same --spacing-mode contour --templates "${punctuated[@]}")
 compact=(--min-spacing 0 --max-spacing 5 --width-scale 0.75-1 --digit-height 14-26)
@@ -28,5 +33,6 @@ for name in ${RUNS:-none medium document same-writer contour punctuation realism
         *) echo "ablation.sh: unknown run '$name'" >&2; exit 2 ;;
     esac
     echo "== $name: ${options[*]}"
-    python "$here/train_ctc.py" --steps 3000 --threads 2 --out "$out/$name" "${options[@]}" "${extra[@]}"
+    python "$here/train_ctc.py" --steps 3000 --threads 2 --out "$out/$name" \
+        "${base[@]}" "${options[@]}" "${extra[@]}"
 done

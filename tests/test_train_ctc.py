@@ -478,3 +478,38 @@ def test_ablation_script_names_an_unknown_run(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stderr == "ablation.sh: unknown run 'medium-rare'\n"
     assert not (tmp_path / "runs").exists()
+
+
+#: The recorded ablation runs (examples/results/ablation/NAME.json) and the config fields
+#: that make a recipe.
+_RECIPE_FIELDS = ("steps", "augment", "templates", "writer", "spacing_mode", "digit_height",
+                  "width_scale", "spacing", "split_by", "seed", "batch_size")  # fmt: skip
+_RECORDED_RUNS = ("medium", "document", "contour", "punctuation", "realism", "compact", "broad")
+
+
+def test_ablation_script_runs_the_recipes_its_recorded_results_were_trained_with(
+    train_ctc: ModuleType, tmp_path: Path
+) -> None:
+    # A stand-in `python` on the PATH records each run's arguments instead of training.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "python"
+    fake.write_text('#!/bin/sh\nshift\nprintf "%s\\0" "$@" > "$ARGS_DIR/$RUN_INDEX"\n')
+    fake.chmod(0o755)
+    results = EXAMPLE.parent / "results" / "ablation"
+    for index, name in enumerate(_RECORDED_RUNS):
+        done = subprocess.run(
+            ["bash", str(EXAMPLE.parent / "ablation.sh"), str(tmp_path / "runs")],
+            env={"RUNS": name, "PATH": f"{bin_dir}:/usr/bin:/bin", "ARGS_DIR": str(tmp_path),
+                 "RUN_INDEX": str(index)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        argv = (tmp_path / str(index)).read_text().split("\0")[:-1]
+        config, out, _ = train_ctc.parse_args(argv)
+        assert out == tmp_path / "runs" / name
+        recorded = json.loads((results / f"{name}.json").read_text())["config"]
+        got = json.loads(json.dumps(vars(config)))  # tuples as lists, as in the file
+        assert {f: got[f] for f in _RECIPE_FIELDS} == {f: recorded[f] for f in _RECIPE_FIELDS}, name

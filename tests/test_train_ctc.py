@@ -484,7 +484,10 @@ def test_ablation_script_names_an_unknown_run(tmp_path: Path) -> None:
 #: that make a recipe.
 _RECIPE_FIELDS = ("steps", "augment", "templates", "writer", "spacing_mode", "digit_height",
                   "width_scale", "spacing", "split_by", "seed", "batch_size")  # fmt: skip
-_RECORDED_RUNS = ("medium", "document", "contour", "punctuation", "realism", "compact", "broad")
+_RECORDED_RUNS = (
+    "none", "medium", "document", "same-writer", "contour", "punctuation", "realism", "compact",
+    "broad",
+)  # fmt: skip
 
 
 def test_ablation_script_runs_the_recipes_its_recorded_results_were_trained_with(

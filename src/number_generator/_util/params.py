@@ -303,7 +303,7 @@ def check_legible(digits: int, image_width: int | None) -> None:
     ...
     number_generator.errors.InvalidParameterError: image_width=5: too narrow for 10 digits, ...
     """
-    if image_width is not None and image_width < MIN_DIGIT_WIDTH * digits:
+    if image_width is not None and digits > legible_capacity(image_width):
         raise InvalidParameterError(
             f"image_width={image_width}: too narrow for {digits} digits, which would be an "
             f"illegible smear; give at least {MIN_DIGIT_WIDTH * digits} "
@@ -311,6 +311,17 @@ def check_legible(digits: int, image_width: int | None) -> None:
             param="image_width",
             value=image_width,
         )
+
+
+def legible_capacity(image_width: int) -> int:
+    """Most digits :func:`check_legible` lets through at ``image_width``.
+
+    Examples
+    --------
+    >>> legible_capacity(280)
+    70
+    """
+    return image_width // MIN_DIGIT_WIDTH
 
 
 def check_width(image_width: Any) -> int | None:

@@ -10,7 +10,6 @@ from .._util.params import (
     DEFAULT_SPACING_RANGE,
     FITS,
     MAX_DIGITS,
-    MIN_DIGIT_WIDTH,
     SPACING_MODES,
     check_choice,
     check_flag,
@@ -19,6 +18,7 @@ from .._util.params import (
     check_spacing,
     check_strip,
     check_width,
+    legible_capacity,
     strip_capacity,
 )
 from ..datasets.writers import check_writer
@@ -124,7 +124,7 @@ class RenderOptions:
     def _most(self) -> tuple[int, int]:
         """The longest strings :meth:`check_string` lets through: characters, digits."""
         width = self.image_width
-        most_digits = MAX_DIGITS if width is None else width // MIN_DIGIT_WIDTH
+        most_digits = MAX_DIGITS if width is None else legible_capacity(width)
         return strip_capacity(self.image_height, self.spacing_range[1]), most_digits
 
     def replace(self, **changes: Any) -> RenderOptions:

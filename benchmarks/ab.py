@@ -88,6 +88,12 @@ ROWS: dict[str, Row] = {
         "256 * N",
         40,
     ),
+    "batch_stream_medium_b256": Row(
+        "s = ng.batches(256, '##########', seed=0, image_width=280, augment='medium')",
+        "for _ in range(N): next(s)",
+        "256 * N",
+        10,
+    ),
     "medium_10_digits_w280": Row(
         "g = ng.SequenceGenerator(ng.load_mnist(), seed=0, augment='medium')",
         f"for _ in range(N): g.render({DIGITS})",

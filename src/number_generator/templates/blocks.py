@@ -43,7 +43,9 @@ class PatternBlock(Block):
         if not self.free:
             return [self.pattern] * n
         rows = np.tile(self._codes, (n, 1))
-        rows[:, self.free] = rng.integers(0, 10, (n, len(self.free)), np.uint8) + ASCII_ZERO
+        # A flat size draws the same numbers as (n, free), with less work per call.
+        digits = rng.integers(0, 10, n * len(self.free), np.uint8).reshape(n, len(self.free))
+        rows[:, self.free] = digits + ASCII_ZERO
         return character_rows(rows)
 
 

@@ -93,18 +93,21 @@ class ColumnTable:
         height, width = images.shape[1:]
         # Each glyph's ink columns [left, right) and ink rows.
         extents = dataset.ink_extents.astype(np.intp)
-        self.glyph_widths = extents[:, 1] - extents[:, 0]
-        self.glyph_rows = np.ascontiguousarray(extents[:, 2:4])
+        widths = extents[:, 1] - extents[:, 0]
         ink = (extents[:, :1] <= np.arange(width)) & (np.arange(width) < extents[:, 1:2])
-        glyph_columns = int(self.glyph_widths.sum())
+        glyph_columns = int(widths.sum())
         banks = [separator_bank(char, height) for char in GLYPH_SEPARATORS]
         bank_columns = sum(glyph.shape[1] for variants in banks for glyph, _ in variants)
         table = np.full((glyph_columns + bank_columns + 1, _row_bytes(height)), 255, np.uint8)
         np.subtract(
             255, np.asarray(images).transpose(0, 2, 1)[ink], out=table[:glyph_columns, :height]
         )
-        # Each glyph's first ink column as a table row.
-        self.glyph_start = np.cumsum(self.glyph_widths) - self.glyph_widths
+        # Each glyph's first ink column as a table row, its ink width and ink rows: one
+        # row of 32 bytes a glyph, taken at once.
+        self.glyphs = np.empty((len(widths), 4), np.intp)
+        self.glyphs[:, 0] = np.cumsum(widths) - widths
+        self.glyphs[:, 1] = widths
+        self.glyphs[:, 2:] = extents[:, 2:4]
         # Separator variants: [bank, variant] -> first column, width, top row, bottom row.
         self.separators = np.zeros((len(banks), len(banks[0]), 4), np.intp)
         column = glyph_columns
@@ -199,8 +202,10 @@ class _Slots(NamedTuple):
 
 
 class _Sources(NamedTuple):
-    """Where each glyph comes from: its first table row, width and ``(top, bottom)`` ink rows."""
+    """Where each glyph comes from: its first table row, width and ``(top, bottom)`` ink rows,
+    views of one ``[G, 4]`` array as :attr:`ColumnTable.glyphs` has them."""
 
+    glyphs: IntArray
     start: IntArray
     widths: IntArray
     rows: IntArray
@@ -208,9 +213,8 @@ class _Sources(NamedTuple):
     @classmethod
     def empty(cls, glyphs: int) -> _Sources:
         """Room for ``glyphs`` glyphs, filled by the pick steps."""
-        return cls(
-            np.empty(glyphs, np.intp), np.empty(glyphs, np.intp), np.empty((glyphs, 2), np.intp)
-        )
+        table = np.empty((glyphs, 4), np.intp)
+        return cls(table, table[:, 0], table[:, 1], table[:, 2:])
 
 
 def compose_batch(
@@ -421,15 +425,11 @@ def _pick_digits(
         uniform = draw.random(values.size) if isinstance(draw, np.random.Generator) else draw
         picks = (uniform * class_count).astype(np.intp)
         indices = dataset.class_order[dataset.class_start[values] + picks]
-    table = column_table(dataset)
+    glyphs = column_table(dataset).glyphs
     if slots.digits_only:  # every slot at once
-        np.take(table.glyph_start, indices, out=sources.start)
-        np.take(table.glyph_widths, indices, out=sources.widths)
-        np.take(table.glyph_rows, indices, axis=0, out=sources.rows)
+        glyphs.take(indices, 0, sources.glyphs)
     else:
-        sources.start[is_digit] = table.glyph_start[indices]
-        sources.widths[is_digit] = table.glyph_widths[indices]
-        sources.rows[is_digit] = table.glyph_rows[indices]
+        sources.glyphs[is_digit] = glyphs.take(indices, 0)
     return indices
 
 
@@ -440,10 +440,7 @@ def _pick_separators(
     if slots.digits_only:
         return
     at = np.flatnonzero(~slots.is_digit)
-    chosen = table.separators[_BANK_OF[slots.codes[at]], pick_variant(rng, at.size)]
-    sources.start[at] = chosen[:, 0]
-    sources.widths[at] = chosen[:, 1]
-    sources.rows[at] = chosen[:, 2:4]
+    sources.glyphs[at] = table.separators[_BANK_OF[slots.codes[at]], pick_variant(rng, at.size)]
 
 
 def _gaps(
@@ -518,7 +515,7 @@ def _gather(
         # [n, W] -> [W, n] by OpenCV's transpose, which moves 8-byte elements as they are.
         column_map = cv2.transpose(steps[first : first + n, :width].view(np.float64))
         columns = gathered[: width * n]
-        np.take(table.table, np.asarray(column_map).view(np.intp).ravel(), 0, columns, "clip")
+        table.table.take(np.asarray(column_map).view(np.intp).ravel(), 0, columns, "clip")
         rows = paper[first : first + n].reshape(n, height * width)
         if padded == height and not floats:
             cv2.transpose(columns.reshape(width, n * height), rows.reshape(n * height, width))

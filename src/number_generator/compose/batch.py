@@ -102,19 +102,20 @@ class ColumnTable:
         np.subtract(
             255, np.asarray(images).transpose(0, 2, 1)[ink], out=table[:glyph_columns, :height]
         )
-        # Each glyph's first ink column as a table row, its ink width and ink rows: one
-        # row of 32 bytes a glyph, taken at once.
+        # Each glyph's first ink column as a table row, top ink row, ink width and bottom
+        # ink row (exclusive): one row of 32 bytes a glyph, taken at once, laid out as
+        # its box will be (x0, y0, x1, y1) once placed.
         self.glyphs = np.empty((len(widths), 4), np.intp)
         self.glyphs[:, 0] = np.cumsum(widths) - widths
-        self.glyphs[:, 1] = widths
-        self.glyphs[:, 2:] = extents[:, 2:4]
-        # Separator variants: [bank, variant] -> first column, width, top row, bottom row.
+        self.glyphs[:, 1::2] = extents[:, 2:4]
+        self.glyphs[:, 2] = widths
+        # Separator variants: [bank, variant] -> as a row of glyphs.
         self.separators = np.zeros((len(banks), len(banks[0]), 4), np.intp)
         column = glyph_columns
         for b, variants in enumerate(banks):
             for v, (glyph, (top, bottom)) in enumerate(variants):
                 table[column : column + glyph.shape[1], :height] = 255 - glyph.T
-                self.separators[b, v] = (column, glyph.shape[1], top, bottom)
+                self.separators[b, v] = (column, top, glyph.shape[1], bottom)
                 column += glyph.shape[1]
         self.table = table
 
@@ -202,19 +203,18 @@ class _Slots(NamedTuple):
 
 
 class _Sources(NamedTuple):
-    """Where each glyph comes from: its first table row, width and ``(top, bottom)`` ink rows,
-    views of one ``[G, 4]`` array as :attr:`ColumnTable.glyphs` has them."""
+    """Where each glyph comes from, one row each as :attr:`ColumnTable.glyphs` has it (its
+    first table row, top ink row, ink width, bottom ink row), and views of two columns."""
 
     glyphs: IntArray
     start: IntArray
     widths: IntArray
-    rows: IntArray
 
     @classmethod
     def empty(cls, glyphs: int) -> _Sources:
         """Room for ``glyphs`` glyphs, filled by the pick steps."""
         table = np.empty((glyphs, 4), np.intp)
-        return cls(table, table[:, 0], table[:, 1], table[:, 2:])
+        return cls(table, table[:, 0], table[:, 2])
 
 
 def compose_batch(
@@ -336,10 +336,9 @@ def _compose(
     x0, fits = _centre(slots, sources.widths, gaps, width)
     shape = (slots.first.size, dataset.glyph_shape[0], width)
     paper = _gather(column_table(dataset), slots, sources, x0, fits, shape, floats)
-    boxes = np.empty((slots.at.size, 4), np.int32)
+    boxes = sources.glyphs.astype(np.int32)  # [start, y0, width, y1]
     boxes[:, 0] = x0
-    boxes[:, 2] = x0 + sources.widths
-    boxes[:, 1::2] = sources.rows
+    boxes[:, 2] += boxes[:, 0]
     if slots.digits_only:
         glyph_writer = dataset.writers[indices].astype(np.int32, copy=False)
     else:

@@ -3,8 +3,9 @@
 Target (issue 14): >= 150,000 images/s per core (1.7 ms per batch), ``float32``
 and ``dtype="uint8"``.
 
-Rows: images per second of ``batches(256, "phone")`` for each dtype and of a
-fixed pattern with separators (median of repeated runs, pinned to one core);
+Rows: images per second of ``batches(256, "phone")`` for each dtype, of a
+fixed pattern with separators and of strings of random length (median of
+repeated runs, pinned to one core);
 and, unless ``quick`` or without valgrind on the PATH, the instructions one
 batch takes as counted by callgrind: the count of a child process drawing 12
 batches minus one drawing 2, over 10. Unlike the times, that count does not move
@@ -29,6 +30,7 @@ from number_generator import batches
 
 TEMPLATE = "phone"
 PATTERN = "0##-####-####"  # a fixed pattern with separators
+RANDOM = "random:1-12"  # strings of random length, drawn by length
 BATCH = 256
 DTYPES = ("float32", "uint8")
 
@@ -75,6 +77,7 @@ def run(quick: bool) -> dict[str, Any]:
         for dtype in DTYPES:
             results[f"phone_b256_{dtype}"] = _rate(dtype, n, repeats)
         results["pattern_b256_float32"] = _rate("float32", n, repeats, PATTERN)
+        results["random_b256_float32"] = _rate("float32", n, repeats, RANDOM)
     if not quick and shutil.which("valgrind"):
         for dtype in DTYPES:
             per_batch = (_instructions(dtype, 12) - _instructions(dtype, 2)) // 10

@@ -47,6 +47,28 @@ def test_glyphs_at_the_edges_compose_as_draw_draws_them(height: int, width: int)
         np.testing.assert_array_equal(composed.boxes[composed.glyph_text == i], image.boxes)
 
 
+@pytest.mark.parametrize(("height", "width"), [(9, 7), (40, 33)])
+def test_float_paper_of_any_glyph_height_is_the_uint8_paper_divided(
+    height: int, width: int
+) -> None:
+    """Rows padded (9 pixels to 16 bytes) or not (40 pixels): the same images either way."""
+    dataset = _edge_glyphs(height, width)
+    texts = parse_template("0#-## #/#").sample(np.random.default_rng(4), 40)
+    composed = [
+        _batch.compose_batch(
+            dataset, texts, (0, 4), 12 * width, np.random.default_rng(6), floats=floats
+        )
+        for floats in (False, True)
+    ]
+    paper, floats = composed[0].paper, composed[1].paper
+    expected = np.divide(paper, np.float32(255), dtype=np.float32)
+    assert floats.dtype == np.float32 and floats.shape == (40, height, 12 * width)
+    assert np.array_equal(floats.view(np.uint32), expected.view(np.uint32))
+    # Every string that fits is drawn, with ink.
+    np.testing.assert_array_equal((paper < 255).any(axis=(1, 2)), composed[0].fits)
+    assert composed[0].fits.all()
+
+
 def test_the_table_holds_each_ink_column_once_in_padded_rows(mnist_test: DigitDataset) -> None:
     table = _batch.column_table(mnist_test)
     extents = mnist_test.ink_extents.astype(np.intp)

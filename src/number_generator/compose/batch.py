@@ -2,11 +2,11 @@
 
 Without augmentation, at the dataset's own glyph height, ``fit="pad"``, no
 overlap and ink spacing (:func:`can_compose_batch`), many strings are composed
-with array operations: every glyph column is a row of one table
-(:class:`ColumnTable`); the batch's output columns are gathered from it
-column-major (one ``take``) and put in image layout by one transpose, 32
-strings at a time so they stay in cache (the float stream's images divided
-into ``float32`` there too, :func:`as_float`). The
+with array operations: every ink column of every glyph is a row of one table
+(:class:`ColumnTable`, rows padded to 32 bytes); the batch's output columns are
+gathered from it column-major (one ``take``) and put in image layout by one
+transpose, 32 strings at a time so they stay in cache (the float stream's
+images divided into ``float32`` there too, :func:`as_float`). The
 layout follows the same rules as :meth:`SequenceGenerator.draw
 <.generator.SequenceGenerator.draw>` (:mod:`.spacing`, :mod:`.separators`,
 :func:`.layout.centre_offset`): a random glyph of each digit's class (of one

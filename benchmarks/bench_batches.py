@@ -54,6 +54,10 @@ def _instructions(dtype: str, batches_run: int) -> int:
     # One thread for OpenCV and OpenBLAS: idle worker threads spin, and callgrind counts that.
     env = {**os.environ, "PYTHONPATH": here, "OPENCV_FOR_THREADS_NUM": "1"}
     env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"
+    # glibc copies blocks past ~8 KB with ``rep movsb``, which callgrind counts once per
+    # byte (30x its vector loop): a threshold past any block copied keeps the vector loop,
+    # so the count follows the work whatever the image width.
+    env["GLIBC_TUNABLES"] = "glibc.cpu.x86_rep_movsb_threshold=1048576"
     code = _CHILD.format(batch=BATCH, template=TEMPLATE)
     valgrind = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     done = subprocess.run(

@@ -539,26 +539,28 @@ def _column_steps(
 ) -> IntArray:
     """``[B, W + 1]``: the table row that column ``x < W`` of string ``b`` reads at ``[b, x]``.
 
-    Column x of string b reads table row ``rows + x + shift`` (one running sum along the
-    flattened steps): inside glyph g the shift is its start - x0 - rows (added where the
-    glyph begins, taken off where it ends; every glyph has ink, so no two begin or end at
-    one column); elsewhere it is 0, a row past the table that a clipped take reads as its
-    blank last row. Each string's first step starts the sum again at ``rows``.
+    Column x of string b reads table row ``x + value`` (one ``repeat`` of the values of
+    the runs along the flattened map, plus ``x``): inside glyph g the value is its start
+    - x0, so its columns read its rows in turn; elsewhere it is ``rows``, past the table,
+    which a clipped take reads as its blank last row.
     """
     rows = len(table.table)
     text, start, widths = slots.text, sources.start, sources.widths
     if not fits.all():  # the glyphs of strings that fit
         keep = np.flatnonzero(fits[text])
         text, start, widths, x0 = text[keep], start[keep], widths[keep], x0[keep]
-    shift = start - x0 - rows
-    steps = np.ones((count, width + 1), np.intp)
-    steps[:, 0] = -width
-    steps[0, 0] = rows
-    flat = steps.ravel()
+    # The runs of the flat map, in order: blank up to glyph g, glyph g, ..., blank to the end.
     begin = text * (width + 1) + x0
-    flat[begin] += shift
-    flat[begin + widths] -= shift
-    np.cumsum(flat, out=flat)
+    end = begin + widths
+    lengths = np.empty(2 * begin.size + 1, np.intp)
+    lengths[0:-1:2] = begin
+    lengths[2:-1:2] -= end[:-1]
+    lengths[1::2] = widths
+    lengths[-1] = count * (width + 1) - (end[-1] if end.size else 0)
+    values = np.full(lengths.size, rows, np.intp)
+    values[1::2] = start - x0
+    steps = np.repeat(values, lengths).reshape(count, width + 1)
+    steps += np.arange(width + 1)
     return steps
 
 

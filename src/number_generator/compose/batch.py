@@ -2,11 +2,11 @@
 
 Without augmentation, at the dataset's own glyph height, ``fit="pad"``, no
 overlap and ink spacing (:func:`can_compose_batch`), many strings are composed
-with array operations: every glyph column is a row of one table
-(:class:`ColumnTable`); the batch's output columns are gathered from it
-column-major (one ``take``) and put in image layout by one transpose, 32
-strings at a time so they stay in cache (the float stream's images divided
-into ``float32`` there too, :func:`as_float`). The
+with array operations: every ink column of every glyph is a row of one table
+(:class:`ColumnTable`, rows padded to 32 bytes); the batch's output columns are
+gathered from it column-major (one ``take``) and put in image layout by one
+transpose, 32 strings at a time so they stay in cache (the float stream's
+images divided into ``float32`` there too, :func:`as_float`). The
 layout follows the same rules as :meth:`SequenceGenerator.draw
 <.generator.SequenceGenerator.draw>` (:mod:`.spacing`, :mod:`.separators`,
 :func:`.layout.centre_offset`): a random glyph of each digit's class (of one
@@ -78,35 +78,52 @@ for _bank, _char in enumerate(GLYPH_SEPARATORS):
 
 
 class ColumnTable:
-    """Every glyph column as a row of one ``uint8`` paper table (255 = white): the
-    dataset's glyphs, then the separator banks (in :data:`GLYPH_SEPARATORS` order),
-    then one blank row.
+    """Every glyph's ink columns as rows of one ``uint8`` paper table (255 = white):
+    the dataset's glyphs, then the separator banks (in :data:`GLYPH_SEPARATORS`
+    order), then one blank row.
+
+    A row holds a column's ``H`` pixels padded with white to :func:`_row_bytes`
+    (32 for 28-pixel glyphs): NumPy's ``take`` copies rows of 1, 2, 4 … 32 bytes
+    in place, twice as fast as calling ``memmove`` for each. Only ink columns are
+    kept (about 16 of MNIST's 28), so more of the table stays in cache.
     """
 
     def __init__(self, dataset: DigitDataset) -> None:
         images = dataset.images
-        n, height, width = images.shape
+        height, width = images.shape[1:]
+        # Each glyph's ink columns [left, right) and ink rows.
+        extents = dataset.ink_extents.astype(np.intp)
+        widths = extents[:, 1] - extents[:, 0]
+        ink = (extents[:, :1] <= np.arange(width)) & (np.arange(width) < extents[:, 1:2])
+        glyph_columns = int(widths.sum())
         banks = [separator_bank(char, height) for char in GLYPH_SEPARATORS]
         bank_columns = sum(glyph.shape[1] for variants in banks for glyph, _ in variants)
-        table = np.full((n * width + bank_columns + 1, height), 255, np.uint8)
-        columns = np.asarray(images).transpose(0, 2, 1).reshape(n * width, height)
-        np.subtract(255, columns, out=table[: n * width])
-        # Separator variants: [bank, variant] -> first column, width, top row, bottom row.
+        table = np.full((glyph_columns + bank_columns + 1, _row_bytes(height)), 255, np.uint8)
+        np.subtract(
+            255, np.asarray(images).transpose(0, 2, 1)[ink], out=table[:glyph_columns, :height]
+        )
+        # Each glyph's first ink column as a table row, top ink row, ink width and bottom
+        # ink row (exclusive): one row of 32 bytes a glyph, taken at once, laid out as
+        # its box will be (x0, y0, x1, y1) once placed.
+        self.glyphs = np.empty((len(widths), 4), np.intp)
+        self.glyphs[:, 0] = np.cumsum(widths) - widths
+        self.glyphs[:, 1::2] = extents[:, 2:4]
+        self.glyphs[:, 2] = widths
+        # Separator variants: [bank, variant] -> as a row of glyphs.
         self.separators = np.zeros((len(banks), len(banks[0]), 4), np.intp)
-        column = n * width
+        column = glyph_columns
         for b, variants in enumerate(banks):
             for v, (glyph, (top, bottom)) in enumerate(variants):
-                table[column : column + glyph.shape[1]] = 255 - glyph.T
-                self.separators[b, v] = (column, glyph.shape[1], top, bottom)
+                table[column : column + glyph.shape[1], :height] = 255 - glyph.T
+                self.separators[b, v] = (column, top, glyph.shape[1], bottom)
                 column += glyph.shape[1]
         self.table = table
-        self.glyph_width = width
-        self.blank = column
-        # Each glyph's first ink column as a table row, its ink width and ink rows.
-        extents = dataset.ink_extents.astype(np.intp)
-        self.glyph_start = np.arange(n) * width + extents[:, 0]
-        self.glyph_widths = extents[:, 1] - extents[:, 0]
-        self.glyph_rows = np.ascontiguousarray(extents[:, 2:4])
+
+
+def _row_bytes(height: int) -> int:
+    """Bytes in a :class:`ColumnTable` row for glyphs ``height`` pixels high: the
+    smallest of 1, 2, 4, 8, 16, 32 that holds them (``height`` itself past 32)."""
+    return next((size for size in (1, 2, 4, 8, 16, 32) if size >= height), height)
 
 
 _TABLES: weakref.WeakKeyDictionary[DigitDataset, ColumnTable] = weakref.WeakKeyDictionary()
@@ -186,18 +203,18 @@ class _Slots(NamedTuple):
 
 
 class _Sources(NamedTuple):
-    """Where each glyph comes from: its first table row, width and ``(top, bottom)`` ink rows."""
+    """Where each glyph comes from, one row each as :attr:`ColumnTable.glyphs` has it (its
+    first table row, top ink row, ink width, bottom ink row), and views of two columns."""
 
+    glyphs: IntArray
     start: IntArray
     widths: IntArray
-    rows: IntArray
 
     @classmethod
     def empty(cls, glyphs: int) -> _Sources:
         """Room for ``glyphs`` glyphs, filled by the pick steps."""
-        return cls(
-            np.empty(glyphs, np.intp), np.empty(glyphs, np.intp), np.empty((glyphs, 2), np.intp)
-        )
+        table = np.empty((glyphs, 4), np.intp)
+        return cls(table, table[:, 0], table[:, 2])
 
 
 def compose_batch(
@@ -319,10 +336,9 @@ def _compose(
     x0, fits = _centre(slots, sources.widths, gaps, width)
     shape = (slots.first.size, dataset.glyph_shape[0], width)
     paper = _gather(column_table(dataset), slots, sources, x0, fits, shape, floats)
-    boxes = np.empty((slots.at.size, 4), np.int32)
+    boxes = sources.glyphs.astype(np.int32)  # [start, y0, width, y1]
     boxes[:, 0] = x0
-    boxes[:, 2] = x0 + sources.widths
-    boxes[:, 1::2] = sources.rows
+    boxes[:, 2] += boxes[:, 0]
     if slots.digits_only:
         glyph_writer = dataset.writers[indices].astype(np.int32, copy=False)
     else:
@@ -408,15 +424,11 @@ def _pick_digits(
         uniform = draw.random(values.size) if isinstance(draw, np.random.Generator) else draw
         picks = (uniform * class_count).astype(np.intp)
         indices = dataset.class_order[dataset.class_start[values] + picks]
-    table = column_table(dataset)
+    glyphs = column_table(dataset).glyphs
     if slots.digits_only:  # every slot at once
-        np.take(table.glyph_start, indices, out=sources.start)
-        np.take(table.glyph_widths, indices, out=sources.widths)
-        np.take(table.glyph_rows, indices, axis=0, out=sources.rows)
+        glyphs.take(indices, 0, sources.glyphs)
     else:
-        sources.start[is_digit] = table.glyph_start[indices]
-        sources.widths[is_digit] = table.glyph_widths[indices]
-        sources.rows[is_digit] = table.glyph_rows[indices]
+        sources.glyphs[is_digit] = glyphs.take(indices, 0)
     return indices
 
 
@@ -427,10 +439,7 @@ def _pick_separators(
     if slots.digits_only:
         return
     at = np.flatnonzero(~slots.is_digit)
-    chosen = table.separators[_BANK_OF[slots.codes[at]], pick_variant(rng, at.size)]
-    sources.start[at] = chosen[:, 0]
-    sources.widths[at] = chosen[:, 1]
-    sources.rows[at] = chosen[:, 2:4]
+    sources.glyphs[at] = table.separators[_BANK_OF[slots.codes[at]], pick_variant(rng, at.size)]
 
 
 def _gaps(
@@ -468,7 +477,7 @@ def _centre(
     return x0, strip_widths <= width
 
 
-#: Strings gathered, transposed (and converted) together: their columns, ``W * 32 * H``
+#: Strings gathered, transposed (and converted) together: their columns, ``W * 32 * 32``
 #: bytes, stay in the core's cache from the take to the conversion.
 _CHUNK = 32
 
@@ -486,29 +495,36 @@ def _gather(
     ``floats``): each output column taken from its table row (blank elsewhere).
 
     Output column ``x`` of the ``i``-th string of a chunk of ``n`` is gathered as row
-    ``x * n + i``, so the gathered ``[W, n * H]`` block is the chunk's ``[n * H, W]``
-    images transposed: one 2-D transpose (OpenCV's, blocked) puts them in place.
+    ``x * n + i``, so the gathered ``[W, n * R]`` block (``R`` bytes a row) is the
+    chunk's ``[n * R, W]`` images transposed: one 2-D transpose (OpenCV's, blocked)
+    puts them in place, each image's ``H`` rows followed by ``R - H`` padding rows
+    that the copy (or the conversion) to the paper leaves out.
     """
     import cv2
 
     count, height, width = shape
+    padded = table.table.shape[1]
     steps = _column_steps(table, slots, sources, x0, fits, count, width)
     paper = np.empty(shape, np.float32 if floats else np.uint8)
     chunk = max(1, min(count, _CHUNK))
-    gathered = np.empty((width * chunk, height), np.uint8)
-    scratch = np.empty((chunk * height, width), np.uint8)
+    gathered = np.empty((width * chunk, padded), np.uint8)
+    scratch = np.empty((chunk, padded * width), np.uint8)
     for first in range(0, count, chunk):
         n = min(chunk, count - first)
         # [n, W] -> [W, n] by OpenCV's transpose, which moves 8-byte elements as they are.
         column_map = cv2.transpose(steps[first : first + n, :width].view(np.float64))
         columns = gathered[: width * n]
-        np.take(table.table, np.asarray(column_map).view(np.intp).ravel(), 0, columns, "clip")
-        rows = paper[first : first + n].reshape(n * height, width)
-        if floats:  # through the (cached) scratch rows
-            cv2.transpose(columns.reshape(width, n * height), scratch[: n * height])
-            as_float(scratch[: n * height], rows)
+        table.table.take(np.asarray(column_map).view(np.intp).ravel(), 0, columns, "clip")
+        rows = paper[first : first + n].reshape(n, height * width)
+        if padded == height and not floats:
+            cv2.transpose(columns.reshape(width, n * height), rows.reshape(n * height, width))
+            continue
+        cv2.transpose(columns.reshape(width, n * padded), scratch[:n].reshape(n * padded, width))
+        images = scratch[:n, : height * width]  # each image's rows without its padding
+        if floats:
+            as_float(images, rows)
         else:
-            cv2.transpose(columns.reshape(width, n * height), rows)
+            np.copyto(rows, images)
     return paper
 
 
@@ -523,26 +539,28 @@ def _column_steps(
 ) -> IntArray:
     """``[B, W + 1]``: the table row that column ``x < W`` of string ``b`` reads at ``[b, x]``.
 
-    Column x of string b reads table row ``rows + x + shift`` (one running sum along the
-    flattened steps): inside glyph g the shift is its start - x0 - rows (added where the
-    glyph begins, taken off where it ends; every glyph has ink, so no two begin or end at
-    one column); elsewhere it is 0, a row past the table that a clipped take reads as its
-    blank last row. Each string's first step starts the sum again at ``rows``.
+    Column x of string b reads table row ``x + value`` (one ``repeat`` of the values of
+    the runs along the flattened map, plus ``x``): inside glyph g the value is its start
+    - x0, so its columns read its rows in turn; elsewhere it is ``rows``, past the table,
+    which a clipped take reads as its blank last row.
     """
     rows = len(table.table)
     text, start, widths = slots.text, sources.start, sources.widths
     if not fits.all():  # the glyphs of strings that fit
         keep = np.flatnonzero(fits[text])
         text, start, widths, x0 = text[keep], start[keep], widths[keep], x0[keep]
-    shift = start - x0 - rows
-    steps = np.ones((count, width + 1), np.intp)
-    steps[:, 0] = -width
-    steps[0, 0] = rows
-    flat = steps.ravel()
+    # The runs of the flat map, in order: blank up to glyph g, glyph g, ..., blank to the end.
     begin = text * (width + 1) + x0
-    flat[begin] += shift
-    flat[begin + widths] -= shift
-    np.cumsum(flat, out=flat)
+    end = begin + widths
+    lengths = np.empty(2 * begin.size + 1, np.intp)
+    lengths[0:-1:2] = begin
+    lengths[2:-1:2] -= end[:-1]
+    lengths[1::2] = widths
+    lengths[-1] = count * (width + 1) - (end[-1] if end.size else 0)
+    values = np.full(lengths.size, rows, np.intp)
+    values[1::2] = start - x0
+    steps = np.repeat(values, lengths).reshape(count, width + 1)
+    steps += np.arange(width + 1)
     return steps
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .._util.text import ASCII_ZERO
-from .phone import PhoneFormat
+from .phone import PhoneFormat, character_rows
 
 __all__ = ["Block", "ListBlock", "PatternBlock", "PhoneBlock"]
 
@@ -31,6 +31,7 @@ class PatternBlock(Block):
         self.pattern = pattern
         self.free = [i for i, ch in enumerate(pattern) if ch == "#"]
         self.size = 10 ** len(self.free)
+        self._codes = np.array([ord(char) for char in pattern], np.uint32)
 
     def string(self, k: int) -> str:
         chars = list(self.pattern)
@@ -39,13 +40,13 @@ class PatternBlock(Block):
         return "".join(chars)
 
     def sample(self, rng: np.random.Generator, n: int) -> list[str]:
-        length = len(self.pattern)
         if not self.free:
             return [self.pattern] * n
-        rows = np.tile(np.frombuffer(self.pattern.encode("ascii"), np.uint8), (n, 1))
-        rows[:, self.free] = rng.integers(0, 10, (n, len(self.free)), np.uint8) + ASCII_ZERO
-        text = rows.tobytes().decode("ascii")
-        return [text[i : i + length] for i in range(0, n * length, length)]
+        rows = np.tile(self._codes, (n, 1))
+        # A flat size draws the same numbers as (n, free), with less work per call.
+        digits = rng.integers(0, 10, n * len(self.free), np.uint8).reshape(n, len(self.free))
+        rows[:, self.free] = digits + ASCII_ZERO
+        return character_rows(rows)
 
 
 class PhoneBlock(Block):

@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 
 from .._util.params import MAX_DIGITS
-from .._util.text import SEPARATORS, digits_of
+from .._util.text import ASCII_ZERO, SEPARATORS, digits_of
 from ..errors import InvalidParameterError, InvalidTypeError
 from .blocks import Block, ListBlock, PatternBlock, PhoneBlock
 from .checks import check_literal, check_pattern
-from .phone import PHONE_FORMATS
+from .phone import PHONE_FORMATS, character_rows
 from .unique import UniqueStrings
 
 __all__ = [
@@ -85,16 +85,8 @@ class Template:
 
     def sample(self, rng: np.random.Generator, n: int) -> list[str]:
         """``n`` strings drawn independently (repeats possible)."""
-        blocks = self._blocks()
-        if len(blocks) == 1:
-            return blocks[0].sample(rng, n)
-        choice = rng.integers(0, len(blocks), n)
-        out: list[str] = [""] * n
-        for b, block in enumerate(blocks):
-            where = np.flatnonzero(choice == b).tolist()
-            for position, text in zip(where, block.sample(rng, len(where))):
-                out[position] = text
-        return out
+        (block,) = self._blocks()  # one block (random:MIN-MAX draws its own way)
+        return block.sample(rng, n)
 
     def unique(
         self,
@@ -158,6 +150,23 @@ class RandomTemplate(Template):
 
     def _blocks(self) -> list[Block]:
         return self._block_list
+
+    def sample(self, rng: np.random.Generator, n: int) -> list[str]:
+        """``n`` strings: each one's length drawn uniformly, then the digits of the
+        strings of each length in turn, shortest first, in the order drawn."""
+        lengths = range(self.min_length, self._max_length + 1)
+        choice = rng.integers(0, len(lengths), n)
+        ends = np.cumsum(np.bincount(choice, minlength=len(lengths))).tolist()
+        # The strings grouped by length, trailing zeros where a string has no character.
+        grouped = np.zeros((n, self._max_length), np.uint32)
+        start = 0
+        for length, end in zip(lengths, ends, strict=True):
+            digits = rng.integers(0, 10, (end - start) * length, np.uint8)
+            np.add(digits.reshape(-1, length), ASCII_ZERO, out=grouped[start:end, :length])
+            start = end
+        codes = np.empty_like(grouped)
+        codes[np.argsort(choice, kind="stable")] = grouped
+        return character_rows(codes)
 
     @property
     def max_length(self) -> int:

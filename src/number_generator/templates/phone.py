@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -12,7 +13,13 @@ from .._util.params import check_choice
 from .._util.text import ASCII_ZERO
 from ..errors import InvalidParameterError, InvalidTypeError
 
-__all__ = ["PHONE_FORMATS", "PhoneFormat", "check_capacity", "sample_unique_numbers"]
+__all__ = [
+    "PHONE_FORMATS",
+    "PhoneFormat",
+    "character_rows",
+    "check_capacity",
+    "sample_unique_numbers",
+]
 
 
 @dataclass(frozen=True)
@@ -55,21 +62,31 @@ class PhoneFormat:
 
     def numbers(self, ks: npt.NDArray[np.integer[Any]]) -> list[str]:
         """The numbers :meth:`number` gives for each of ``ks``, made all at once."""
-        if len({len(prefix) for prefix in self.prefixes}) > 1:  # not one table of bytes
+        prefixes = self._prefix_codes
+        if prefixes is None:  # prefixes of different lengths: not one table of codes
             return [self.number(int(k)) for k in ks]
-        prefixes = np.array([list(prefix.encode("ascii")) for prefix in self.prefixes], np.uint8)
-        free = self.free_digits
+        free, width = self.free_digits, prefixes.shape[1]
         prefix_index, rest = np.divmod(ks.astype(np.int64), self.capacity // len(self.prefixes))
         # A non-zero first free digit: "first + 1" then the tail is ``rest + 10 ** (free - 1)``.
         body = rest + 10 ** (free - 1) if self.leading_nonzero else rest
         powers = 10 ** np.arange(free - 1, -1, -1, dtype=np.int64)
-        rows = np.concatenate(
-            [prefixes[prefix_index], (body[:, None] // powers % 10 + ASCII_ZERO).astype(np.uint8)],
-            axis=1,
-        )
-        length = rows.shape[1]
-        text = rows.tobytes().decode("ascii")
-        return [text[i : i + length] for i in range(0, len(text), length)]
+        rows = np.empty((len(ks), width + free), np.uint32)
+        rows[:, :width] = prefixes[prefix_index]
+        np.add(body[:, None] // powers % 10, ASCII_ZERO, out=rows[:, width:], casting="unsafe")
+        return character_rows(rows)
+
+    @cached_property
+    def _prefix_codes(self) -> npt.NDArray[np.uint32] | None:
+        """The prefixes' character codes, one row each (``None``: not all one length)."""
+        if len({len(prefix) for prefix in self.prefixes}) > 1:
+            return None
+        return np.array([[ord(char) for char in prefix] for prefix in self.prefixes], np.uint32)
+
+
+def character_rows(rows: npt.NDArray[np.uint32]) -> list[str]:
+    """Each row of character codes (``[n, L]``, ``L >= 1``, C-contiguous) as a string,
+    made by NumPy at once (as ``str`` items: a ``uint32`` row is a ``<U{L}`` item)."""
+    return cast(list[str], rows.view(np.dtype((np.str_, rows.shape[1]))).ravel().tolist())
 
 
 #: The supported formats, by name.

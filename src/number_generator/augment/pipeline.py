@@ -160,6 +160,34 @@ class Pipeline:
                 matrix = step if matrix is None else step @ matrix
         return out, matrix
 
+    def transform_images(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, list[npt.NDArray[np.float64] | None]]:
+        """:meth:`transform_field` for a stack ``(B, height, width)`` of finished images.
+
+        Parameters
+        ----------
+        images:
+            ``uint8`` stack (0 = paper, 255 = ink); may be modified in place.
+        rng:
+            The random stream.
+        boxes:
+            ``None``, or one :data:`~.checks.Boxes` array per image, as
+            :meth:`transform_field` takes them.
+
+        Returns
+        -------
+        The transformed stack and, per image, the 3x3 matrix of how its field
+        moved (``None`` when nothing moved).
+        """
+        matrices: list[npt.NDArray[np.float64] | None] = []
+        for k in range(len(images)):
+            images[k], matrix = self.transform_field(
+                images[k], rng, None if boxes is None else boxes[k]
+            )
+            matrices.append(matrix)
+        return images, matrices
+
 
 # A plan step is either a run of affine transforms (fused into one warp) or one other transform,
 # each with its index into the parameter list.

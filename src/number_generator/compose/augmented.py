@@ -1,0 +1,182 @@
+"""Augmented images a batch at once: the batch stream's path for ``augment=``.
+
+:func:`draw_augmented` draws what :meth:`SequenceGenerator.draw
+<.generator.SequenceGenerator.draw>` draws for each string, stage by stage for the
+whole batch: every string's glyph choices and gaps (:func:`.glyphs.pick_glyphs`, the
+same rules, ``writer="same"`` included); the **glyph** stage of every glyph at once
+(:func:`~number_generator.augment.fused.transform_glyph_batch`: parameters drawn in
+NumPy for all glyphs, the baseline wandering along each string, each glyph's
+geometry one fused map); label safety for each string whose glyphs faded
+(:func:`.safety.legible_glyphs`); each image laid out as one image is
+(:func:`.generator.lay_out`: separators, symbols, spaces, contour spacing, fitting);
+then the **image** stage of the whole stack
+(:meth:`~number_generator.augment.Pipeline.transform_images`), each image checked
+and, if it faded a digit, its image stage redrawn (:func:`.safety.kept_legible`).
+
+Seed contract: the same seed and options give the same images, byte for byte, but
+not the images :meth:`~.generator.SequenceGenerator.draw` would draw one by one from
+that seed (the numbers are drawn in another order, the geometry is resampled once,
+the elastic field comes from a seeded bank): the distributions are the same. A glyph
+stage holding a transform the batched stage does not understand (a user's
+``Lambda`` or ``Transform``, a grid or optical distortion) is drawn image by image
+(:func:`batches_glyph_stage` says which).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from .glyphs import (
+    GLYPH_MARGIN,
+    Glyphs,
+    cropped_glyphs,
+    glyph_canvases,
+    pick_glyphs,
+    prepare_glyphs,
+    read_digits,
+)
+from .generator import SequenceImage, digit_boxes, lay_out, stage_area
+from .layout import Layout
+from .legibility import glyph_clear_ink, stored_floor
+from .options import RenderOptions
+from .safety import Field, Repairs, kept_legible, legible_glyphs
+
+if TYPE_CHECKING:
+    from ..augment import Pipeline
+    from ..datasets import DigitDataset
+
+__all__ = ["batches_glyph_stage", "draw_augmented"]
+
+U8Array = npt.NDArray[np.uint8]
+IntArray = npt.NDArray[np.intp]
+
+
+def batches_glyph_stage(pipeline: Pipeline | None) -> bool:
+    """Whether :func:`draw_augmented` draws with ``pipeline`` (its glyph stage, if any, holds
+    only transforms the batched glyph stage understands)."""
+    if pipeline is None:
+        return False
+    from ..augment.fused import batch_plan
+
+    return batch_plan(pipeline.glyph_transforms) is not None
+
+
+def draw_augmented(
+    dataset: DigitDataset,
+    texts: list[str],
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+) -> tuple[U8Array, list[SequenceImage]]:
+    """The images of ``texts`` through ``pipeline`` (:func:`batches_glyph_stage`), drawn together.
+
+    Returns the ink of every image, ``uint8`` ``(B, height, width)`` (0 = paper), and
+    each as a :class:`~.generator.SequenceImage` (its ink a row of that stack).
+    """
+    sequences = [read_digits(text) for text in texts]
+    spacing, writer = options.spacing_range, options.writer
+    picks: list[tuple[IntArray, list[int]]] = []
+    for sequence in sequences:
+        text = sequence.text
+        options.check_string(sequence.values.size, None if text is None else len(text))
+        picks.append(pick_glyphs(dataset, sequence, spacing, rng, writer))
+    repairs = [Repairs() for _ in texts]
+    prepared = _glyph_stage(dataset, [i for i, _ in picks], options, pipeline, rng, repairs)
+    inks, layouts, slots = [], [], []
+    for sequence, (indices, gaps), glyphs in zip(sequences, picks, prepared):
+        ink, layout, digit_slots = lay_out(
+            dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
+        )
+        inks.append(ink)
+        layouts.append(layout)
+        slots.append(digit_slots)
+    stack = np.stack(inks)
+    warps: list[npt.NDArray[np.float64] | None] = [None] * len(texts)
+    if pipeline.image_transforms:
+        warps = _image_stage(pipeline, stack, layouts, slots, rng, repairs)
+    images = [
+        SequenceImage(
+            stack[k],
+            sequence.values,
+            indices,
+            layouts[k],
+            text=sequence.text,
+            digit_slots=slots[k],
+            writer_ids=dataset.writers,
+            warp=warps[k],
+            repairs=repairs[k],
+        )
+        for k, (sequence, (indices, _)) in enumerate(zip(sequences, picks))
+    ]
+    return stack, images
+
+
+def _glyph_stage(
+    dataset: DigitDataset,
+    picks: list[IntArray],
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+    repairs: list[Repairs],
+) -> list[Glyphs]:
+    """Every string's glyphs at the output height, through the glyph stage drawn at once."""
+    height = options.image_height
+    if not pipeline.glyph_transforms:
+        return [prepare_glyphs(dataset, i, height, None, rng, r) for i, r in zip(picks, repairs)]
+    from ..augment.fused import transform_glyph_batch
+
+    indices = np.concatenate(picks)
+    lengths = np.array([i.size for i in picks], np.intp)
+    glyphs = glyph_canvases(dataset.images, indices)
+    glyphs = transform_glyph_batch(pipeline.glyph_transforms, glyphs, lengths, rng)
+    floor = stored_floor(dataset, GLYPH_MARGIN)[indices]
+    ends = np.cumsum(lengths)
+    faded = np.flatnonzero(np.add.reduceat(glyph_clear_ink(glyphs) < floor, ends - lengths))
+    for k in faded.tolist():  # a string with a faded glyph: its redraws, as one image's
+        string = slice(ends[k] - lengths[k], ends[k])
+        chosen = picks[k]
+
+        def canvas(positions: IntArray, chosen: IntArray = chosen) -> U8Array:
+            return glyph_canvases(dataset.images, chosen[positions])
+
+        legible_glyphs(pipeline, canvas, glyphs[string], floor[string], rng, repairs[k], k)
+    every = cropped_glyphs(glyphs, height)
+    return [
+        Glyphs(every.images[a:b], every.widths[a:b], every.rows[a:b])
+        for a, b in zip((ends - lengths).tolist(), ends.tolist())
+    ]
+
+
+def _image_stage(
+    pipeline: Pipeline,
+    stack: U8Array,
+    layouts: list[Layout],
+    slots: list[list[int] | None],
+    rng: np.random.Generator,
+    repairs: list[Repairs],
+) -> list[npt.NDArray[np.float64] | None]:
+    """The image stage of the whole ``stack``, in place; each image that it left with a digit
+    below the legibility floor has its own stage redrawn. Returns how each field moved."""
+    shape = stack.shape[1:]
+    boxes = [digit_boxes(layout, digit_slots, shape) for layout, digit_slots in zip(layouts, slots)]
+    placed = stack.copy()
+    out, warps = pipeline.transform_images(stack, rng, boxes if pipeline.uses_boxes else None)
+    for k, (layout, digit_box) in enumerate(zip(layouts, boxes)):
+        unchanged = warps[k] is None and np.array_equal(out[k], placed[k])
+
+        def run(image: U8Array, stream: np.random.Generator, box: IntArray = digit_box) -> Field:
+            return pipeline.transform_field(image, stream, box if pipeline.uses_boxes else None)
+
+        def box_of(box: npt.NDArray[np.int32] = digit_box) -> npt.NDArray[np.int32]:
+            return box
+
+        field = (out[k], warps[k])
+        area = stage_area(layout, shape)
+        image, warps[k] = kept_legible(
+            run, placed[k], field, unchanged, box_of, area, rng, repairs[k], k
+        )
+        stack[k] = image
+    return warps

@@ -45,7 +45,10 @@ def ink_extents(stack: U8Array) -> IntArray:
 def _stack_extents(stack: U8Array) -> IntArray:
     """:func:`ink_extents` from the stack's ink rows and columns, in NumPy."""
     n, height, width = stack.shape
-    rows = np.max(stack, axis=2).view(np.bool_) if n else np.zeros((0, height), np.bool_)
+    if width % 4 == 0 and n:  # a row's ink: its bytes OR-ed four at a time
+        rows = np.bitwise_or.reduce(stack.view(np.uint32), axis=2) != 0
+    else:
+        rows = np.max(stack, axis=2).view(np.bool_) if n else np.zeros((0, height), np.bool_)
     cols = np.max(stack, axis=1).view(np.bool_) if n else np.zeros((0, width), np.bool_)
     extents = np.empty((n, 4), np.intp)
     extents[:, 0] = cols.argmax(axis=1)

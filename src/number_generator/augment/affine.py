@@ -76,13 +76,11 @@ class AffineMaps(NamedTuple):
         ]
 
 
-def _spread_rows(
-    drawn: F64Array | None, chosen: BoolArray, neutral: F64Array
-) -> F64Array | None:
+def _spread_rows(drawn: F64Array | None, chosen: BoolArray, neutral: F64Array) -> F64Array | None:
     """Per item: the next row of ``drawn`` for a ``chosen`` one, ``neutral`` for the others."""
     if drawn is None or drawn.shape[0] == chosen.size:
         return drawn
-    rows = np.broadcast_to(neutral, (chosen.size, *neutral.shape)).copy()
+    rows: F64Array = np.broadcast_to(neutral, (chosen.size, *neutral.shape)).copy()
     rows[chosen] = drawn
     return rows
 

@@ -173,8 +173,8 @@ def _field_bank(
 
     rng = np.random.default_rng(_BANK_SEED)
     noise = rng.random((BANK_SIZE, rows, cols, 2), dtype=np.float32)
-    bank = np.stack([cv2.GaussianBlur(field, (ksize, ksize), sigma) for field in noise])
-    bank = (bank - np.float32(0.5)) * np.float32(scale)
+    smooth = np.stack([cv2.GaussianBlur(field, (ksize, ksize), sigma) for field in noise])
+    bank: npt.NDArray[np.float32] = (smooth - np.float32(0.5)) * np.float32(scale)
     bank.setflags(write=False)
     return bank
 

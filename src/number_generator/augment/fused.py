@@ -95,6 +95,7 @@ def transform_glyph_batch(
     glyphs: U8Array,
     lengths: IntArray,
     rng: np.random.Generator,
+    extents: IntArray | None = None,
 ) -> U8Array:
     """The glyph stage ``transforms`` (a :func:`batch_plan` one) on a stack of glyph canvases.
 
@@ -109,6 +110,9 @@ def transform_glyph_batch(
         Glyphs of each string (each at least 1), summing to ``N``.
     rng:
         The random stream: every ``p`` coin first, then each transform's parameters.
+    extents:
+        The glyphs' ink boxes ``(N, 4)``, ``x0, y0, x1, y1`` (ends exclusive), if known
+        (:func:`~number_generator._util.glyphs.ink_extents`); else measured.
     """
     plan = batch_plan(tuple(transforms))
     if plan is None:
@@ -128,11 +132,17 @@ def transform_glyph_batch(
             count = int(np.count_nonzero(chosen))
             drawn.append(uniforms(rng, cast(StrokeThickness, transform).limit, count))
     for step in plan:
+        if extents is None:
+            extents = ink_extents(glyphs)
         if isinstance(step, _Geometry):
-            _geometry(glyphs, step, transforms, drawn, coins)
+            _geometry(glyphs, extents, step, transforms, drawn, coins)
+            extents = None  # moved: measured again if a step needs it
         else:
             stroke = cast(StrokeThickness, transforms[step])
-            stroke.apply_stack(glyphs, np.flatnonzero(coins[step]), cast(F64Array, drawn[step]))
+            items = np.flatnonzero(coins[step])
+            stroke.apply_stack(glyphs, items, cast(F64Array, drawn[step]), extents[items])
+            extents = extents.copy()
+            extents[items] = ink_extents(glyphs[items])
     return glyphs
 
 
@@ -149,14 +159,15 @@ def _coarse_shape(height: int, width: int, pad: int, step: int) -> tuple[int, in
 
 def _geometry(
     glyphs: U8Array,
+    extents: IntArray,
     step: _Geometry,
     transforms: Sequence[Transform],
     drawn: list[object],
     coins: BoolArray,
 ) -> None:
     """One run of affine maps (and an elastic field), fused, applied in place."""
-    n, height, width = glyphs.shape
-    x0, y0, x1, y1 = ink_extents(glyphs).T.astype(np.float64)
+    n = glyphs.shape[0]
+    x0, y0, x1, y1 = extents.T.astype(np.float64)
     inked = x1 > x0
     matrix = np.zeros((n, 2, 3))
     matrix[:, 0, 0] = matrix[:, 1, 1] = 1.0
@@ -189,9 +200,7 @@ def _geometry(
         _into_frames(glyphs, items, canvases, pad)
 
 
-def _fit(
-    glyphs: U8Array, matrix: F64Array, moved: BoolArray, box: tuple[F64Array, ...]
-) -> None:
+def _fit(glyphs: U8Array, matrix: F64Array, moved: BoolArray, box: tuple[F64Array, ...]) -> None:
     """:func:`~.frame.fit_matrix` of every moved glyph, in place: from the ink box's corners
     (the exact measure, one glyph at a time, for a bound too big for the frame)."""
     _, height, width = glyphs.shape
@@ -242,6 +251,7 @@ def _remap(
         part = slice(start, start + chunk)
         count = len(items[part])
         top = (np.arange(count, dtype=np.float32) * (height + 2 * margin) + margin)[:, None, None]
+        maps: F32Array | tuple[F32Array, F32Array]
         if coarse is None:
             maps = _affine_maps(inverse[part], top, height, width)
         else:

@@ -8,7 +8,6 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 
-from .._util.glyphs import ink_extents
 from .base import Params, Transform, U8Array, uniform
 from .checks import check_range
 from .frame import fit_frame, ink_box, pad_image
@@ -56,10 +55,12 @@ class StrokeThickness(Transform):
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
         return [{"t": t} for t in uniform(rng, self.limit, n)]
 
-    def apply_stack(self, stack: U8Array, items: IntArray, ts: F64Array) -> None:
+    def apply_stack(self, stack: U8Array, items: IntArray, ts: F64Array, extents: IntArray) -> None:
         """Apply ``t = ts[j]`` to glyph ``items[j]`` of ``stack`` ``(n, height, width)``, in place.
 
-        What :meth:`apply` does glyph by glyph, with one morphology call per kind of
+        ``extents`` are the items' ink boxes (``x0, y0, x1, y1``, see
+        :func:`~number_generator._util.glyphs.ink_extents`). What :meth:`apply` does glyph
+        by glyph, with one morphology call per kind of
         change for all the glyphs at once: the stack is filtered as one tall image, which
         gives each glyph the pixels it would get alone when its ink is far enough from
         its frame's top and bottom (the others are changed one at a time).
@@ -68,11 +69,13 @@ class StrokeThickness(Transform):
 
         if not items.size:
             return
-        n, height, width = stack.shape
+        _, height, width = stack.shape
         grow = np.ceil(np.abs(ts)).astype(np.intp)
-        x0, y0, x1, y1 = ink_extents(stack[items]).T
+        x0, y0, x1, y1 = extents.T
         # t > 0 grows ink by `grow` px: room on every side; t < 0 peels: no ink on the edge rows.
-        alone = (y0 < grow) | (y1 + grow > height) | ((ts > 0) & ((x0 < grow) | (x1 + grow > width)))
+        alone = (
+            (y0 < grow) | (y1 + grow > height) | ((ts > 0) & ((x0 < grow) | (x1 + grow > width)))
+        )
         alone &= x1 > x0
         for k, t in zip(items[alone].tolist(), ts[alone].tolist()):
             stack[k] = self.apply(stack[k], {"t": t})

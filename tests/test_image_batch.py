@@ -1,11 +1,19 @@
 """The image stage applied to a whole stack at once: ``Pipeline.transform_images``.
 
-A stack of finished images goes through a pipeline's image stage in one call;
-each image gets what :meth:`~number_generator.augment.Pipeline.transform_field`
-would give it (a transformed image and how its field moved).
+The batch path draws each transform's coins for the whole stack, then the
+parameters of the images it applies to, and applies them to that sub-stack at
+once. It draws in another order than the per-image path
+(``Pipeline.transform_field``), so these tests pin what a user relies on: each
+transform applies with its probability ``p`` and leaves the same pixel
+statistics as the per-image path (over a few thousand images, so a wrong
+range, mean or spread fails), the same seed gives the same stack, the fields'
+matrices follow a scan warp, and any user transform still works in a batch.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable
 
 import numpy as np
 import numpy.typing as npt
@@ -13,8 +21,13 @@ import pytest
 
 import number_generator as ng
 from number_generator import augment as aug
+from number_generator.augment.base import Params
+from number_generator.errors import InvalidParameterError, InvalidTypeError, ParameterError
 
 U8 = npt.NDArray[np.uint8]
+F64 = npt.NDArray[np.float64]
+DRAWS = 4000
+SHAPE = (28, 96)
 
 
 @pytest.fixture(scope="module")
@@ -26,14 +39,211 @@ def ink_stack() -> tuple[U8, list[npt.NDArray[np.int32]]]:
     return images, boxes
 
 
-@pytest.mark.parametrize("name", ["light", "medium", "document"])
-def test_transform_images_returns_images_and_matrices(
-    ink_stack: tuple[U8, list[npt.NDArray[np.int32]]], name: str
-) -> None:
+def _flat(level: int) -> U8:
+    return np.full(SHAPE, level, np.uint8)
+
+
+def _halves() -> U8:
+    """Left half at ink level 100, right half at 150 (away from clipping)."""
+    image = _flat(100)
+    image[:, SHAPE[1] // 2 :] = 150
+    return image
+
+
+def _spot() -> U8:
+    image = _flat(0)
+    image[12:16, 46:50] = 255
+    return image
+
+
+def _noise_sd(image: U8) -> F64:
+    return np.array([np.std(image.astype(np.float64) - 128)])
+
+
+def _tone(image: U8) -> F64:
+    """The paper's darkening and its texture's spread (the picture is blank paper)."""
+    return np.array([image.mean(), image.std()])
+
+
+def _brightness_contrast(image: U8) -> F64:
+    """``b`` and ``c`` read back from the two halves: out = clip((1 + c) v - 255 (b + c))."""
+    low, high = image[:, : SHAPE[1] // 2].mean(), image[:, SHAPE[1] // 2 :].mean()
+    contrast = (high - low) / 50 - 1
+    return np.array([contrast, (1 + contrast) * 100 / 255 - low / 255 - contrast])
+
+
+def _spread(image: U8) -> F64:
+    """Second moment of the blurred spot about its centre: grows with sigma squared."""
+    weights = image.astype(np.float64)
+    xs = np.arange(SHAPE[1])[None, :]
+    return np.array([((xs - 47.5) ** 2 * weights).sum() / weights.sum()])
+
+
+def _specks(image: U8) -> F64:
+    return np.array([(image == 0).mean(), (image == 255).mean()])
+
+
+# Transform (with p < 1), a test image, the per-image statistics it leaves.
+CASES: dict[str, tuple[Callable[[], aug.Transform], Callable[[], U8], Callable[[U8], F64]]] = {
+    "paper_tone": (lambda: aug.PaperTone((5.0, 30.0), (0.0, 6.0), p=0.4), lambda: _flat(0), _tone),
+    "brightness_contrast": (
+        lambda: aug.BrightnessContrast((0.05, 0.2), (-0.3, 0.1), p=0.3),
+        _halves,
+        _brightness_contrast,
+    ),
+    "blur": (lambda: aug.Blur((0.3, 0.9), p=0.25), _spot, _spread),
+    "gaussian_noise": (
+        lambda: aug.GaussianNoise((3.0, 10.0), p=0.3),
+        lambda: _flat(128),
+        _noise_sd,
+    ),
+    "salt_and_pepper": (lambda: aug.SaltAndPepper(p=0.25), lambda: _flat(128), _specks),
+}
+
+
+def _per_image(pipeline: aug.Pipeline, image: U8, seed: int) -> U8:
+    rng = np.random.default_rng(seed)
+    return np.stack([pipeline.transform_field(image.copy(), rng)[0] for _ in range(DRAWS)])
+
+
+def _batched(pipeline: aug.Pipeline, image: U8, seed: int) -> U8:
+    stack = np.repeat(image[None], DRAWS, axis=0)
+    out, matrices = pipeline.transform_images(stack, np.random.default_rng(seed))
+    assert matrices == [None] * DRAWS  # nothing moves the field
+    return out
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_each_transform_keeps_its_probability_and_pixel_statistics(name: str) -> None:
+    make, image_of, statistics = CASES[name]
+    transform, image = make(), image_of()
+    pipeline = aug.Pipeline([transform])
+    reference, batched = _per_image(pipeline, image, 1), _batched(pipeline, image, 2)
+    assert batched.dtype == np.uint8 and batched.shape == (DRAWS, *SHAPE)
+    found = []
+    for out in (reference, batched):
+        applied = (out != image).any(axis=(1, 2))
+        p = transform.p
+        assert abs(applied.mean() - p) <= 4 * math.sqrt(p * (1 - p) / DRAWS)
+        assert (out[~applied] == image).all()  # the others are left as they were
+        found.append(np.array([statistics(x) for x in out[applied]]))
+    want, got = found
+    error = np.sqrt(want.var(axis=0) / len(want) + got.var(axis=0) / len(got))
+    assert np.all(np.abs(got.mean(axis=0) - want.mean(axis=0)) <= 4 * error + 1e-9)
+    # Spread and range of each statistic: as wide as the per-image path's, no wider.
+    assert np.allclose(got.std(axis=0), want.std(axis=0), rtol=0.1, atol=1e-4)
+    ends = np.quantile(want, [0.02, 0.98], axis=0)
+    span = ends[1] - ends[0]
+    assert np.all(np.abs(np.quantile(got, [0.02, 0.98], axis=0) - ends) <= 0.03 * span + 1e-4)
+
+
+def test_values_saturate_instead_of_wrapping() -> None:
+    """uint8 in, uint8 out: noise and brightness clip at 0 and 255 (no wrap-around)."""
+    pipeline = aug.Pipeline(
+        [aug.GaussianNoise((8.0, 12.0), p=1.0), aug.BrightnessContrast(0.0, (0.1, 0.2), p=1.0)]
+    )
+    stack = np.zeros((64, *SHAPE), np.uint8)
+    stack[32:] = 255
+    out, _ = pipeline.transform_images(stack, np.random.default_rng(0))
+    assert out.dtype == np.uint8 and out.shape == stack.shape
+    assert out[:32].max() < 60 and (out[:32] == 0).mean() > 0.4  # paper: no ink from wrapping
+    assert out[32:].min() > 195 and (out[32:] == 255).mean() > 0.4  # ink: no holes
+
+
+@pytest.mark.parametrize("name", ["light", "medium", "heavy", "document"])
+def test_same_seed_same_stack(ink_stack: tuple[U8, list[npt.NDArray[np.int32]]], name: str) -> None:
     images, boxes = ink_stack
     pipeline = aug.preset(name)
-    out, matrices = pipeline.transform_images(images.copy(), np.random.default_rng(3), boxes)
-    assert out.dtype == np.uint8 and out.shape == images.shape
-    assert len(matrices) == len(images)
-    assert all(m is None or m.shape == (3, 3) for m in matrices)
-    assert (out != images).any(axis=(1, 2)).sum() > len(images) // 4
+    first, moved = pipeline.transform_images(images.copy(), np.random.default_rng(3), boxes)
+    again, moved_again = pipeline.transform_images(images.copy(), np.random.default_rng(3), boxes)
+    other, _ = pipeline.transform_images(images.copy(), np.random.default_rng(4), boxes)
+    assert first.dtype == np.uint8 and first.shape == images.shape
+    assert np.array_equal(first, again) and not np.array_equal(first, other)
+    assert len(moved) == len(images)
+    for a, b in zip(moved, moved_again):
+        assert (a is None and b is None) or (a is not None and b is not None and (a == b).all())
+    changed = (first != images).any(axis=(1, 2)).mean()
+    assert changed > 0.3  # every preset's image stage changes most images
+
+
+def test_the_fields_matrices_follow_a_scan_warp() -> None:
+    """Two scan warps in a row: each image's matrix takes a dot to where it ended up."""
+    pipeline = aug.Pipeline([aug.ScanWarp(3.0, 3.0, max_shift=4.0, p=1.0)] * 2)
+    stack = np.zeros((40, 28, 120), np.uint8)
+    stack[:, 13:16, 10:13] = 255  # a dot near an end moves the most
+    out, matrices = pipeline.transform_images(stack, np.random.default_rng(0))
+    ys, xs = np.mgrid[0:28, 0:120]
+    for image, matrix in zip(out.astype(np.float64), matrices):
+        assert matrix is not None and matrix.shape == (3, 3)
+        x, y, w = matrix @ np.array([11.0, 14.0, 1.0])
+        total = image.sum()
+        found = ((xs * image).sum() / total, (ys * image).sum() / total)
+        assert math.hypot(found[0] - x / w, found[1] - y / w) < 0.35
+
+
+def test_one_of_chooses_per_image_and_reports_its_warp(
+    ink_stack: tuple[U8, list[npt.NDArray[np.int32]]],
+) -> None:
+    images, _ = ink_stack
+    choice = aug.OneOf([aug.ScanWarp(p=1.0), aug.CombBoxes(p=1.0)], p=1.0)
+    out, moved = aug.Pipeline([choice]).transform_images(images.copy(), np.random.default_rng(1))
+    warped = [m is not None for m in moved]
+    assert 0 < sum(warped) < len(images)
+    assert (out != images).any(axis=(1, 2)).all()
+
+
+class _Invert(aug.Transform):
+    """A user's own transform: only _sample and apply, no batch hook."""
+
+    def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
+        return [{"level": int(v)} for v in rng.integers(0, 100, n)]
+
+    def apply(self, image: U8, params: Params) -> U8:
+        return np.maximum(255 - image, params["level"]).astype(np.uint8)
+
+
+def test_user_transforms_and_callables_work_in_a_batch(
+    ink_stack: tuple[U8, list[npt.NDArray[np.int32]]],
+) -> None:
+    images, boxes = ink_stack
+    calls: list[tuple[int, int]] = []
+
+    def shade(image: U8, rng: np.random.Generator) -> U8:
+        calls.append(image.shape)
+        return np.minimum(image, rng.integers(100, 200)).astype(np.uint8)
+
+    pipeline = aug.Pipeline([_Invert(p=0.5), shade, aug.GaussianNoise(p=0.5)])
+    out, _ = pipeline.transform_images(images.copy(), np.random.default_rng(5), boxes)
+    again, _ = pipeline.transform_images(images.copy(), np.random.default_rng(5), boxes)
+    assert np.array_equal(out, again)
+    assert calls == [images.shape[1:]] * (2 * len(images))
+    inverted = (out >= 100).mean(axis=(1, 2)) > 0.5  # inverted: mostly ink, unless shaded below
+    assert 0 < inverted.sum() < len(images)
+
+
+def test_a_callable_returning_the_wrong_shape_is_refused() -> None:
+    pipeline = aug.Pipeline([lambda image, rng: image[:, :10]])
+    with pytest.raises(InvalidParameterError, match="shape"):
+        pipeline.transform_images(np.zeros((4, *SHAPE), np.uint8), np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(
+    ("images", "boxes", "error", "param"),
+    [
+        (np.zeros((2, *SHAPE), np.float32), None, InvalidTypeError, "images"),
+        ([[[0]]], None, InvalidTypeError, "images"),
+        (np.zeros(SHAPE, np.uint8), None, InvalidParameterError, "images"),
+        (
+            np.zeros((2, *SHAPE), np.uint8),
+            [np.zeros((0, 4), np.int32)],
+            InvalidParameterError,
+            "boxes",
+        ),
+    ],
+)
+def test_bad_input_names_the_parameter(
+    images: object, boxes: object, error: type[ParameterError], param: str
+) -> None:
+    with pytest.raises(error, match=param) as caught:
+        aug.preset("document").transform_images(images, np.random.default_rng(0), boxes)  # type: ignore[arg-type]
+    assert caught.value.param == param

@@ -8,6 +8,7 @@ ink, paper tone darkens the paper, and so on.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import cache
 from typing import cast
 
@@ -15,8 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError
-from .base import F32Array, Params, Transform, U8Array, uniform
-from .checks import check_int_range, check_number, check_range
+from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
+from .batched import Matrices, bilinear, stack_2d
+from .checks import Boxes, check_int_range, check_number, check_range
 
 __all__ = [
     "Blur",
@@ -65,6 +67,13 @@ class Blur(Transform):
         ksize = 2 * math.ceil(3 * sigma) + 1
         blurred = cv2.GaussianBlur(image, (ksize, ksize), sigma, borderType=cv2.BORDER_REPLICATE)
         return cast(U8Array, blurred)
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        for image, sigma in zip(images, uniform(rng, self.sigma, len(images))):
+            image[...] = self.apply(image, {"sigma": sigma})
+        return images, None
 
 
 class MedianBlur(Transform):
@@ -164,6 +173,19 @@ class GaussianNoise(Transform):
         lowered = cv2.subtract(raised, cv2.LUT(codes, np.maximum(-noise, 0).astype(np.uint8)))
         return cast(U8Array, lowered)
 
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        stds = uniforms(rng, self.std, len(images)).astype(np.float32)
+        codes = rng.integers(0, 256, images.shape, dtype=np.uint8)
+        noise = cv2.LUT(stack_2d(codes), _normal_quantiles().astype(np.float32))
+        noise = noise.reshape(images.shape) * stds[:, None, None]
+        # Added in float and rounded once: clip(image + rint(noise)), as apply gives.
+        out = cv2.add(stack_2d(images), stack_2d(noise), dtype=cv2.CV_8U)
+        return cast(U8Array, out.reshape(images.shape)), None
+
 
 class SaltAndPepper(Transform):
     """Isolated white and black pixels, like dust and toner specks.
@@ -258,6 +280,20 @@ class BrightnessContrast(Transform):
         seen = (1.0 + params["contrast"]) * (255.0 - np.arange(256)) + 255.0 * params["brightness"]
         table = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
         return cast(U8Array, cv2.LUT(image, table))
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        count = len(images)
+        brightness = uniforms(rng, self.brightness_limit, count)[:, None]
+        contrast = uniforms(rng, self.contrast_limit, count)[:, None]
+        seen = (1.0 + contrast) * (255.0 - np.arange(256)) + 255.0 * brightness
+        tables = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+        for image, table in zip(images, tables):
+            cv2.LUT(image, table, dst=image)
+        return images, None
 
 
 class Emboss(Transform):
@@ -357,3 +393,18 @@ class PaperTone(Transform):
         paper = cv2.resize(control, (width, height), interpolation=cv2.INTER_LINEAR)
         seen = cv2.multiply(paper, cv2.bitwise_not(image), scale=1 / 255)
         return cast(U8Array, cv2.bitwise_not(seen))
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        count, height, width = images.shape
+        grid = (count, height // self._CELL + 2, width // self._CELL + 2)
+        control = rng.uniform(-1.0, 1.0, grid)
+        tones, textures = uniforms(rng, self.tone, count), uniforms(rng, self.texture, count)
+        levels = 255.0 - tones[:, None, None] + textures[:, None, None] * control
+        paper = bilinear(np.clip(np.rint(levels), 0, 255), (height, width))
+        paper = np.rint(paper, out=paper).astype(np.uint8)
+        seen = cv2.multiply(stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255)
+        return cast(U8Array, cv2.bitwise_not(seen).reshape(images.shape)), None

@@ -26,7 +26,7 @@ from .base import F32Array, Transform, U8Array
 from .boxes import ink_boxes
 from .checks import Boxes
 
-__all__ = ["bilinear", "stack_2d", "transform_stack"]
+__all__ = ["apply_chosen", "bilinear", "padded_rows", "stack_2d", "transform_stack"]
 
 _Scalar = TypeVar("_Scalar", bound=np.generic)
 #: How each image's field moved: a 3x3 matrix, or ``None`` when nothing moved.
@@ -62,24 +62,37 @@ def transform_stack(
     probabilities = np.array([t.p for t in transforms], np.float64)[:, None]
     coins = rng.random((len(transforms), count)) < probabilities
     for transform, chosen in zip(transforms, coins):
-        index = np.flatnonzero(chosen)
-        if not index.size:
-            continue
-        every = index.size == count
-        chosen_boxes = None
-        if transform.uses_boxes and boxes is not None:
-            chosen_boxes = [boxes[i] for i in index.tolist()]
-        out, moved = transform.apply_batch(images if every else images[index], rng, chosen_boxes)
-        if every:
-            images = out
-        else:
-            images[index] = out
-        if moved is not None:
-            for i, step in zip(index.tolist(), moved):
-                if step is not None:
-                    before = matrices[i]
-                    matrices[i] = step if before is None else step @ before
+        images = apply_chosen(transform, images, np.flatnonzero(chosen), rng, boxes, matrices)
     return images, matrices
+
+
+def apply_chosen(
+    transform: Transform,
+    images: U8Array,
+    index: npt.NDArray[np.intp],
+    rng: np.random.Generator,
+    boxes: Sequence[Boxes] | None,
+    matrices: Matrices,
+) -> U8Array:
+    """:meth:`~.base.Transform.apply_batch` on the images at ``index`` of the stack, written
+    back; each of their matrices in ``matrices`` is followed by how the transform moved it."""
+    if not index.size:
+        return images
+    every = index.size == len(images)
+    chosen_boxes = None
+    if transform.uses_boxes and boxes is not None:
+        chosen_boxes = [boxes[i] for i in index.tolist()]
+    out, moved = transform.apply_batch(images if every else images[index], rng, chosen_boxes)
+    if every:
+        images = out
+    else:
+        images[index] = out
+    if moved is not None:
+        for i, step in zip(index.tolist(), moved):
+            if step is not None:
+                before = matrices[i]
+                matrices[i] = step if before is None else step @ before
+    return images
 
 
 def _check_stack(images: object) -> U8Array:
@@ -109,26 +122,33 @@ def stack_2d(images: npt.NDArray[_Scalar]) -> npt.NDArray[_Scalar]:
     return images.reshape(-1, images.shape[-1])
 
 
+def padded_rows(images: U8Array, rows: int) -> U8Array:
+    """Each image of a stack with its first and last row repeated ``rows`` times: filtered as
+    one ``(B * (height + 2 rows), width)`` image, each image then sees its own border."""
+    padded: U8Array = np.pad(images, ((0, 0), (rows, rows), (0, 0)), mode="edge")
+    return padded
+
+
 @cache
-def _interpolation(source: int, target: int) -> tuple[list[int], list[int], F32Array]:
-    """Along one axis, OpenCV's ``INTER_LINEAR`` resize from ``source`` to ``target`` pixels:
-    each target pixel's two source pixels and the weight of the second."""
+def _interpolation(source: int, target: int) -> F32Array:
+    """The ``(target, source)`` matrix of OpenCV's ``INTER_LINEAR`` resize along one axis."""
     position = np.clip((np.arange(target) + 0.5) * (source / target) - 0.5, 0, source - 1)
     low = np.floor(position).astype(np.intp)
     high = np.minimum(low + 1, source - 1)
-    weight: F32Array = (position - low).astype(np.float32)
-    return low.tolist(), high.tolist(), weight
+    matrix = np.zeros((target, source), np.float32)
+    np.add.at(matrix, (np.arange(target), low), 1 - position + low)
+    np.add.at(matrix, (np.arange(target), high), position - low)
+    return matrix
 
 
 def bilinear(grids: npt.NDArray[np.floating], shape: tuple[int, int]) -> F32Array:
     """Each ``(gh, gw)`` grid of a ``(B, gh, gw)`` stack resized to ``shape`` as
-    ``cv2.resize(..., INTER_LINEAR)`` does, as ``float32`` ``(B, height, width)``."""
-    height, width = shape
-    grids = grids.astype(np.float32)
-    low, high, weight = _interpolation(grids.shape[2], width)
-    across = grids[:, :, low]
-    across += (grids[:, :, high] - across) * weight
-    low, high, weight = _interpolation(grids.shape[1], height)
-    out: F32Array = across[:, low, :]
-    out += (across[:, high, :] - out) * weight[:, None]
+    ``cv2.resize(..., INTER_LINEAR)`` does, as ``float32`` ``(B, height, width)``.
+
+    Two small products per grid (kept per grid: one large product would start
+    BLAS threads, slower than the work on a busy machine).
+    """
+    rows, columns = grids.shape[1:]
+    across = grids.astype(np.float32) @ _interpolation(columns, shape[1]).T
+    out: F32Array = _interpolation(rows, shape[0]) @ across
     return out

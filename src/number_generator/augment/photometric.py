@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..errors import InvalidParameterError
 from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
-from .batched import Matrices, bilinear, stack_2d
+from .batched import Matrices, bilinear, padded_rows, stack_2d
 from .checks import Boxes, check_int_range, check_number, check_range
 
 __all__ = [
@@ -114,6 +114,22 @@ class MedianBlur(Transform):
         import cv2
 
         return cast(U8Array, cv2.medianBlur(image, params["ksize"]))
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        sizes = np.array(
+            [item["ksize"] for item in self._sample(rng, images.shape[1:], len(images))]
+        )
+        for size in np.unique(sizes).tolist():
+            index = np.flatnonzero(sizes == size)
+            # One filter over the group, each image padded as its own border would be.
+            padded = padded_rows(images[index], size // 2)
+            filtered = cv2.medianBlur(stack_2d(padded), size).reshape(padded.shape)
+            images[index] = filtered[:, size // 2 : size // 2 + images.shape[1]]
+        return images, None
 
 
 @cache
@@ -231,6 +247,17 @@ class SaltAndPepper(Transform):
         out[draws < salt] = 0
         out[(draws >= salt) & (draws < amount)] = 255
         return out
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        # Draws of 1/65536 steps: cheaper than floats, and finer than any amount's effect.
+        amounts = uniforms(rng, self.amount, len(images))[:, None, None] * 65536
+        draws = rng.integers(0, 65536, images.shape, dtype=np.uint16)
+        salt = draws < amounts * self.salt_vs_pepper
+        images[salt] = 0
+        images[~salt & (draws < amounts)] = 255
+        return images, None
 
 
 class BrightnessContrast(Transform):

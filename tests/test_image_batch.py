@@ -116,7 +116,8 @@ def _pen(image: U8) -> F64:
 def _centre(image: U8) -> F64:
     weights = image.astype(np.float64)
     ys, xs = np.mgrid[0 : SHAPE[0], 0 : SHAPE[1]]
-    return np.array([(xs * weights).sum(), (ys * weights).sum()]) / weights.sum()
+    total = weights.sum()
+    return np.array([(xs * weights).sum() / total, (ys * weights).sum() / total])
 
 
 def _darkness(image: U8) -> F64:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from .generator import SequenceImage, digit_boxes, lay_out, stage_area
+from .generator import SequenceImage, lay_out, stage_area
 from .glyphs import (
     GLYPH_MARGIN,
     Glyphs,
@@ -95,9 +95,12 @@ def draw_augmented(
         layouts.append(layout)
         slots.append(digit_slots)
     stack = np.stack(inks)
+    shape = stack.shape[1:]
+    glyph_boxes = [layout.boxes(shape) for layout in layouts]
     warps: list[npt.NDArray[np.float64] | None] = [None] * len(texts)
     if pipeline.image_transforms:
-        warps = _image_stage(pipeline, stack, layouts, slots, rng, repairs)
+        boxes = [b if s is None else b[s] for b, s in zip(glyph_boxes, slots)]
+        warps = _image_stage(pipeline, stack, layouts, boxes, rng, repairs)
     images = [
         SequenceImage(
             stack[k],
@@ -109,6 +112,7 @@ def draw_augmented(
             writer_ids=dataset.writers,
             warp=warps[k],
             repairs=repairs[k],
+            glyph_boxes=glyph_boxes[k] if warps[k] is None else None,
         )
         for k, (sequence, (indices, _)) in enumerate(zip(sequences, picks))
     ]
@@ -158,14 +162,14 @@ def _image_stage(
     pipeline: Pipeline,
     stack: U8Array,
     layouts: list[Layout],
-    slots: list[list[int] | None],
+    boxes: list[Boxes],
     rng: np.random.Generator,
     repairs: list[Repairs],
 ) -> list[npt.NDArray[np.float64] | None]:
-    """The image stage of the whole ``stack``, in place; each image that it left with a digit
-    below the legibility floor has its own stage redrawn. Returns how each field moved."""
+    """The image stage of the whole ``stack``, in place (``boxes``: each image's digits');
+    each image that it left with a digit below the legibility floor has its own stage
+    redrawn. Returns how each field moved."""
     shape = stack.shape[1:]
-    boxes = [digit_boxes(layout, digit_slots, shape) for layout, digit_slots in zip(layouts, slots)]
     placed = stack.copy()
     out, warps = pipeline.transform_images(stack, rng, boxes if pipeline.uses_boxes else None)
     areas = np.array([stage_area(layout, shape) for layout in layouts])

@@ -83,6 +83,7 @@ class SequenceImage:
         writer_ids: npt.NDArray[np.int32] | None = None,
         warp: npt.NDArray[np.float64] | None = None,
         repairs: Repairs | None = None,
+        glyph_boxes: npt.NDArray[np.int32] | None = None,
     ) -> None:
         self.ink = ink
         self.repairs = Repairs() if repairs is None else repairs
@@ -94,6 +95,8 @@ class SequenceImage:
         self._writer_ids = writer_ids  # the dataset's, indexed only when asked for
         self._warp = warp
         self._image: F32Array | None = None
+        if glyph_boxes is not None:  # known already (a batch measures them): :attr:`glyph_boxes`
+            self.__dict__["glyph_boxes"] = glyph_boxes
 
     @property
     def image(self) -> F32Array:

@@ -293,15 +293,18 @@ def legible_at_once(
     tall = np.zeros((count, height + MASK_DILATION, width), np.uint8)
     tall[:, :height] = clear
     dilated = np.asarray(cv2.dilate(tall.reshape(-1, width), _DILATE), np.uint8)
-    dilated = dilated.reshape(count, height + MASK_DILATION, width)[:, :height]
-    paper = np.subtract(1, dilated, dtype=np.uint8)
-    on_paper = out * paper
-    totals = np.maximum(1, paper.reshape(count, -1).sum(axis=1))
-    mean = on_paper.reshape(count, -1).sum(axis=1) // totals
+    mask = dilated.reshape(count, height + MASK_DILATION, width)[:, :height]
+    on_paper = np.multiply(out, mask ^ np.uint8(1))
+    # Sums per image: over rows first (a column fits 16 bits), then over columns.
+    wide = np.uint16 if height * 255 < 2**16 else np.int64
+    totals = np.maximum(1, height * width - _image_sums(mask, np.uint8 if height < 256 else wide, np.int64))
+    mean = _image_sums(on_paper, wide, np.int64) // totals
     cap = np.minimum(255, mean + PAPER_SPREAD).astype(np.uint8)
     np.minimum(on_paper, cap[:, None, None], out=on_paper)
-    strictest = on_paper.reshape(count, -1).max(axis=1).astype(np.int16) + CONTRAST
-    kept = (out >= np.minimum(strictest, 256)[:, None, None]) & dilated.view(np.bool_)
+    strictest = on_paper.reshape(count, -1).max(axis=1).astype(np.intp) + CONTRAST
+    threshold = np.minimum(strictest, 255).astype(np.uint8)  # above 255: failed below
+    kept = (out >= threshold[:, None, None]).view(np.uint8)
+    kept &= mask
     # Per digit: its box's columns summed (boxes in order; others are measured one by one).
     if any(box.shape[0] == 0 for box in boxes):  # (never, for labelled strings)
         return np.zeros(count, np.bool_)
@@ -310,13 +313,19 @@ def legible_at_once(
     digits = np.array([box.shape[0] for box in boxes], np.intp)
     flat = np.concatenate([c + k * (width + 1) for k, c in enumerate(cuts)])
     columns = np.zeros((2, count, width + 1), np.int64)
-    columns[0, :, :width] = np.add.reduce(clear, axis=1)
-    columns[1, :, :width] = np.add.reduce(kept, axis=1)
+    columns[0, :, :width] = np.add.reduce(clear, axis=1, dtype=np.uint8 if height < 256 else None)
+    columns[1, :, :width] = np.add.reduce(kept, axis=1, dtype=np.uint8 if height < 256 else None)
     sums = np.add.reduceat(columns.reshape(2, -1), flat, axis=1)[:, ::2]
     floor = _floors(sums[0], areas, digits)
     enough = np.logical_and.reduceat(sums[1] >= floor, np.cumsum(digits) - digits)
     legible: npt.NDArray[np.bool_] = ordered & (strictest <= 255) & enough
     return legible
+
+
+def _image_sums(stack: npt.NDArray[Any], column: type, total: type) -> IntArray:
+    """The sum of each image of a stack: its columns' sums (in ``column``), then theirs."""
+    sums: IntArray = np.add.reduce(np.add.reduce(stack, axis=1, dtype=column), axis=1, dtype=total)
+    return sums
 
 
 def _floors(before: IntArray, areas: npt.NDArray[np.float64], digits: IntArray) -> IntArray:

@@ -51,8 +51,9 @@ BATCHED: tuple[type[Transform], ...] = (
     ElasticTransform,
     StrokeThickness,
 )
-# OpenCV's remap takes coordinates below 2**15: a mosaic is cut into chunks of fewer rows.
-_MAX_ROWS = 32000
+# Rows of a mosaic per remap: a few thousand keep its maps in the cache (and OpenCV's remap
+# takes coordinates below 2**15).
+_MAX_ROWS = 4000
 
 
 class _Geometry(NamedTuple):

@@ -48,7 +48,10 @@ if TYPE_CHECKING:
     from ..augment import Pipeline
     from ..datasets import DigitDataset
 
-__all__ = ["batches_glyph_stage", "draw_augmented"]
+__all__ = ["STRINGS", "batches_glyph_stage", "draw_augmented"]
+
+#: Strings :func:`draw_augmented` draws together (a longer list: this many at a time).
+STRINGS = 128
 
 U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
@@ -75,8 +78,16 @@ def draw_augmented(
     """The images of ``texts`` through ``pipeline`` (:func:`batches_glyph_stage`), drawn together.
 
     Returns the ink of every image, ``uint8`` ``(B, height, width)`` (0 = paper), and
-    each as a :class:`~.generator.SequenceImage` (its ink a row of that stack).
+    each as a :class:`~.generator.SequenceImage` (its ink a row of that stack). Many
+    strings are drawn :data:`STRINGS` at a time, one after the other (the arrays of so
+    many stay in the cache).
     """
+    if len(texts) > STRINGS:
+        parts = [
+            draw_augmented(dataset, texts[k : k + STRINGS], options, pipeline, rng)
+            for k in range(0, len(texts), STRINGS)
+        ]
+        return np.concatenate([ink for ink, _ in parts]), [i for _, part in parts for i in part]
     sequences = [read_digits(text) for text in texts]
     spacing, writer = options.spacing_range, options.writer
     picks: list[tuple[IntArray, list[int]]] = []

@@ -81,6 +81,8 @@ PAPER_MARGIN = 4
 PAPER_SPREAD = 48
 # Fewer paper pixels than this around a digit: the darkest paper pixel is its level.
 _MIN_PAPER_PIXELS = 8
+# Images measured together by legible_at_once.
+_CHUNK = 64
 _DILATE = np.ones((2 * MASK_DILATION + 1, 2 * MASK_DILATION + 1), np.uint8)
 # A box's x0, x1, x0, x1, and how far each is moved: the box, then widened for paper.
 _EDGES = np.array([0, 2, 0, 2])
@@ -285,6 +287,14 @@ def legible_at_once(
     the strictest paper level, so the image is legible; ``False``: measure it with
     :class:`DigitInk` (it may be legible all the same).
     """
+    if len(placed) > _CHUNK:  # a few images at a time: their arrays stay in the cache
+        parts = range(0, len(placed), _CHUNK)
+        return np.concatenate(
+            [
+                legible_at_once(*(a[k : k + _CHUNK] for a in (placed, out, boxes, areas)))
+                for k in parts
+            ]
+        )
     import cv2
 
     count, height, width = placed.shape
@@ -297,7 +307,9 @@ def legible_at_once(
     on_paper = np.multiply(out, mask ^ np.uint8(1))
     # Sums per image: over rows first (a column fits 16 bits), then over columns.
     wide = np.uint16 if height * 255 < 2**16 else np.int64
-    totals = np.maximum(1, height * width - _image_sums(mask, np.uint8 if height < 256 else wide, np.int64))
+    totals = np.maximum(
+        1, height * width - _image_sums(mask, np.uint8 if height < 256 else wide, np.int64)
+    )
     mean = _image_sums(on_paper, wide, np.int64) // totals
     cap = np.minimum(255, mean + PAPER_SPREAD).astype(np.uint8)
     np.minimum(on_paper, cap[:, None, None], out=on_paper)

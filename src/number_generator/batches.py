@@ -257,7 +257,11 @@ class BatchStream:
             batch = [texts[i] for i in slow]
             ink, drawn = draw_augmented(dataset, batch, self.options, pipeline, self.rng)
             paper = np.subtract(np.uint8(255), ink)
-            images[slow] = np.divide(paper, np.float32(255), dtype=np.float32) if floats else paper
+            together = np.divide(paper, np.float32(255), dtype=np.float32) if floats else paper
+            if len(slow) == size:  # every image (the usual case): no copy
+                images = together
+            else:
+                images[slow] = together
         for k, i in enumerate(slow):  # else one at a time: scaled, overlapping or too wide
             if not self._augmented:
                 drawn.append(self.generator.draw(texts[i], self.options, self._pipeline, self.rng))

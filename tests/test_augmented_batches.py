@@ -20,6 +20,7 @@ import pytest
 import number_generator as ng
 from number_generator import DigitDataset, SequenceGenerator
 from number_generator import augment as aug
+from number_generator._util.glyphs import ink_extents
 from number_generator.augment import Lambda, Pipeline, preset
 from number_generator.augment.fused import batch_plan, transform_glyph_batch
 from number_generator.batches import BatchStream
@@ -197,6 +198,20 @@ def test_a_fixed_affine_run_gives_the_per_string_glyphs(mnist_test: DigitDataset
     )
     # One grey level at most: OpenCV's warp and remap round their sub-pixel weights alike.
     assert np.abs(per_string.astype(np.int16) - batched).max() <= 1
+
+
+def test_stroke_thickness_on_a_stack_is_each_glyphs(mnist_test: DigitDataset) -> None:
+    """Bolder and thinner pens filtered as one tall image give each glyph its own pixels,
+    those touching the frame's edge included (they are changed one at a time)."""
+    canvases = glyph_canvases(mnist_test.images, np.arange(600))
+    canvases[:50] = np.roll(canvases[:50], -4, axis=1)  # ink in the top rows
+    stroke = aug.StrokeThickness((-1.0, 2.0), p=1.0)
+    ts = np.random.default_rng(17).uniform(-1.0, 2.0, 600)
+    stacked = canvases.copy()
+    stroke.apply_stack(stacked, np.arange(600), ts, ink_extents(canvases))
+    alone = np.stack([stroke.apply(glyph, {"t": t}) for glyph, t in zip(canvases, ts.tolist())])
+    assert np.abs(stacked.astype(np.int16) - alone).max() <= 1
+    assert not np.array_equal(stacked, canvases)
 
 
 def test_glyphs_keep_their_ink_statistics(mnist_test: DigitDataset) -> None:

@@ -257,7 +257,7 @@ def _remap(
             maps = _affine_maps(inverse[part], top, height, width)
         else:
             maps = _upsampled(coarse[part], top, height + 2 * pad, width + 2 * pad, step)
-        out[part] = _remap_mosaic(glyphs[items[part]], maps, margin)
+        _remap_mosaic(glyphs[items[part]], maps, margin, out[part])
     return out
 
 
@@ -302,35 +302,39 @@ def _coefficients(matrix: F32Array) -> list[F32Array]:
 
 
 def _remap_mosaic(
-    glyphs: U8Array, maps: F32Array | tuple[F32Array, F32Array], margin: int
-) -> U8Array:
-    """``glyphs`` resampled at ``maps`` (x, y planes or one x-y map; y in the mosaic) by one
-    ``cv2.remap`` over a mosaic of the glyphs, each with ``margin`` blank rows above and below."""
+    glyphs: U8Array, maps: F32Array | tuple[F32Array, F32Array], margin: int, out: U8Array
+) -> None:
+    """``glyphs`` resampled at ``maps`` (x, y planes or one x-y map; y in the mosaic) into
+    ``out`` (contiguous), by one ``cv2.remap`` over a mosaic of the glyphs, each with
+    ``margin`` blank rows above and below."""
     import cv2
 
     m, height, width = glyphs.shape
     source = np.zeros((m, height + 2 * margin, width), np.uint8)
     source[:, margin : margin + height] = glyphs
     map_x, map_y = maps if isinstance(maps, tuple) else (maps, None)
-    out_h, out_w = map_x.shape[1:3]
+    out_h, out_w = out.shape[1:]
     no_map: Any = None  # OpenCV accepts None for the second map; its stubs do not say so
-    out = cv2.remap(
+    cv2.remap(
         source.reshape(-1, width),
         map_x.reshape(m * out_h, out_w, -1),
         no_map if map_y is None else map_y.reshape(m * out_h, out_w),
         cv2.INTER_LINEAR,
+        dst=out.reshape(m * out_h, out_w),
         borderMode=cv2.BORDER_CONSTANT,
         borderValue=0,
     )
-    return np.asarray(out, np.uint8).reshape(m, out_h, out_w)
 
 
 def _inverse(matrix: F64Array) -> F64Array:
     """The inverse maps of ``(m, 2, 3)`` affine maps."""
-    linear = np.linalg.inv(matrix[:, :, :2])
+    (a, b, c), (d, e, f) = matrix[:, 0].T, matrix[:, 1].T
+    det = a * e - b * d
     inverse = np.empty_like(matrix)
-    inverse[:, :, :2] = linear
-    inverse[:, :, 2] = -(linear @ matrix[:, :, 2:])[:, :, 0]
+    inverse[:, 0, 0], inverse[:, 0, 1] = e / det, -b / det
+    inverse[:, 1, 0], inverse[:, 1, 1] = -d / det, a / det
+    inverse[:, 0, 2] = (b * f - e * c) / det
+    inverse[:, 1, 2] = (d * c - a * f) / det
     return inverse
 
 

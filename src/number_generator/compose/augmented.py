@@ -2,8 +2,9 @@
 
 :func:`draw_augmented` draws what :meth:`SequenceGenerator.draw
 <.generator.SequenceGenerator.draw>` draws for each string, stage by stage for the
-whole batch: every string's glyph choices and gaps (:func:`.glyphs.pick_glyphs`, the
-same rules, ``writer="same"`` included); the **glyph** stage of every glyph at once
+whole batch: every string's glyph choices and gaps (:func:`.glyphs.pick_glyphs`' rules,
+``writer="same"`` included; for ``writer="any"`` drawn for all strings at once); the
+**glyph** stage of every glyph at once
 (:func:`~number_generator.augment.fused.transform_glyph_batch`: parameters drawn in
 NumPy for all glyphs, the baseline wandering along each string, each glyph's
 geometry one fused map); label safety for each string whose glyphs faded
@@ -32,6 +33,7 @@ import numpy.typing as npt
 from .generator import SequenceImage, lay_out, stage_area
 from .glyphs import (
     GLYPH_MARGIN,
+    DigitText,
     Glyphs,
     cropped_glyphs,
     glyph_canvases,
@@ -43,6 +45,7 @@ from .layout import Layout
 from .legibility import glyph_clear_ink, legible_at_once, stored_floor
 from .options import RenderOptions
 from .safety import Field, Repairs, kept_legible, legible_glyphs
+from .spacing import draw_gaps
 
 if TYPE_CHECKING:
     from ..augment import Pipeline
@@ -89,12 +92,10 @@ def draw_augmented(
         ]
         return np.concatenate([ink for ink, _ in parts]), [i for _, part in parts for i in part]
     sequences = [read_digits(text) for text in texts]
-    spacing, writer = options.spacing_range, options.writer
-    picks: list[tuple[IntArray, list[int]]] = []
     for sequence in sequences:
         text = sequence.text
         options.check_string(sequence.values.size, None if text is None else len(text))
-        picks.append(pick_glyphs(dataset, sequence, spacing, rng, writer))
+    picks = _pick(dataset, sequences, options, rng)
     repairs = [Repairs() for _ in texts]
     prepared = _glyph_stage(dataset, [i for i, _ in picks], options, pipeline, rng, repairs)
     inks, layouts, slots = [], [], []
@@ -128,6 +129,35 @@ def draw_augmented(
         for k, (sequence, (indices, _)) in enumerate(zip(sequences, picks))
     ]
     return stack, images
+
+
+def _pick(
+    dataset: DigitDataset,
+    sequences: list[DigitText],
+    options: RenderOptions,
+    rng: np.random.Generator,
+) -> list[tuple[IntArray, list[int]]]:
+    """Each string's glyphs (dataset indices) and gaps, by :func:`.glyphs.pick_glyphs`' rules:
+    glyph ``k`` is number ``floor(u * count)`` of its class, each gap uniform on the
+    spacing range; for ``writer="any"`` drawn for all the strings at once (every glyph's
+    number, then every gap)."""
+    spacing = options.spacing_range
+    values = [sequence.values for sequence in sequences]
+    counts = dataset.class_count
+    if options.writer != "any" or not counts[np.concatenate(values)].all():
+        # One writer per string (or a class missing: pick_glyphs says which).
+        return [pick_glyphs(dataset, s, spacing, rng, options.writer) for s in sequences]
+    digits = np.concatenate(values)
+    lengths = np.array([v.size for v in values], np.intp)
+    uniform = rng.random(2 * digits.size - len(values))
+    numbers = (uniform[: digits.size] * counts[digits]).astype(np.intp)
+    indices = dataset.class_order.take(dataset.class_start[digits] + numbers)
+    gaps = draw_gaps(uniform[digits.size :], *spacing).tolist()
+    ends, gap_ends = np.cumsum(lengths).tolist(), np.cumsum(lengths - 1).tolist()
+    return [
+        (indices[end - n : end], gaps[gap_end - n + 1 : gap_end])
+        for n, end, gap_end in zip(lengths.tolist(), ends, gap_ends)
+    ]
 
 
 def _glyph_stage(

@@ -288,12 +288,9 @@ def legible_at_once(
     :class:`DigitInk` (it may be legible all the same).
     """
     if len(placed) > _CHUNK:  # a few images at a time: their arrays stay in the cache
-        parts = range(0, len(placed), _CHUNK)
+        parts = [slice(k, k + _CHUNK) for k in range(0, len(placed), _CHUNK)]
         return np.concatenate(
-            [
-                legible_at_once(*(a[k : k + _CHUNK] for a in (placed, out, boxes, areas)))
-                for k in parts
-            ]
+            [legible_at_once(placed[k], out[k], boxes[k], areas[k]) for k in parts]
         )
     import cv2
 

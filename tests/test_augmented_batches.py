@@ -252,6 +252,13 @@ def test_images_keep_their_statistics(mnist_test: DigitDataset) -> None:
     pipeline = preset("medium")
     _, drawn = draw_augmented(mnist_test, texts, WIDE, pipeline, np.random.default_rng(8))
     batched = np.stack([image.ink for image in drawn])
+    assert all(np.array_equal(mnist_test.labels[i.indices], i.digits) for i in drawn)
+    picked = np.concatenate([image.indices for image in drawn])
+    # Uniform picks among each class's glyphs: 20,000 picks of 10,000 glyphs hit about
+    # 10,000 (1 - e^-2) distinct ones (the classes' sizes differ a little).
+    glyphs = len(mnist_test.images)
+    expected = glyphs * (1 - math.exp(-picked.size / glyphs))
+    assert np.unique(picked).size == pytest.approx(expected, rel=0.02)
     generator = SequenceGenerator(mnist_test)
     rng = np.random.default_rng(9)
     one_by_one = [generator.draw(text, WIDE, pipeline, rng) for text in texts]

@@ -200,6 +200,24 @@ def test_a_fixed_affine_run_gives_the_per_string_glyphs(mnist_test: DigitDataset
     assert np.abs(per_string.astype(np.int16) - batched).max() <= 1
 
 
+def test_strong_distortions_cut_no_ink(mnist_test: DigitDataset) -> None:
+    """Ink turned, grown and distorted to the frame's edge keeps as much ink as per string
+    (the elastic canvases hold all of it and are fitted back into the frame)."""
+    transforms = [
+        aug.Rotate((30.0, 30.0), p=1.0), aug.SizeVariation((0.3, 0.3)),
+        aug.ElasticTransform(alpha=(60.0, 60.0), sigma=4.0, p=1.0),
+    ]  # fmt: skip
+    canvases = glyph_canvases(mnist_test.images, np.arange(2000))
+    per_string = Pipeline(transforms).transform_glyphs(canvases.copy(), np.random.default_rng(1))
+    batched = transform_glyph_batch(
+        transforms, canvases.copy(), np.full(200, 10), np.random.default_rng(1)
+    )
+    before = canvases.reshape(2000, -1).sum(axis=1)
+    kept = [stack.reshape(2000, -1).sum(axis=1) / before for stack in (per_string, batched)]
+    for share in (0, 1, 50):
+        assert np.percentile(kept[1], share) == pytest.approx(np.percentile(kept[0], share), 0.06)
+
+
 def test_stroke_thickness_on_a_stack_is_each_glyphs(mnist_test: DigitDataset) -> None:
     """Bolder and thinner pens filtered as one tall image give each glyph its own pixels,
     those touching the frame's edge included (they are changed one at a time)."""

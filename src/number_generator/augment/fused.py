@@ -54,6 +54,8 @@ BATCHED: tuple[type[Transform], ...] = (
 # Rows of a mosaic per remap: a few thousand keep its maps in the cache (and OpenCV's remap
 # takes coordinates below 2**15).
 _MAX_ROWS = 4000
+# Pixels an elastic canvas may need beyond the frame padded by the field's cap (see _windows).
+_SLACK = 4
 
 
 class _Geometry(NamedTuple):
@@ -126,7 +128,9 @@ def transform_glyph_batch(
         if isinstance(transform, AffineTransform):
             drawn.append(transform.batch_maps(rng, (height, width), chosen, lengths))
         elif isinstance(transform, ElasticTransform):
-            rows, cols = _coarse_shape(height, width, transform.pad, transform.step)
+            # Room for the ink moved anywhere in the frame and by up to `pad` px (plus rounding).
+            room = 2 * transform.pad + _SLACK
+            rows, cols = (_cells(size + room, transform.step) for size in (height, width))
             count = int(np.count_nonzero(chosen))
             drawn.append(transform.coarse_fields(rng, rows, cols, count))
         else:
@@ -147,15 +151,11 @@ def transform_glyph_batch(
     return glyphs
 
 
-def _coarse_shape(height: int, width: int, pad: int, step: int) -> tuple[int, int]:
-    """Cells of the coarse grid over a canvas padded by ``pad``, one more on every side: grid
-    point ``j`` sits at ``step * j + (step - 1) / 2 - step`` on the canvas, so that
-    upsampling it (``cv2.resize``) interpolates every canvas pixel between grid points."""
-
-    def cells(size: int) -> int:
-        return int(np.ceil((size + 2 * pad + step - 0.5) / step + 0.5))
-
-    return cells(height), cells(width)
+def _cells(size: int, step: int) -> int:
+    """Points of the coarse grid over ``size`` canvas pixels, one more on each side: point
+    ``j`` sits at ``step * j + (step - 1) / 2 - step`` on the canvas, so that upsampling
+    the grid (``cv2.resize``) interpolates every canvas pixel between grid points."""
+    return int(np.ceil((size + step - 0.5) / step + 0.5))
 
 
 def _geometry(
@@ -167,7 +167,7 @@ def _geometry(
     coins: BoolArray,
 ) -> None:
     """One run of affine maps (and an elastic field), fused, applied in place."""
-    n = glyphs.shape[0]
+    n, height, width = glyphs.shape
     x0, y0, x1, y1 = extents.T.astype(np.float64)
     inked = x1 > x0
     matrix = np.zeros((n, 2, 3))
@@ -193,12 +193,18 @@ def _geometry(
         fields = cast(F32Array, drawn[step.elastic])[inked[coins[step.elastic]]]
     affine_only = np.flatnonzero(moved & ~elastic)
     if affine_only.size:
-        glyphs[affine_only] = _remap(glyphs, affine_only, matrix[affine_only], 0, None, 1)
+        no_origin = np.zeros((affine_only.size, 2), np.intp)
+        moved_glyphs = _remap(
+            glyphs, affine_only, matrix[affine_only], no_origin, (height, width), None, 1
+        )
+        glyphs[affine_only] = moved_glyphs
     if fields is not None and fields.size:
         transform = cast(ElasticTransform, transforms[cast(int, step.elastic)])
-        items, pad = np.flatnonzero(elastic), transform.pad
-        canvases = _remap(glyphs, items, matrix[items], pad, fields, transform.step)
-        _into_frames(glyphs, items, canvases, pad)
+        items = np.flatnonzero(elastic)
+        box = tuple(edge[items] for edge in (x0, y0, x1, y1))
+        origin, size = _windows(matrix[items], box, transform.pad - 1, (height, width))
+        canvases = _remap(glyphs, items, matrix[items], origin, size, fields, transform.step)
+        _into_frames(glyphs, items, canvases, origin)
 
 
 def _fit(glyphs: U8Array, matrix: F64Array, moved: BoolArray, box: tuple[F64Array, ...]) -> None:
@@ -222,20 +228,46 @@ def _fit(glyphs: U8Array, matrix: F64Array, moved: BoolArray, box: tuple[F64Arra
         matrix[k] = np.reshape(fit_matrix(glyphs[k], (a, b, c, d, e, f), box_k), (2, 3))
 
 
+def _windows(
+    matrix: F64Array, box: tuple[F64Array, ...], reach: int, frame: tuple[int, int]
+) -> tuple[IntArray, tuple[int, int]]:
+    """Canvases holding every glyph's ink after ``matrix`` and a displacement of at most
+    ``reach`` px: each one's corner ``(x, y)`` in its ``frame``, and their common size.
+
+    The ink box's corners bound the ink; the frame does too (``matrix`` is fitted into it).
+    """
+    x0, y0, x1, y1 = box
+    # Bilinear sampling spreads ink up to a pixel around the ink box: map that box's corners.
+    corners_x = np.stack([x0 - 1, x1, x0 - 1, x1], axis=1)
+    corners_y = np.stack([y0 - 1, y0 - 1, y1, y1], axis=1)
+    xs = matrix[:, 0, :1] * corners_x + matrix[:, 0, 1:2] * corners_y + matrix[:, 0, 2:]
+    ys = matrix[:, 1, :1] * corners_x + matrix[:, 1, 1:2] * corners_y + matrix[:, 1, 2:]
+    low = np.stack([xs.min(axis=1), ys.min(axis=1)], axis=1)
+    high = np.stack([xs.max(axis=1), ys.max(axis=1)], axis=1)
+    room = reach + 2  # beyond the frame: the displacement, bilinear spread and rounding
+    origin = np.maximum(np.floor(low).astype(np.intp) - reach - 1, -room)
+    end = np.minimum(np.ceil(high).astype(np.intp) + reach + 2, np.array(frame[::-1]) + room)
+    size = (end - origin).max(axis=0, initial=1)
+    return origin, (int(size[1]), int(size[0]))
+
+
 def _remap(
     glyphs: U8Array,
     items: IntArray,
     matrix: F64Array,
-    pad: int,
+    origin: IntArray,
+    size: tuple[int, int],
     fields: F32Array | None,
     step: int,
 ) -> U8Array:
     """Glyphs ``items`` moved by ``matrix`` then displaced by ``fields`` (coarse, ``step`` px
-    per cell; ``None``: none), on canvases padded by ``pad``: ``(m, height + 2 pad, width +
-    2 pad)``. Output pixel ``q`` (canvas) samples the glyph at ``M^-1 (q - pad + d(q))``."""
+    per cell; ``None``: none, and ``origin`` 0), on canvases of ``size`` whose corner sits at
+    ``origin[k]`` (``x, y``) in glyph ``k``'s frame: canvas pixel ``q`` samples the glyph at
+    ``M^-1 (q + origin + d(q))``."""
     _, height, width = glyphs.shape
+    canvas_h, canvas_w = size
     inverse = _inverse(matrix).astype(np.float32)
-    coarse = None if fields is None else _coarse_maps(inverse, fields, pad, step)
+    coarse = None if fields is None else _coarse_maps(inverse, fields, origin, size, step)
     # Rows (y) every map reaches beyond its glyph's frame: the blank margin each glyph gets in
     # the mosaic, so that no map reads a neighbour (a map is linear between its grid points).
     if coarse is None:
@@ -245,9 +277,9 @@ def _remap(
         reach = coarse[..., 1].reshape(len(items), -1)
     over = max(-float(reach.min(initial=0.0)), float(reach.max(initial=0.0)) - (height - 1))
     margin = int(np.ceil(over)) + 1
-    out_rows = height + 2 * pad if coarse is None else coarse.shape[1] * step
+    out_rows = canvas_h if coarse is None else coarse.shape[1] * step
     chunk = max(1, _MAX_ROWS // max(out_rows, height + 2 * margin))
-    out = np.empty((len(items), height + 2 * pad, width + 2 * pad), np.uint8)
+    out = np.empty((len(items), canvas_h, canvas_w), np.uint8)
     for start in range(0, len(items), chunk):
         part = slice(start, start + chunk)
         count = len(items[part])
@@ -256,7 +288,7 @@ def _remap(
         if coarse is None:
             maps = _affine_maps(inverse[part], top, height, width)
         else:
-            maps = _upsampled(coarse[part], top, height + 2 * pad, width + 2 * pad, step)
+            maps = _upsampled(coarse[part], top, canvas_h, canvas_w, step)
         _remap_mosaic(glyphs[items[part]], maps, margin, out[part])
     return out
 
@@ -272,14 +304,20 @@ def _affine_maps(
     return a * xs + c + b * ys, d * xs + (f + top) + e * ys
 
 
-def _coarse_maps(inverse: F32Array, fields: F32Array, pad: int, step: int) -> F32Array:
-    """Where the coarse grid's points of canvases padded by ``pad`` and displaced by
-    ``fields`` sample their glyphs: ``(m, rows, cols, 2)`` x, y (the map is linear between
-    grid points, as the field is)."""
-    _, rows, cols, _ = fields.shape
-    origin = (step - 1) / 2 - step - pad  # grid point 0, in the frame's coordinates
-    px = fields[..., 0] + (np.arange(cols, dtype=np.float32) * step + np.float32(origin))
-    py = fields[..., 1] + (np.arange(rows, dtype=np.float32) * step + np.float32(origin))[:, None]
+def _coarse_maps(
+    inverse: F32Array, fields: F32Array, origin: IntArray, size: tuple[int, int], step: int
+) -> F32Array:
+    """Where the coarse grid's points of canvases of ``size`` (corners at ``origin``)
+    displaced by ``fields`` sample their glyphs: ``(m, rows, cols, 2)`` x, y (the map is
+    linear between grid points, as the field is)."""
+    rows, cols = (_cells(length, step) for length in size)
+    fields = fields[:, :rows, :cols]
+    first = (step - 1) / 2 - step  # grid point 0, on the canvas
+    corner = origin.astype(np.float32)[:, :, None, None]
+    px = fields[..., 0] + (np.arange(cols, dtype=np.float32) * step + np.float32(first))
+    px += corner[:, 0]
+    py = fields[..., 1] + (np.arange(rows, dtype=np.float32) * step + np.float32(first))[:, None]
+    py += corner[:, 1]
     a, b, c, d, e, f = _coefficients(inverse)
     return np.stack([a * px + b * py + c, d * px + e * py + f], axis=-1)
 
@@ -338,18 +376,24 @@ def _inverse(matrix: F64Array) -> F64Array:
     return inverse
 
 
-def _into_frames(glyphs: U8Array, items: IntArray, canvases: U8Array, pad: int) -> None:
-    """Each canvas's ink moved into its glyph's frame, as :func:`~.frame.fit_frame` does."""
+def _into_frames(glyphs: U8Array, items: IntArray, canvases: U8Array, origin: IntArray) -> None:
+    """Each canvas's ink moved into its glyph's frame, as :func:`~.frame.fit_frame` does
+    (canvas ``j``'s corner sits at ``origin[j]``, ``x, y``, in glyph ``items[j]``'s frame)."""
     _, height, width = glyphs.shape
     x0, y0, x1, y1 = ink_extents(canvases).T
     w, h = x1 - x0, y1 - y0
-    # Where the ink box lands in the frame, and so which window of the canvas is the frame.
-    top = y0 - np.clip(y0 - pad, 0, np.maximum(height - h, 0))
-    left = x0 - np.clip(x0 - pad, 0, np.maximum(width - w, 0))
+    # Where the ink box lands in the frame: where it was, moved inside.
+    row = np.clip(y0 + origin[:, 1], 0, np.maximum(height - h, 0))
+    col = np.clip(x0 + origin[:, 0], 0, np.maximum(width - w, 0))
     fits = (w <= width) & (h <= height) & (w > 0)
-    places = zip(items.tolist(), top.tolist(), left.tolist(), fits.tolist())
-    for j, (k, row, col, fit) in enumerate(places):
+    places = zip(items.tolist(), *(a.tolist() for a in (row, col, x0, y0, w, h, fits)))
+    for j, (k, top, left, x, y, ink_w, ink_h, fit) in enumerate(places):
         if fit:
-            glyphs[k] = canvases[j, row : row + height, col : col + width]
+            frame = glyphs[k]
+            frame[:] = 0
+            frame[top : top + ink_h, left : left + ink_w] = canvases[
+                j, y : y + ink_h, x : x + ink_w
+            ]
         else:
-            glyphs[k] = fit_frame(canvases[j], -pad, -pad, (height, width))
+            corner_x, corner_y = origin[j].tolist()
+            glyphs[k] = fit_frame(canvases[j], corner_y, corner_x, (height, width))

@@ -212,12 +212,7 @@ def _fit(glyphs: U8Array, matrix: F64Array, moved: BoolArray, box: tuple[F64Arra
     (the exact measure, one glyph at a time, for a bound too big for the frame)."""
     _, height, width = glyphs.shape
     x0, y0, x1, y1 = box
-    corners_x = np.stack([x0, x1 - 1, x0, x1 - 1], axis=1)
-    corners_y = np.stack([y0, y0, y1 - 1, y1 - 1], axis=1)
-    mapped_x = matrix[:, 0, :1] * corners_x + matrix[:, 0, 1:2] * corners_y + matrix[:, 0, 2:]
-    mapped_y = matrix[:, 1, :1] * corners_x + matrix[:, 1, 1:2] * corners_y + matrix[:, 1, 2:]
-    low_x, high_x = mapped_x.min(axis=1), mapped_x.max(axis=1)
-    low_y, high_y = mapped_y.min(axis=1), mapped_y.max(axis=1)
+    (low_x, low_y), (high_x, high_y) = _bounds(matrix, (x0, y0, x1 - 1, y1 - 1))
     big = moved & ((high_x - low_x > width - 1) | (high_y - low_y > height - 1))
     fits = moved & ~big
     matrix[fits, 0, 2] += np.where(low_x < 0, -low_x, np.minimum(0.0, width - 1 - high_x))[fits]
@@ -226,6 +221,19 @@ def _fit(glyphs: U8Array, matrix: F64Array, moved: BoolArray, box: tuple[F64Arra
         box_k = (int(x0[k]), int(y0[k]), int(x1[k] - x0[k]), int(y1[k] - y0[k]))
         (a, b, c), (d, e, f) = matrix[k].tolist()
         matrix[k] = np.reshape(fit_matrix(glyphs[k], (a, b, c, d, e, f), box_k), (2, 3))
+
+
+def _bounds(
+    matrix: F64Array, box: tuple[F64Array, ...]
+) -> tuple[tuple[F64Array, F64Array], tuple[F64Array, F64Array]]:
+    """Where ``matrix`` maps the corners of ``box`` (``x0, y0, x1, y1``, ends included):
+    the lowest ``x, y`` and the highest, per glyph."""
+    x0, y0, x1, y1 = box
+    corners_x = np.stack([x0, x1, x0, x1], axis=1)
+    corners_y = np.stack([y0, y0, y1, y1], axis=1)
+    xs = matrix[:, 0, :1] * corners_x + matrix[:, 0, 1:2] * corners_y + matrix[:, 0, 2:]
+    ys = matrix[:, 1, :1] * corners_x + matrix[:, 1, 1:2] * corners_y + matrix[:, 1, 2:]
+    return (xs.min(axis=1), ys.min(axis=1)), (xs.max(axis=1), ys.max(axis=1))
 
 
 def _windows(
@@ -238,12 +246,7 @@ def _windows(
     """
     x0, y0, x1, y1 = box
     # Bilinear sampling spreads ink up to a pixel around the ink box: map that box's corners.
-    corners_x = np.stack([x0 - 1, x1, x0 - 1, x1], axis=1)
-    corners_y = np.stack([y0 - 1, y0 - 1, y1, y1], axis=1)
-    xs = matrix[:, 0, :1] * corners_x + matrix[:, 0, 1:2] * corners_y + matrix[:, 0, 2:]
-    ys = matrix[:, 1, :1] * corners_x + matrix[:, 1, 1:2] * corners_y + matrix[:, 1, 2:]
-    low = np.stack([xs.min(axis=1), ys.min(axis=1)], axis=1)
-    high = np.stack([xs.max(axis=1), ys.max(axis=1)], axis=1)
+    low, high = (np.stack(edge, axis=1) for edge in _bounds(matrix, (x0 - 1, y0 - 1, x1, y1)))
     room = reach + 2  # beyond the frame: the displacement, bilinear spread and rounding
     origin = np.maximum(np.floor(low).astype(np.intp) - reach - 1, -room)
     end = np.minimum(np.ceil(high).astype(np.intp) + reach + 2, np.array(frame[::-1]) + room)

@@ -84,12 +84,13 @@ class StrokeThickness(Transform):
             group = together & (ts > 0) & (grow - 1 == whole)
             glyphs = stack[items[group]]
             tall = glyphs.reshape(-1, width)
-            base = cv2.dilate(tall, _CROSS, iterations=whole) if whole else tall
-            target = np.asarray(cv2.dilate(base, _CROSS), np.float32).reshape(glyphs.shape)
-            weight = (ts[group] - whole).astype(np.float32)[:, None, None]
-            mixed = np.asarray(base, np.float32).reshape(glyphs.shape)
-            mixed += (target - mixed) * weight
-            stack[items[group]] = np.rint(mixed, out=mixed)
+            base = np.asarray(cv2.dilate(tall, _CROSS, iterations=whole) if whole else tall)
+            # base + (dilated - base) * weight, the weight in 1/256ths (the dilation only adds).
+            grown = np.subtract(cv2.dilate(base, _CROSS), base, dtype=np.uint16)
+            weight = np.rint((ts[group] - whole) * 256).astype(np.uint16)
+            grown = grown.reshape(glyphs.shape) * weight[:, None, None] + np.uint16(128)
+            grown >>= 8
+            stack[items[group]] = base.reshape(glyphs.shape) + grown.astype(np.uint8)
         thinner = together & (ts < 0)
         if thinner.any():
             glyphs = stack[items[thinner]]

@@ -47,6 +47,7 @@ from .datasets import DigitDataset
 from .errors import InvalidParameterError
 
 if TYPE_CHECKING:
+    from .augment import Pipeline
     from .templates import Template
 
 __all__ = ["ALPHABET", "BLANK", "Batch", "BatchStream", "batches", "default_width"]
@@ -219,6 +220,10 @@ class BatchStream:
         from .compose.batch import can_compose_batch
 
         self._vectorized = can_compose_batch(options, self._pipeline, glyph_height)
+        from .compose.augmented import batches_glyph_stage
+
+        # Augmented images are drawn a batch at once when the batched glyph stage can run it.
+        self._augmented = batches_glyph_stage(self._pipeline)
         # Every option checked once, by drawing one image, before the first batch.
         probe = template.sample(np.random.default_rng(0), 1)[0]
         self.generator.draw(probe, options, self._pipeline, np.random.default_rng(0))
@@ -244,10 +249,24 @@ class BatchStream:
             images = np.empty((size, self.options.image_height, self.image_width), self.dtype)
             slow = list(range(size))
         floats = self.dtype == "float32"
-        for i in slow:  # one at a time: augmented, scaled, overlapping or too wide
-            image = self.generator.draw(texts[i], self.options, self._pipeline, self.rng)
-            images[i] = image.image if floats else image.paper
-            _fill_glyphs(boxes[i], writers[i], image, texts[i], keep_separators)
+        drawn: list[SequenceImage] = []
+        if self._augmented and slow:  # augmented: together, stage by stage
+            from .compose.augmented import draw_augmented
+
+            dataset, pipeline = self.generator.dataset, cast("Pipeline", self._pipeline)
+            batch = [texts[i] for i in slow]
+            ink, drawn = draw_augmented(dataset, batch, self.options, pipeline, self.rng)
+            paper = np.subtract(np.uint8(255), ink)
+            together = np.divide(paper, np.float32(255), dtype=np.float32) if floats else paper
+            if len(slow) == size:  # every image (the usual case): no copy
+                images = together
+            else:
+                images[slow] = together
+        for k, i in enumerate(slow):  # else one at a time: scaled, overlapping or too wide
+            if not self._augmented:
+                drawn.append(self.generator.draw(texts[i], self.options, self._pipeline, self.rng))
+                images[i] = drawn[k].image if floats else drawn[k].paper
+            _fill_glyphs(boxes[i], writers[i], drawn[k], texts[i], keep_separators)
         targets, lengths = _encode(labels, length, self.pad_value)
         return Batch(images, labels, targets, lengths, boxes, writers)
 

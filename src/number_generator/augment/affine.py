@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import ClassVar, NamedTuple, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 
 from .base import Params, Transform, U8Array, uniforms
 from .checks import Boxes, check_number, check_range
@@ -36,7 +37,12 @@ __all__ = [
 Linear = tuple[float, float, float, float]
 _NO_LINEAR: Linear = (1.0, 0.0, 0.0, 1.0)
 _NO_MOVE = (0.0, 0.0)
+_IDENTITY = np.eye(2)
+_ORIGIN = np.zeros(2)
 _T = TypeVar("_T")
+F64Array = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.intp]
 
 
 class AffineMaps(NamedTuple):
@@ -68,6 +74,15 @@ class AffineMaps(NamedTuple):
             else None
             for k, pick in enumerate(self.chosen)
         ]
+
+
+def _spread_rows(drawn: F64Array | None, chosen: BoolArray, neutral: F64Array) -> F64Array | None:
+    """Per item: the next row of ``drawn`` for a ``chosen`` one, ``neutral`` for the others."""
+    if drawn is None or drawn.shape[0] == chosen.size:
+        return drawn
+    rows: F64Array = np.broadcast_to(neutral, (chosen.size, *neutral.shape)).copy()
+    rows[chosen] = drawn
+    return rows
 
 
 def _spread(drawn: list[_T], chosen: list[bool], neutral: _T) -> list[_T]:
@@ -134,6 +149,30 @@ class AffineTransform(Transform):
     ) -> list[Params | None]:
         return self.draw_maps(rng, shape, n, [True] * n if chosen is None else chosen).params()
 
+    def batch_maps(
+        self, rng: np.random.Generator, shape: tuple[int, int], chosen: BoolArray, lengths: IntArray
+    ) -> tuple[F64Array | None, F64Array | None]:
+        """The maps of every glyph of a batch of strings (``lengths`` glyphs each, in order) as
+        arrays: linear parts ``(N, 2, 2)`` and offsets ``(N, 2)`` (``None``: the identity / no
+        offset for all), the identity for the glyphs not ``chosen``. What :meth:`draw_maps`
+        draws for one string, for all strings at once."""
+        count = int(np.count_nonzero(chosen))
+        if not count:
+            return None, None
+        linear, offset = self._draw_arrays(rng, shape, count)
+        return _spread_rows(linear, chosen, _IDENTITY), _spread_rows(offset, chosen, _ORIGIN)
+
+    def _draw_arrays(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[F64Array | None, F64Array | None]:
+        """:meth:`_draw`'s linear parts ``(n, 2, 2)`` and offsets ``(n, 2)`` as arrays
+        (the built-in transforms compute them in NumPy)."""
+        _, linear, offset = self._draw(rng, shape, n)
+        return (
+            None if linear is None else np.array(linear, np.float64).reshape(n, 2, 2),
+            None if offset is None else np.array(offset, np.float64).reshape(n, 2),
+        )
+
     def apply(self, image: U8Array, params: Params) -> U8Array:
         maps = AffineMaps([params["linear"]], [params["offset"]], {}, [True])
         return warp_run([image], [(self.anchor, maps)])[0]
@@ -183,6 +222,13 @@ def _scalings(
     return {"factor": factors}, [(s, 0.0, 0.0, s) for s in factors], None
 
 
+def _scaling_arrays(rng: np.random.Generator, bounds: tuple[float, float], n: int) -> F64Array:
+    """:func:`_scalings`' linear parts as an ``(n, 2, 2)`` array."""
+    linear = np.zeros((n, 2, 2))
+    linear[:, 0, 0] = linear[:, 1, 1] = 1.0 + uniforms(rng, bounds, n)
+    return linear
+
+
 class Shift(AffineTransform):
     """Move the ink by a random fraction of the frame size (seed 004's "shift").
 
@@ -218,6 +264,13 @@ class Shift(AffineTransform):
         dy: list[float] = (uniforms(rng, self.limit, n) * height).tolist()
         return {"dx": dx, "dy": dy}, None, list(zip(dx, dy))
 
+    def _draw_arrays(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[F64Array | None, F64Array | None]:
+        height, width = shape
+        dx = uniforms(rng, self.limit, n) * width
+        return None, np.stack([dx, uniforms(rng, self.limit, n) * height], axis=1)
+
 
 class Scale(AffineTransform):
     """Resize the ink about its centre (seed 004's "scale").
@@ -244,6 +297,11 @@ class Scale(AffineTransform):
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
     ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
         return _scalings(rng, self.limit, n)
+
+    def _draw_arrays(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[F64Array | None, F64Array | None]:
+        return _scaling_arrays(rng, self.limit, n), None
 
 
 class Rotate(AffineTransform):
@@ -281,6 +339,13 @@ class Rotate(AffineTransform):
             linear.append((cos, sin, -sin, cos))
         return {"angle": angles}, linear, None
 
+    def _draw_arrays(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[F64Array | None, F64Array | None]:
+        radians = np.radians(uniforms(rng, self.limit, n))
+        cos, sin = np.cos(radians), np.sin(radians)
+        return np.stack([cos, sin, -sin, cos], axis=1).reshape(n, 2, 2), None
+
 
 class Shear(AffineTransform):
     """Slant the ink like italic writing, about its centre.
@@ -313,6 +378,14 @@ class Shear(AffineTransform):
         linear = [(1.0, -math.tan(math.radians(angle)), 0.0, 1.0) for angle in angles]
         return {"angle": angles}, linear, None
 
+    def _draw_arrays(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[F64Array | None, F64Array | None]:
+        linear = np.zeros((n, 2, 2))
+        linear[:, 0, 0] = linear[:, 1, 1] = 1.0
+        linear[:, 0, 1] = -np.tan(np.radians(uniforms(rng, self.limit, n)))
+        return linear, None
+
 
 class SizeVariation(AffineTransform):
     """Vary each digit's size about its baseline (bottom centre of the ink), as writing does.
@@ -339,6 +412,11 @@ class SizeVariation(AffineTransform):
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
     ) -> tuple[dict[str, list[float]], list[Linear] | None, list[tuple[float, float]] | None]:
         return _scalings(rng, self.limit, n)
+
+    def _draw_arrays(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[F64Array | None, F64Array | None]:
+        return _scaling_arrays(rng, self.limit, n), None
 
 
 class BaselineJitter(AffineTransform):
@@ -385,3 +463,20 @@ class BaselineJitter(AffineTransform):
             offsets += walk - walk.mean()
         dy = [jitter if pick else 0.0 for jitter, pick in zip(offsets.tolist(), chosen)]
         return AffineMaps(None, [(0.0, y) for y in dy], {"dy": dy}, chosen)
+
+    def batch_maps(
+        self, rng: np.random.Generator, shape: tuple[int, int], chosen: BoolArray, lengths: IntArray
+    ) -> tuple[F64Array | None, F64Array | None]:
+        # The walk runs along each string (centred per string), as draw_maps' along one.
+        offsets = uniforms(rng, self.limit, chosen.size)
+        if self.wander > 0:
+            walk = np.cumsum(rng.normal(0.0, self.wander, chosen.size))
+            starts = np.cumsum(lengths) - lengths
+            before = np.repeat(np.append(0.0, walk)[starts], lengths)  # the walk before each
+            walk -= before
+            means = np.add.reduceat(walk, starts) / np.maximum(lengths, 1)
+            walk -= np.repeat(means, lengths)
+            offsets += np.where(np.repeat(lengths > 1, lengths), walk, 0.0)
+        move = np.zeros((chosen.size, 2))
+        move[:, 1] = np.where(chosen, offsets, 0.0)
+        return None, move

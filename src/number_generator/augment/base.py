@@ -20,7 +20,7 @@ The transforms themselves live in :mod:`.affine`, :mod:`.distortion` and
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -225,6 +225,36 @@ class Transform:
     def apply(self, image: U8Array, params: Params) -> U8Array:
         """Apply one item's parameters to ``image``; no randomness."""
         raise NotImplementedError
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, list[npt.NDArray[np.float64] | None] | None]:
+        """Draw the parameters of every image of a stack and apply them (each one applied).
+
+        The batch path of the image stage
+        (:meth:`~.pipeline.Pipeline.transform_images`) calls this with the
+        images whose ``p`` coin said "apply", a ``uint8`` ``(n, height, width)``
+        stack that may be modified in place; ``boxes`` holds each image's
+        digit boxes when :attr:`uses_boxes`. Built-in transforms override it
+        with whole-stack draws and arithmetic (same distributions as
+        :meth:`sample` and :meth:`apply`, other bytes); this default draws and
+        applies image by image, so any subclass works unchanged.
+
+        Returns
+        -------
+        The transformed stack, and per image the matrix :meth:`warp` gives
+        (``None`` for the whole list when no image moved).
+        """
+        shape = (int(images.shape[1]), int(images.shape[2]))
+        if self.uses_boxes and boxes is not None:
+            params = [self.sample_chosen(rng, shape, 1, None, boxes=b)[0] for b in boxes]
+        else:
+            params = self.sample_chosen(rng, shape, len(images), None)
+        for k, item in enumerate(params):
+            if item is not None:
+                images[k] = self.apply(images[k], item)
+        matrices = [None if item is None else self.warp(item) for item in params]
+        return images, matrices if any(m is not None for m in matrices) else None
 
     def __call__(self, image: U8Array, rng: np.random.Generator) -> U8Array:
         """Sample the parameters for ``image`` from ``rng`` and apply them."""

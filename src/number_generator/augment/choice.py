@@ -10,6 +10,7 @@ import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
 from .base import Params, Transform, U8Array
+from .batched import Matrices, apply_chosen
 from .checks import Boxes, check_number
 
 __all__ = ["OneOf"]
@@ -87,6 +88,17 @@ class OneOf(Transform):
         if params["params"] is None:  # the chosen transform's own p said no
             return image
         return self.transforms[int(params["pick"])].apply(image, params["params"])
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        picks = rng.choice(len(self.transforms), len(images), p=self.weights)
+        matrices: Matrices = [None] * len(images)
+        for pick, transform in enumerate(self.transforms):
+            index = np.flatnonzero(picks == pick)
+            index = index[rng.random(index.size) < transform.p]  # the chosen one's own p
+            images = apply_chosen(transform, images, index, rng, boxes, matrices)
+        return images, matrices if any(m is not None for m in matrices) else None
 
     def warp(self, params: Params) -> npt.NDArray[np.float64] | None:
         if params["params"] is None:

@@ -8,16 +8,17 @@ frame's edges where they are. Either way nothing is clipped.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-from .base import F32Array, Params, Transform, U8Array, uniform
+from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
 from .checks import check_int_range, check_number, check_range
 from .frame import fit_frame, ink_box, pad_image, pixel_grid, pixel_grid_xy, remap
 
-__all__ = ["ElasticTransform", "GridDistortion", "OpticalDistortion"]
+__all__ = ["BANK_SIZE", "ElasticTransform", "GridDistortion", "OpticalDistortion"]
 
 
 class ElasticTransform(Transform):
@@ -97,6 +98,40 @@ class ElasticTransform(Transform):
         np.maximum(move, -limit, out=move)
         return [{"alpha": alphas[k], "displacement": move[k]} for k in range(n)]
 
+    @property
+    def pad(self) -> int:
+        """Pixels of room the field's displacements are capped within (plus one)."""
+        return self._pad
+
+    @property
+    def step(self) -> int:
+        """Pixels per cell of the coarse grid the field is drawn on."""
+        return self._step
+
+    def coarse_fields(
+        self, rng: np.random.Generator, rows: int, cols: int, n: int
+    ) -> npt.NDArray[np.float32]:
+        """``n`` displacement fields ``(n, rows, cols, 2)`` in pixels on the coarse grid, for
+        the batched glyph stage: windows of a seeded bank of smoothed fields.
+
+        Each is a random window of one of :data:`BANK_SIZE` fields (drawn and smoothed
+        once, as :meth:`sample` draws one), each axis' sign flipped at random, scaled by
+        a drawn ``alpha`` and capped as :meth:`sample` caps it: the same distribution of
+        displacements at a fraction of the cost of smoothing fresh noise.
+        """
+        sigma, ksize = self._coarse
+        bank = _field_bank(sigma, ksize, 2.0 * self._gain / self._step, 2 * rows, 2 * cols)
+        picks = rng.integers(BANK_SIZE, size=n).tolist()
+        tops = rng.integers(rows + 1, size=n).tolist()
+        lefts = rng.integers(cols + 1, size=n).tolist()
+        scale = (rng.integers(2, size=(n, 2)) * 2 - 1) * uniforms(rng, self.alpha, n)[:, None]
+        fields = np.empty((n, rows, cols, 2), np.float32)
+        for k, (pick, top, left) in enumerate(zip(picks, tops, lefts)):
+            fields[k] = bank[pick, top : top + rows, left : left + cols]
+        fields *= scale.astype(np.float32)[:, None, None, :]
+        limit = np.float32(self._pad - 1)
+        return np.clip(fields, -limit, limit, out=fields)
+
     def apply(self, image: U8Array, params: Params) -> U8Array:
         x, y, w, h = ink_box(image)
         if not w:
@@ -120,6 +155,28 @@ class ElasticTransform(Transform):
         window = canvas[top : top + win_h, left : left + win_w]
         moved = remap(window, pixel_grid_xy(win_h, win_w) + move)
         return fit_frame(moved, top - pad, left - pad, (height, width))
+
+
+#: Smoothed fields in :meth:`ElasticTransform.coarse_fields`' bank.
+BANK_SIZE = 64
+# The bank's fields are the same for every process and seed (they are windowed at random).
+_BANK_SEED = 0x5EED
+
+
+@lru_cache(maxsize=16)
+def _field_bank(
+    sigma: float, ksize: int, scale: float, rows: int, cols: int
+) -> npt.NDArray[np.float32]:
+    """:data:`BANK_SIZE` fields ``(rows, cols, 2)`` of uniform noise smoothed by ``sigma``,
+    centred and scaled by ``scale`` (displacements per unit of ``alpha``); read-only."""
+    import cv2
+
+    rng = np.random.default_rng(_BANK_SEED)
+    noise = rng.random((BANK_SIZE, rows, cols, 2), dtype=np.float32)
+    smooth = np.stack([cv2.GaussianBlur(field, (ksize, ksize), sigma) for field in noise])
+    bank: npt.NDArray[np.float32] = (smooth - np.float32(0.5)) * np.float32(scale)
+    bank.setflags(write=False)
+    return bank
 
 
 class GridDistortion(Transform):

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
 import numpy as np
+import numpy.typing as npt
 
 from ..errors import InvalidParameterError, InvalidTypeError
-from .base import F32Array, Params, Transform, U8Array, uniform
-from .checks import check_number, check_range
+from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
+from .batched import Matrices, bilinear, stack_2d
+from .checks import Boxes, check_number, check_range
 
 __all__ = ["PAPER_KINDS", "InkVariation", "Paper", "SecurityPattern", "overprint"]
 
@@ -152,6 +154,47 @@ class Paper(Transform):
             paper -= _fibres(params["fibres"], params["fibre_tone"], (height, width))
         return _on_paper(image, np.minimum(paper, np.float32(255.0), out=paper))
 
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        count, height, width = images.shape
+        cell = max(4, height // 2)
+        grid = (count, height // cell + 2, width // cell + 2)
+        gradients = uniforms(rng, self.gradient, count)
+        pick, fibres, tone, blotches, angle, fibre_tone = rng.random((6, count))
+        kinds = [PAPER_KINDS[name] for name in self.kinds]
+        which = np.minimum((pick * len(kinds)).astype(np.intp), len(kinds) - 1)
+        ranges = np.array(kinds, np.float64)[which]  # (count, field of _Kind, 2)
+
+        def within(field: int, fraction: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+            low, high = ranges[:, field, 0], ranges[:, field, 1]
+            point: npt.NDArray[np.float64] = low + (high - low) * fraction
+            return point
+
+        amplitude = within(1, blotches)[:, None, None]
+        paper = bilinear(amplitude * rng.uniform(-1.0, 1.0, grid), (height, width))
+        # Light falls off linearly along the angle: gradient/2 * (1 + position along it).
+        half, angle = gradients / 2, angle * 2 * math.pi
+        extent = math.hypot(width, height) / 2
+        across = np.outer(np.cos(angle) / extent * half, np.arange(width) - width / 2)
+        down = np.outer(np.sin(angle) / extent * half, np.arange(height) - height / 2)
+        down -= (255.0 - within(0, tone) - half)[:, None]
+        paper -= down.astype(np.float32)[:, :, None]
+        paper -= across.astype(np.float32)[:, None, :]
+        counts = np.minimum(_MAX_FIBRES, (within(2, fibres) * height * width / 1000).astype(int))
+        if counts.any():
+            layer = _fibre_stack(rng.random((int(counts.sum()), 5)), counts, (height, width))
+            paper -= (
+                layer * (np.rint(within(3, fibre_tone)) / 255).astype(np.float32)[:, None, None]
+            )
+        np.minimum(paper, np.float32(255.0), out=paper)
+        seen = cv2.multiply(
+            stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255, dtype=cv2.CV_32F
+        )
+        return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)).reshape(images.shape)), None
+
 
 def _within(bounds: tuple[float, float], fraction: float) -> float:
     """The point ``fraction`` (0..1) of the way from ``bounds[0]`` to ``bounds[1]``."""
@@ -174,6 +217,34 @@ def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
     fixed = np.rint(np.array(points) * 16).astype(np.int32)  # cv2's fixed point (shift=4)
     cv2.polylines(layer, list(fixed), False, round(tone), 1, cv2.LINE_AA, shift=4)
     return layer.astype(np.float32)
+
+
+def _fibre_stack(draws: Any, counts: Any, shape: tuple[int, int]) -> F32Array:
+    """:func:`_fibres` for a stack: ``counts[k]`` fibres of ``draws`` on image ``k``, at full
+    tone (255), drawn in one call on one tall layer where each image has room for its fibres'
+    overhang above and below (so no fibre reaches a neighbour)."""
+    import cv2
+
+    height, width = shape
+    margin = height // 2 + 4
+    slot = height + 2 * margin
+    x, y, direction, length, bend = draws.T
+    dx, dy = np.cos(direction * np.pi), np.sin(direction * np.pi)
+    size, sideways = (0.15 + 0.35 * length) * height, (bend - 0.5) * 3
+    x0 = x * width
+    y0 = y * height + margin + np.repeat(np.arange(len(counts)) * slot, counts)
+    middle = (x0 + dx * size / 2 - dy * sideways, y0 + dy * size / 2 + dx * sideways)
+    points = np.stack(
+        [np.stack([x0, y0], 1), np.stack(middle, 1), np.stack([x0 + dx * size, y0 + dy * size], 1)],
+        1,
+    )
+    layer = np.zeros((len(counts) * slot, width), np.uint8)
+    fixed = np.rint(points * 16).astype(np.int32)  # cv2's fixed point (shift=4)
+    cv2.polylines(layer, list(fixed), False, 255, 1, cv2.LINE_AA, shift=4)
+    out: F32Array = layer.reshape(len(counts), slot, width)[:, margin : margin + height].astype(
+        np.float32
+    )
+    return out
 
 
 class SecurityPattern(Transform):
@@ -320,3 +391,23 @@ class InkVariation(Transform):
         out = ink.astype(np.float32) * factor
         pen: U8Array = np.clip(np.rint(out), 0, 255).astype(np.uint8)
         return pen
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        count, height, width = images.shape
+        knots = width // max(4, height // 2) + 2
+        intensity = uniforms(rng, self.intensity, count)[:, None]
+        pressure = uniforms(rng, self.pressure, count)[:, None]
+        bleed = uniforms(rng, self.bleed, count) * height / 28
+        field = rng.random((count, knots))
+        for k in np.flatnonzero(bleed >= 0.05).tolist():
+            size = 2 * math.ceil(3 * bleed[k]) + 1
+            blurred = cv2.GaussianBlur(images[k], (size, size), bleed[k])
+            cv2.max(images[k], blurred, dst=images[k])
+        along = bilinear(field[:, None, :], (1, width))[:, 0]
+        factor = (intensity * (1 - pressure * along)).astype(np.float32)
+        out = images * factor[:, None, :]  # a factor within 0..1: no clipping needed
+        return np.rint(out, out=out).astype(np.uint8), None

@@ -8,6 +8,7 @@ ink, paper tone darkens the paper, and so on.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import cache
 from typing import cast
 
@@ -15,8 +16,9 @@ import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError
-from .base import F32Array, Params, Transform, U8Array, uniform
-from .checks import check_int_range, check_number, check_range
+from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
+from .batched import Matrices, bilinear, padded_rows, stack_2d
+from .checks import Boxes, check_int_range, check_number, check_range
 
 __all__ = [
     "Blur",
@@ -66,6 +68,13 @@ class Blur(Transform):
         blurred = cv2.GaussianBlur(image, (ksize, ksize), sigma, borderType=cv2.BORDER_REPLICATE)
         return cast(U8Array, blurred)
 
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        for image, sigma in zip(images, uniform(rng, self.sigma, len(images))):
+            image[...] = self.apply(image, {"sigma": sigma})
+        return images, None
+
 
 class MedianBlur(Transform):
     """Median filter (seed 004's "median blur"): rounds stroke edges, removes specks.
@@ -105,6 +114,22 @@ class MedianBlur(Transform):
         import cv2
 
         return cast(U8Array, cv2.medianBlur(image, params["ksize"]))
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        sizes = np.array(
+            [item["ksize"] for item in self._sample(rng, images.shape[1:], len(images))]
+        )
+        for size in np.unique(sizes).tolist():
+            index = np.flatnonzero(sizes == size)
+            # One filter over the group, each image padded as its own border would be.
+            padded = padded_rows(images[index], size // 2)
+            filtered = cv2.medianBlur(stack_2d(padded), size).reshape(padded.shape)
+            images[index] = filtered[:, size // 2 : size // 2 + images.shape[1]]
+        return images, None
 
 
 @cache
@@ -164,6 +189,19 @@ class GaussianNoise(Transform):
         lowered = cv2.subtract(raised, cv2.LUT(codes, np.maximum(-noise, 0).astype(np.uint8)))
         return cast(U8Array, lowered)
 
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        stds = uniforms(rng, self.std, len(images)).astype(np.float32)
+        codes = rng.integers(0, 256, images.shape, dtype=np.uint8)
+        noise = cv2.LUT(stack_2d(codes), _normal_quantiles().astype(np.float32))
+        noise = noise.reshape(images.shape) * stds[:, None, None]
+        # Added in float and rounded once: clip(image + rint(noise)), as apply gives.
+        out = cv2.add(stack_2d(images), stack_2d(noise), dtype=cv2.CV_8U)
+        return cast(U8Array, out.reshape(images.shape)), None
+
 
 class SaltAndPepper(Transform):
     """Isolated white and black pixels, like dust and toner specks.
@@ -209,6 +247,17 @@ class SaltAndPepper(Transform):
         out[draws < salt] = 0
         out[(draws >= salt) & (draws < amount)] = 255
         return out
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        # Draws of 1/65536 steps: cheaper than floats, and finer than any amount's effect.
+        amounts = uniforms(rng, self.amount, len(images))[:, None, None] * 65536
+        draws = rng.integers(0, 65536, images.shape, dtype=np.uint16)
+        salt = draws < amounts * self.salt_vs_pepper
+        images[salt] = 0
+        images[~salt & (draws < amounts)] = 255
+        return images, None
 
 
 class BrightnessContrast(Transform):
@@ -258,6 +307,20 @@ class BrightnessContrast(Transform):
         seen = (1.0 + params["contrast"]) * (255.0 - np.arange(256)) + 255.0 * params["brightness"]
         table = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
         return cast(U8Array, cv2.LUT(image, table))
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        count = len(images)
+        brightness = uniforms(rng, self.brightness_limit, count)[:, None]
+        contrast = uniforms(rng, self.contrast_limit, count)[:, None]
+        seen = (1.0 + contrast) * (255.0 - np.arange(256)) + 255.0 * brightness
+        tables = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+        for image, table in zip(images, tables):
+            cv2.LUT(image, table, dst=image)
+        return images, None
 
 
 class Emboss(Transform):
@@ -357,3 +420,18 @@ class PaperTone(Transform):
         paper = cv2.resize(control, (width, height), interpolation=cv2.INTER_LINEAR)
         seen = cv2.multiply(paper, cv2.bitwise_not(image), scale=1 / 255)
         return cast(U8Array, cv2.bitwise_not(seen))
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        import cv2
+
+        count, height, width = images.shape
+        grid = (count, height // self._CELL + 2, width // self._CELL + 2)
+        control = rng.uniform(-1.0, 1.0, grid)
+        tones, textures = uniforms(rng, self.tone, count), uniforms(rng, self.texture, count)
+        levels = 255.0 - tones[:, None, None] + textures[:, None, None] * control
+        paper = bilinear(np.clip(np.rint(levels), 0, 255), (height, width))
+        paper = np.rint(paper, out=paper).astype(np.uint8)
+        seen = cv2.multiply(stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255)
+        return cast(U8Array, cv2.bitwise_not(seen).reshape(images.shape)), None

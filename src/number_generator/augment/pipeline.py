@@ -18,6 +18,7 @@ import numpy.typing as npt
 from ..errors import InvalidTypeError
 from .affine import AffineMaps, AffineTransform, warp_run
 from .base import AugmentFn, Lambda, Params, Transform, U8Array
+from .batched import transform_stack
 from .boxes import ink_boxes
 from .checks import Boxes, check_image
 
@@ -159,6 +160,43 @@ class Pipeline:
             if step is not None:
                 matrix = step if matrix is None else step @ matrix
         return out, matrix
+
+    def transform_images(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, list[npt.NDArray[np.float64] | None]]:
+        """:meth:`transform_field` for a stack ``(B, height, width)`` of finished images at once.
+
+        Each transform's coins are drawn for the whole stack, then its
+        parameters for the images it applies to, applied to that sub-stack
+        at once (:mod:`.batched`). The distributions are :meth:`transform_field`'s,
+        the draws are not: a seeded stack is not the images that method gives one
+        by one, but the same seed gives the same stack.
+
+        Parameters
+        ----------
+        images:
+            ``uint8`` stack (0 = paper, 255 = ink); may be modified in place.
+        rng:
+            The random stream.
+        boxes:
+            ``None``, or one :data:`~.checks.Boxes` array per image, as
+            :meth:`transform_field` takes them.
+
+        Returns
+        -------
+        The transformed stack and, per image, the 3x3 matrix of how its field
+        moved (``None`` when nothing moved).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from number_generator.augment import preset
+        >>> stack = np.zeros((8, 28, 280), np.uint8); stack[:, 8:20, 20:30] = 255
+        >>> out, moved = preset("document").transform_images(stack, np.random.default_rng(0))
+        >>> out.shape, out.dtype.name, len(moved)
+        ((8, 28, 280), 'uint8', 8)
+        """
+        return transform_stack(self.image_transforms, images, rng, boxes)
 
 
 # A plan step is either a run of affine transforms (fused into one warp) or one other transform,

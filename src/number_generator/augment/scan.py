@@ -9,13 +9,15 @@ the digits' boxes follow it (:func:`~.boxes.warp_boxes`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import cast
 
 import numpy as np
 import numpy.typing as npt
 
-from .base import Params, Transform, U8Array, uniform
-from .checks import check_int_range, check_number, check_range
+from .base import Params, Transform, U8Array, uniform, uniforms
+from .batched import Matrices
+from .checks import Boxes, check_int_range, check_number, check_range
 
 __all__ = ["Binarize", "Downscale", "Illumination", "JpegCompression", "ScanWarp"]
 
@@ -139,6 +141,27 @@ class ScanWarp(Transform):
         self.perspective = check_number(perspective, "ScanWarp", "perspective", 0.0, 0.1)
         self.max_shift = check_number(max_shift, "ScanWarp", "max_shift", 0.5, 4.0)
 
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        count, height, width = images.shape
+        turn = np.radians(uniforms(rng, self.rotate, count))
+        slant = np.tan(np.radians(uniforms(rng, self.shear, count)))
+        jitter = rng.uniform(-1.0, 1.0, (count, 4, 2)) * self.perspective * height
+        cos, sin = np.cos(turn), np.sin(turn)
+        # The rotation times the shear [[1, slant], [0, 1]], per image.
+        linear = np.stack([cos, cos * slant - sin, sin, sin * slant + cos], 1).reshape(-1, 2, 2)
+        corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+        centre = np.array([width / 2, height / 2])
+        moved = (corners - centre) @ linear.transpose(0, 2, 1) + centre + jitter
+        shift = moved - corners
+        largest = np.hypot(shift[..., 0], shift[..., 1]).max(axis=1)
+        shrink = np.minimum(1.0, self.max_shift / np.maximum(largest, 1e-12))
+        matrices = _homographies(corners, corners + shift * shrink[:, None, None])
+        for image, matrix in zip(images, matrices):
+            image[...] = self.apply(image, {"matrix": matrix})
+        return images, list(matrices)
+
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
         height, width = shape
         angles, shears = uniform(rng, self.rotate, n), uniform(rng, self.shear, n)
@@ -189,6 +212,22 @@ def _homography(
     return np.append(solution, 1.0).reshape(3, 3)
 
 
+def _homographies(
+    source: npt.NDArray[np.float64], targets: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """:func:`_homography` from the four ``source`` points to each ``(4, 2)`` of ``targets``."""
+    x, y = source[:, 0], source[:, 1]
+    u, v = targets[..., 0], targets[..., 1]
+    count, zero, one = len(targets), np.zeros(4), np.ones(4)
+    rows = np.empty((count, 4, 2, 8))
+    rows[:, :, 0, :6] = np.stack([x, y, one, zero, zero, zero], 1)
+    rows[:, :, 1, :6] = np.stack([zero, zero, zero, x, y, one], 1)
+    rows[:, :, 0, 6:] = -u[..., None] * source
+    rows[:, :, 1, 6:] = -v[..., None] * source
+    solution = np.linalg.solve(rows.reshape(count, 8, 8), targets.reshape(count, 8, 1))[..., 0]
+    return np.concatenate([solution, np.ones((count, 1))], 1).reshape(count, 3, 3)
+
+
 class Illumination(Transform):
     """Uneven light on the scanner: one side or the corners of the field darker.
 
@@ -212,6 +251,24 @@ class Illumination(Transform):
     ) -> None:
         super().__init__(p=p, stage=stage)
         self.strength = check_range(strength, "Illumination", "strength", 0.0, 0.8, symmetric=False)
+
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        count, height, width = images.shape
+        strengths = uniforms(rng, self.strength, count).astype(np.float32)
+        vignette = rng.random(count) < 0.4
+        angles = rng.uniform(0.0, 2 * math.pi, count)
+        u = np.linspace(-1.0, 1.0, width, dtype=np.float32)
+        v = np.linspace(-1.0, 1.0, height, dtype=np.float32)
+        across = np.outer(np.cos(angles) / 2, u).astype(np.float32) + np.float32(0.5)
+        down = np.outer(np.sin(angles) / 2, v).astype(np.float32)
+        shade = np.clip(down[:, :, None] + across[:, None, :], np.float32(0.0), np.float32(1.0))
+        shade[vignette] = np.minimum(np.add.outer(v * v / 2, u * u / 2), np.float32(1.0))
+        seen = (255 - images).astype(np.float32)
+        seen *= np.float32(1.0) - strengths[:, None, None] * shade
+        out: U8Array = (np.float32(255.5) - seen).astype(np.uint8)  # 255 - seen, rounded
+        return out, None
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
         strengths = uniform(rng, self.strength, n)

@@ -22,7 +22,7 @@ import numpy.typing as npt
 
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator
 from ..datasets import DigitDataset, load_dataset
-from .glyphs import Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
+from .glyphs import DigitText, Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
 from .layout import Layout, arrange, place_and_fit
 from .legibility import REFERENCE_HEIGHT
 from .options import RenderOptions, resolve_pipeline
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
     from ..augment import Pipeline
 
-__all__ = ["INHERIT", "SequenceGenerator", "SequenceImage"]
+__all__ = ["INHERIT", "SequenceGenerator", "SequenceImage", "digit_boxes", "lay_out", "stage_area"]
 
 #: Default of the per-call ``augment`` argument: use the generator's own augmentation.
 INHERIT: Any = object()
@@ -83,6 +83,7 @@ class SequenceImage:
         writer_ids: npt.NDArray[np.int32] | None = None,
         warp: npt.NDArray[np.float64] | None = None,
         repairs: Repairs | None = None,
+        glyph_boxes: npt.NDArray[np.int32] | None = None,
     ) -> None:
         self.ink = ink
         self.repairs = Repairs() if repairs is None else repairs
@@ -94,6 +95,8 @@ class SequenceImage:
         self._writer_ids = writer_ids  # the dataset's, indexed only when asked for
         self._warp = warp
         self._image: F32Array | None = None
+        if glyph_boxes is not None:  # known already (a batch measures them): :attr:`glyph_boxes`
+            self.__dict__["glyph_boxes"] = glyph_boxes
 
     @property
     def image(self) -> F32Array:
@@ -349,27 +352,9 @@ class SequenceGenerator:
         indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng, options.writer)
         repairs = Repairs()
         glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng, repairs)
-        if spacing[0] < 0:
-            widths = np.array(glyphs.widths, np.intp)
-            gaps = cap_overlap(np.array(gaps, np.intp), widths).tolist()
-        digit_slots: list[int] | None = None
-        strokes: list[tuple[str, int, int]] = []
-        if sequence.text is not None:
-            glyphs, gaps, digit_slots, strokes = layout_separators(
-                sequence.text, glyphs, gaps, height, spacing, rng
-            )
-        contour = options.spacing_mode == "contour"
-        if contour:
-            digit_profiles = (
-                dataset_profiles(self.dataset).take(indices, 1)
-                if is_native(self.dataset, height, pipeline)
-                else None
-            )
-            layout = _contour_layout(glyphs, gaps, digit_profiles, digit_slots, strokes, height)
-        else:
-            layout = arrange(glyphs, gaps)
-        shape = (height, options.image_width)
-        ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=contour or spacing[0] < 0)
+        ink, layout, digit_slots = lay_out(
+            self.dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
+        )
         warp = None
         if pipeline is not None and pipeline.image_transforms:
             # After fitting, so paper tone and noise cover the whole output at its own scale.
@@ -385,6 +370,44 @@ class SequenceGenerator:
             warp=warp,
             repairs=repairs,
         )
+
+
+def lay_out(
+    dataset: DigitDataset,
+    sequence: DigitText,
+    indices: npt.NDArray[np.intp],
+    gaps: list[int],
+    glyphs: Glyphs,
+    options: RenderOptions,
+    pipeline: Pipeline | None,
+    rng: np.random.Generator,
+) -> tuple[U8Array, Layout, list[int] | None]:
+    """The prepared ``glyphs`` of ``sequence`` laid out, placed and fitted, before the image
+    stage: the ink, its layout and each digit's slot among the placed glyphs (``None``: the
+    digits alone). Separators and spaces draw from ``rng``."""
+    height, spacing = options.image_height, options.spacing_range
+    if spacing[0] < 0:
+        widths = np.array(glyphs.widths, np.intp)
+        gaps = cap_overlap(np.array(gaps, np.intp), widths).tolist()
+    digit_slots: list[int] | None = None
+    strokes: list[tuple[str, int, int]] = []
+    if sequence.text is not None:
+        glyphs, gaps, digit_slots, strokes = layout_separators(
+            sequence.text, glyphs, gaps, height, spacing, rng
+        )
+    contour = options.spacing_mode == "contour"
+    if contour:
+        digit_profiles = (
+            dataset_profiles(dataset).take(indices, 1)
+            if is_native(dataset, height, pipeline)
+            else None
+        )
+        layout = _contour_layout(glyphs, gaps, digit_profiles, digit_slots, strokes, height)
+    else:
+        layout = arrange(glyphs, gaps)
+    shape = (height, options.image_width)
+    ink = place_and_fit(glyphs, layout, shape, options.fit, overlap=contour or spacing[0] < 0)
+    return ink, layout, digit_slots
 
 
 def _contour_layout(
@@ -414,17 +437,27 @@ def _image_stage(
     legibility floor (:func:`.safety.legible_image`); the image and how the field moved."""
     drawn = ink.shape
 
-    def digit_boxes() -> npt.NDArray[np.int32]:
-        boxes = layout.boxes(drawn)
-        return boxes if digit_slots is None else boxes[digit_slots]
+    def boxes() -> npt.NDArray[np.int32]:
+        return digit_boxes(layout, digit_slots, drawn)
 
     def run(image: U8Array, stream: np.random.Generator) -> Field:
         # Printed lines and boxes go where the digits are (boxes only when used).
-        boxes = digit_boxes() if pipeline.uses_boxes else None
-        return pipeline.transform_field(image, stream, boxes)
+        return pipeline.transform_field(image, stream, boxes() if pipeline.uses_boxes else None)
 
-    area = (drawn[0] / REFERENCE_HEIGHT) ** 2 * layout.scale_x * layout.scale_y
-    return legible_image(run, ink, digit_boxes, area, rng, repairs)
+    return legible_image(run, ink, boxes, stage_area(layout, drawn), rng, repairs)
+
+
+def digit_boxes(
+    layout: Layout, digit_slots: list[int] | None, shape: tuple[int, ...]
+) -> npt.NDArray[np.int32]:
+    """The labelled digits' boxes in an image of ``shape`` laid out by ``layout``."""
+    boxes = layout.boxes(shape)
+    return boxes if digit_slots is None else boxes[digit_slots]
+
+
+def stage_area(layout: Layout, shape: tuple[int, ...]) -> float:
+    """The digits' scale relative to a :data:`~.legibility.REFERENCE_HEIGHT`-row glyph."""
+    return (shape[0] / REFERENCE_HEIGHT) ** 2 * layout.scale_x * layout.scale_y
 
 
 def _profiles(

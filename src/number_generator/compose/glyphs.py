@@ -31,6 +31,8 @@ __all__ = [
     "GLYPH_MARGIN",
     "DigitText",
     "Glyphs",
+    "cropped_glyphs",
+    "glyph_canvases",
     "is_native",
     "missing_class",
     "pick_glyphs",
@@ -208,21 +210,32 @@ def augmented_glyphs(
     columns (height ``height``) and the ``(top, bottom)`` ink rows of each, as
     the composer needs them.
     """
-    n, glyph_height, glyph_width = len(indices), images.shape[1], images.shape[2]
 
     def canvas(positions: IntArray) -> U8Array:
-        padded = np.zeros((positions.size, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
-        padded[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices[positions]]
-        return padded
+        return glyph_canvases(images, indices[positions])
 
-    transformed = pipeline.transform_glyphs(canvas(np.arange(n)), rng)
+    transformed = pipeline.transform_glyphs(canvas(np.arange(len(indices))), rng)
     transformed = legible_glyphs(pipeline, canvas, transformed, floor, rng, repairs)
+    return cropped_glyphs(transformed, height)
+
+
+def glyph_canvases(images: U8Array, indices: IntArray) -> U8Array:
+    """The glyphs ``images[indices]`` on the glyph stage's canvas: :data:`GLYPH_MARGIN` blank
+    columns added on each side."""
+    n, glyph_height, glyph_width = len(indices), images.shape[1], images.shape[2]
+    padded = np.zeros((n, glyph_height, glyph_width + 2 * GLYPH_MARGIN), np.uint8)
+    padded[:, :, GLYPH_MARGIN : GLYPH_MARGIN + glyph_width] = images[indices]
+    return padded
+
+
+def cropped_glyphs(transformed: U8Array, height: int) -> Glyphs:
+    """The glyph stage's output canvases cropped to their ink columns, at ``height`` rows."""
     # A glyph without ink (a blank glyph in the dataset) keeps one blank column.
     glyphs, rows = crop_stack(transformed)
-    if height != glyph_height:  # resize the glyphs cropped to their ink columns, as the fast path
+    if height != transformed.shape[1]:  # resize the glyphs cropped to their ink, as the fast path
         cropped = [crop_to_ink(scale_to_height(glyph, height)) for glyph in glyphs]
         glyphs = [glyph for glyph, _ in cropped]
-        rows = np.array([ink_rows for _, ink_rows in cropped], np.intp).reshape(n, 2)
+        rows = np.array([ink_rows for _, ink_rows in cropped], np.intp).reshape(-1, 2)
     return Glyphs(glyphs, _widths(glyphs), rows)
 
 

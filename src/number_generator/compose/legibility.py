@@ -56,6 +56,7 @@ __all__ = [
     "DigitInk",
     "glyph_clear_ink",
     "ink_floor",
+    "legible_at_once",
     "placed_clear_ink",
     "stored_floor",
 ]
@@ -80,6 +81,8 @@ PAPER_MARGIN = 4
 PAPER_SPREAD = 48
 # Fewer paper pixels than this around a digit: the darkest paper pixel is its level.
 _MIN_PAPER_PIXELS = 8
+# Images measured together by legible_at_once.
+_CHUNK = 64
 _DILATE = np.ones((2 * MASK_DILATION + 1, 2 * MASK_DILATION + 1), np.uint8)
 # A box's x0, x1, x0, x1, and how far each is moved: the box, then widened for paper.
 _EDGES = np.array([0, 2, 0, 2])
@@ -268,6 +271,77 @@ class DigitInk:
             if (self._box_sums(np.add.reduce(clear, axis=0)) >= self._screen).all():
                 return True
         return bool((self._surviving(ink, on_paper) >= self.floor).all())
+
+
+def legible_at_once(
+    placed: U8Array,
+    out: U8Array,
+    boxes: list[npt.NDArray[np.int32]],
+    areas: npt.NDArray[np.float64],
+) -> npt.NDArray[np.bool_]:
+    """Which images of a stack pass :meth:`DigitInk.legible`'s first test, measured at once.
+
+    ``placed`` and ``out`` are ``(B, height, width)`` stacks before and after the image
+    stage, ``boxes`` and ``areas`` each image's digits' boxes and area (as
+    :class:`DigitInk` takes them). ``True``: every digit keeps its floor even against
+    the strictest paper level, so the image is legible; ``False``: measure it with
+    :class:`DigitInk` (it may be legible all the same).
+    """
+    if len(placed) > _CHUNK:  # a few images at a time: their arrays stay in the cache
+        parts = [slice(k, k + _CHUNK) for k in range(0, len(placed), _CHUNK)]
+        return np.concatenate(
+            [legible_at_once(placed[k], out[k], boxes[k], areas[k]) for k in parts]
+        )
+    import cv2
+
+    count, height, width = placed.shape
+    # Each image's mask, dilated in one call: blank rows between images keep them apart.
+    clear = (placed >= CONTRAST).view(np.uint8)
+    tall = np.zeros((count, height + MASK_DILATION, width), np.uint8)
+    tall[:, :height] = clear
+    dilated = np.asarray(cv2.dilate(tall.reshape(-1, width), _DILATE), np.uint8)
+    mask = dilated.reshape(count, height + MASK_DILATION, width)[:, :height]
+    on_paper = np.multiply(out, mask ^ np.uint8(1))
+    # Sums per image: over rows first (a column fits 16 bits), then over columns.
+    wide = np.uint16 if height * 255 < 2**16 else np.int64
+    totals = np.maximum(
+        1, height * width - _image_sums(mask, np.uint8 if height < 256 else wide, np.int64)
+    )
+    mean = _image_sums(on_paper, wide, np.int64) // totals
+    cap = np.minimum(255, mean + PAPER_SPREAD).astype(np.uint8)
+    np.minimum(on_paper, cap[:, None, None], out=on_paper)
+    strictest = on_paper.reshape(count, -1).max(axis=1).astype(np.intp) + CONTRAST
+    threshold = np.minimum(strictest, 255).astype(np.uint8)  # above 255: failed below
+    kept = (out >= threshold[:, None, None]).view(np.uint8)
+    kept &= mask
+    # Per digit: its box's columns summed (boxes in order; others are measured one by one).
+    if any(box.shape[0] == 0 for box in boxes):  # (never, for labelled strings)
+        return np.zeros(count, np.bool_)
+    cuts = [box[:, 0::2].ravel() for box in boxes]
+    ordered = np.array([bool((c[1:] >= c[:-1]).all()) for c in cuts], np.bool_)
+    digits = np.array([box.shape[0] for box in boxes], np.intp)
+    flat = np.concatenate([c + k * (width + 1) for k, c in enumerate(cuts)])
+    columns = np.zeros((2, count, width + 1), np.int64)
+    columns[0, :, :width] = np.add.reduce(clear, axis=1, dtype=np.uint8 if height < 256 else None)
+    columns[1, :, :width] = np.add.reduce(kept, axis=1, dtype=np.uint8 if height < 256 else None)
+    sums = np.add.reduceat(columns.reshape(2, -1), flat, axis=1)[:, ::2]
+    floor = _floors(sums[0], areas, digits)
+    enough = np.logical_and.reduceat(sums[1] >= floor, np.cumsum(digits) - digits)
+    legible: npt.NDArray[np.bool_] = ordered & (strictest <= 255) & enough
+    return legible
+
+
+def _image_sums(stack: npt.NDArray[Any], column: type, total: type) -> IntArray:
+    """The sum of each image of a stack: its columns' sums (in ``column``), then theirs."""
+    sums: IntArray = np.add.reduce(np.add.reduce(stack, axis=1, dtype=column), axis=1, dtype=total)
+    return sums
+
+
+def _floors(before: IntArray, areas: npt.NDArray[np.float64], digits: IntArray) -> IntArray:
+    """:func:`ink_floor` of digits of images of different ``areas`` (``digits`` per image)."""
+    absolute = np.minimum(before, np.ceil(MIN_CLEAR_PIXELS * np.repeat(areas, digits)))
+    floor: IntArray = np.maximum(absolute, np.ceil(MIN_CLEAR_FRACTION * before)).astype(np.intp)
+    return floor
 
 
 def _range_sums(per_column: npt.NDArray[Any], edges: IntArray) -> npt.NDArray[np.int64]:

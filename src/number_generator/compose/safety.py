@@ -37,6 +37,7 @@ __all__ = [
     "MAX_REDRAWS",
     "Field",
     "Repairs",
+    "kept_legible",
     "legible_glyphs",
     "legible_image",
     "retry_generator",
@@ -76,10 +77,14 @@ class Repairs:
     image_fallback: bool = False
 
 
-def retry_generator(rng: np.random.Generator, stage: int) -> np.random.Generator:
-    """A generator seeded from ``rng``'s next draw and ``stage``, leaving ``rng`` as it was."""
+def retry_generator(
+    rng: np.random.Generator, stage: int, item: int | None = None
+) -> np.random.Generator:
+    """A generator seeded from ``rng``'s next draw, ``stage`` and ``item`` (when given: which
+    of several images or strings drawn from one stream), leaving ``rng`` as it was."""
     peek = np.random.Generator(copy.deepcopy(rng.bit_generator))
-    return np.random.default_rng([int(peek.integers(2**63)), stage])
+    key = [int(peek.integers(2**63)), stage]
+    return np.random.default_rng(key if item is None else [*key, item])
 
 
 def legible_glyphs(
@@ -89,6 +94,7 @@ def legible_glyphs(
     floor: IntArray,
     rng: np.random.Generator,
     repairs: Repairs,
+    item: int | None = None,
 ) -> U8Array:
     """``transformed`` (the glyph stage's output) with every glyph at or above its floor.
 
@@ -106,12 +112,14 @@ def legible_glyphs(
         The random stream the glyph stage drew from (not advanced here).
     repairs:
         Updated with what was redrawn.
+    item:
+        Which string of a batch whose glyph stage drew from one stream (keys the redraws).
     """
     bad = np.flatnonzero(glyph_clear_ink(transformed) < floor)
     if not bad.size:
         return transformed
     repairs.glyph_redraws += bad.size
-    retry = retry_generator(rng, _GLYPH_STAGE)
+    retry = retry_generator(rng, _GLYPH_STAGE, item)
     for _ in range(MAX_REDRAWS):
         redrawn = pipeline.transform_glyphs(canvas(bad), retry)
         passed = glyph_clear_ink(redrawn) >= floor[bad]
@@ -153,12 +161,34 @@ def legible_image(
     """
     placed: U8Array = ink.copy()  # kept whole, whatever a user's callable does to its input
     field = run(ink, rng)
-    if _unchanged(field[0], ink, placed):
+    unchanged = _unchanged(field[0], ink, placed)
+    return kept_legible(run, placed, field, unchanged, boxes, area, rng, repairs)
+
+
+def kept_legible(
+    run: Callable[[U8Array, np.random.Generator], Field],
+    placed: U8Array,
+    field: Field,
+    unchanged: bool,
+    boxes: Callable[[], npt.NDArray[np.int32]],
+    area: float,
+    rng: np.random.Generator,
+    repairs: Repairs,
+    item: int | None = None,
+) -> Field:
+    """``field``, the image stage's first draw on ``placed``, or its redraw when it faded a digit.
+
+    :func:`legible_image` after its first run (``unchanged``: that run left the image
+    as drawn, which is legible by definition); the redraws use
+    :func:`retry_generator` of ``rng`` and ``item`` (an image's number in a batch
+    whose stage drew from one stream).
+    """
+    if unchanged:
         return field
     digits = DigitInk(placed, boxes(), area)
     if digits.legible(field[0]):
         return field
-    retry = retry_generator(rng, _IMAGE_STAGE)
+    retry = retry_generator(rng, _IMAGE_STAGE, item)
     for _ in range(MAX_REDRAWS):
         repairs.image_redraws += 1
         fresh = placed.copy()

@@ -1,0 +1,154 @@
+"""The image stage on a whole stack of finished images at once.
+
+:func:`transform_stack` is what :meth:`~.pipeline.Pipeline.transform_images`
+runs: every transform's ``p`` coins for the whole stack in one draw, then, transform
+by transform, :meth:`~.base.Transform.apply_batch` on the sub-stack of the images
+it applies to (parameters drawn for all of them at once, applied by array or
+OpenCV operations over the stack where the operation allows). The built-in
+transforms keep their distributions but draw in another order than
+:meth:`~.pipeline.Pipeline.transform_field`, so a seeded stack is not the images
+that method gives one by one; the same seed gives the same stack.
+
+The helpers below are shared by the transforms' batch hooks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from ..errors import InvalidParameterError, InvalidTypeError
+from .base import F32Array, Transform, U8Array
+from .boxes import ink_boxes
+from .checks import Boxes
+
+__all__ = ["apply_chosen", "bilinear", "padded_rows", "stack_2d", "transform_stack"]
+
+_Scalar = TypeVar("_Scalar", bound=np.generic)
+#: How each image's field moved: a 3x3 matrix, or ``None`` when nothing moved.
+Matrices = list[npt.NDArray[np.float64] | None]
+
+
+def transform_stack(
+    transforms: Sequence[Transform],
+    images: U8Array,
+    rng: np.random.Generator,
+    boxes: Sequence[Boxes] | None = None,
+) -> tuple[U8Array, Matrices]:
+    """Apply image-stage ``transforms``, in order, to a ``uint8`` ``(B, height, width)`` stack.
+
+    ``boxes`` (one :data:`~.checks.Boxes` per image) are found in the ink when a
+    layout-aware transform needs them and none are given. Returns the stack and,
+    per image, the composed matrix of how its field moved.
+    """
+    images = _check_stack(images)
+    count = len(images)
+    if boxes is not None and len(boxes) != count:
+        raise InvalidParameterError(
+            f"transform_images: boxes has {len(boxes)} entries for {count} images; "
+            "expected one (n, 4) array per image",
+            param="boxes",
+            value=boxes,
+        )
+    matrices: Matrices = [None] * count
+    if not transforms or not count:
+        return images, matrices
+    if boxes is None and any(t.uses_boxes for t in transforms):
+        boxes = [ink_boxes(image) for image in images]
+    probabilities = np.array([t.p for t in transforms], np.float64)[:, None]
+    coins = rng.random((len(transforms), count)) < probabilities
+    for transform, chosen in zip(transforms, coins):
+        images = apply_chosen(transform, images, np.flatnonzero(chosen), rng, boxes, matrices)
+    return images, matrices
+
+
+def apply_chosen(
+    transform: Transform,
+    images: U8Array,
+    index: npt.NDArray[np.intp],
+    rng: np.random.Generator,
+    boxes: Sequence[Boxes] | None,
+    matrices: Matrices,
+) -> U8Array:
+    """:meth:`~.base.Transform.apply_batch` on the images at ``index`` of the stack, written
+    back; each of their matrices in ``matrices`` is followed by how the transform moved it."""
+    if not index.size:
+        return images
+    every = index.size == len(images)
+    chosen_boxes = None
+    if transform.uses_boxes and boxes is not None:
+        chosen_boxes = [boxes[i] for i in index.tolist()]
+    out, moved = transform.apply_batch(images if every else images[index], rng, chosen_boxes)
+    if every:
+        images = out
+    else:
+        images[index] = out
+    if moved is not None:
+        for i, step in zip(index.tolist(), moved):
+            if step is not None:
+                before = matrices[i]
+                matrices[i] = step if before is None else step @ before
+    return images
+
+
+def _check_stack(images: object) -> U8Array:
+    """``images`` as a C-contiguous ``uint8`` ``(B, height, width)`` array, or a clear error."""
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8:
+        raise InvalidTypeError(
+            f"transform_images: images={type(images).__name__}"
+            f"{'' if not isinstance(images, np.ndarray) else f' of {images.dtype}'}: "
+            "expected a uint8 array (B, height, width), 0 = paper, 255 = ink",
+            param="images",
+            value=images,
+        )
+    if images.ndim != 3 or 0 in images.shape[1:]:
+        raise InvalidParameterError(
+            f"transform_images: images has shape {images.shape}; expected (B, height, width) "
+            "with height and width of at least 1",
+            param="images",
+            value=images,
+        )
+    stack: U8Array = np.ascontiguousarray(images)
+    return stack
+
+
+def stack_2d(images: npt.NDArray[_Scalar]) -> npt.NDArray[_Scalar]:
+    """A C-contiguous ``(B, height, width)`` stack viewed as one ``(B * height, width)`` image,
+    for OpenCV operations that treat every pixel alike."""
+    return images.reshape(-1, images.shape[-1])
+
+
+def padded_rows(images: U8Array, rows: int) -> U8Array:
+    """Each image of a stack with its first and last row repeated ``rows`` times: filtered as
+    one ``(B * (height + 2 rows), width)`` image, each image then sees its own border."""
+    padded: U8Array = np.pad(images, ((0, 0), (rows, rows), (0, 0)), mode="edge")
+    return padded
+
+
+@cache
+def _interpolation(source: int, target: int) -> F32Array:
+    """The ``(target, source)`` matrix of OpenCV's ``INTER_LINEAR`` resize along one axis."""
+    position = np.clip((np.arange(target) + 0.5) * (source / target) - 0.5, 0, source - 1)
+    low = np.floor(position).astype(np.intp)
+    high = np.minimum(low + 1, source - 1)
+    matrix = np.zeros((target, source), np.float32)
+    np.add.at(matrix, (np.arange(target), low), 1 - position + low)
+    np.add.at(matrix, (np.arange(target), high), position - low)
+    return matrix
+
+
+def bilinear(grids: npt.NDArray[np.floating], shape: tuple[int, int]) -> F32Array:
+    """Each ``(gh, gw)`` grid of a ``(B, gh, gw)`` stack resized to ``shape`` as
+    ``cv2.resize(..., INTER_LINEAR)`` does, as ``float32`` ``(B, height, width)``.
+
+    Two small products per grid (kept per grid: one large product would start
+    BLAS threads, slower than the work on a busy machine).
+    """
+    rows, columns = grids.shape[1:]
+    across = grids.astype(np.float32) @ _interpolation(columns, shape[1]).T
+    out: F32Array = _interpolation(rows, shape[0]) @ across
+    return out

@@ -1,0 +1,236 @@
+"""Augmented images a batch at once: the batch stream's path for ``augment=``.
+
+:func:`draw_augmented` draws what :meth:`SequenceGenerator.draw
+<.generator.SequenceGenerator.draw>` draws for each string, stage by stage for the
+whole batch: every string's glyph choices and gaps (:func:`.glyphs.pick_glyphs`' rules,
+``writer="same"`` included; for ``writer="any"`` drawn for all strings at once); the
+**glyph** stage of every glyph at once
+(:func:`~number_generator.augment.fused.transform_glyph_batch`: parameters drawn in
+NumPy for all glyphs, the baseline wandering along each string, each glyph's
+geometry one fused map); label safety for each string whose glyphs faded
+(:func:`.safety.legible_glyphs`); each image laid out as one image is
+(:func:`.generator.lay_out`: separators, symbols, spaces, contour spacing, fitting);
+then the **image** stage of the whole stack
+(:meth:`~number_generator.augment.Pipeline.transform_images`), each image checked
+and, if it faded a digit, its image stage redrawn (:func:`.safety.kept_legible`).
+
+Seed contract: the same seed and options give the same images, byte for byte, but
+not the images :meth:`~.generator.SequenceGenerator.draw` would draw one by one from
+that seed (the numbers are drawn in another order, the geometry is resampled once,
+the elastic field comes from a seeded bank): the distributions are the same. A glyph
+stage holding a transform the batched stage does not understand (a user's
+``Lambda`` or ``Transform``, a grid or optical distortion) is drawn image by image
+(:func:`batches_glyph_stage` says which).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from .generator import SequenceImage, lay_out, stage_area
+from .glyphs import (
+    GLYPH_MARGIN,
+    DigitText,
+    Glyphs,
+    cropped_glyphs,
+    glyph_canvases,
+    pick_glyphs,
+    prepare_glyphs,
+    read_digits,
+)
+from .layout import Layout
+from .legibility import glyph_clear_ink, legible_at_once, stored_floor
+from .options import RenderOptions
+from .safety import Field, Repairs, kept_legible, legible_glyphs
+from .spacing import draw_gaps
+
+if TYPE_CHECKING:
+    from ..augment import Pipeline
+    from ..datasets import DigitDataset
+
+__all__ = ["STRINGS", "batches_glyph_stage", "draw_augmented"]
+
+#: Strings :func:`draw_augmented` draws together (a longer list: this many at a time).
+STRINGS = 128
+
+U8Array = npt.NDArray[np.uint8]
+IntArray = npt.NDArray[np.intp]
+Boxes = npt.NDArray[np.int32]
+
+
+def batches_glyph_stage(pipeline: Pipeline | None) -> bool:
+    """Whether :func:`draw_augmented` draws with ``pipeline`` (its glyph stage, if any, holds
+    only transforms the batched glyph stage understands)."""
+    if pipeline is None:
+        return False
+    from ..augment.fused import batch_plan
+
+    return batch_plan(pipeline.glyph_transforms) is not None
+
+
+def draw_augmented(
+    dataset: DigitDataset,
+    texts: list[str],
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+) -> tuple[U8Array, list[SequenceImage]]:
+    """The images of ``texts`` through ``pipeline`` (:func:`batches_glyph_stage`), drawn together.
+
+    Returns the ink of every image, ``uint8`` ``(B, height, width)`` (0 = paper), and
+    each as a :class:`~.generator.SequenceImage` (its ink a row of that stack). Many
+    strings are drawn :data:`STRINGS` at a time, one after the other (the arrays of so
+    many stay in the cache).
+    """
+    if len(texts) > STRINGS:
+        parts = [
+            draw_augmented(dataset, texts[k : k + STRINGS], options, pipeline, rng)
+            for k in range(0, len(texts), STRINGS)
+        ]
+        return np.concatenate([ink for ink, _ in parts]), [i for _, part in parts for i in part]
+    sequences = [read_digits(text) for text in texts]
+    for sequence in sequences:
+        text = sequence.text
+        options.check_string(sequence.values.size, None if text is None else len(text))
+    picks = _pick(dataset, sequences, options, rng)
+    repairs = [Repairs() for _ in texts]
+    prepared = _glyph_stage(dataset, [i for i, _ in picks], options, pipeline, rng, repairs)
+    inks, layouts, slots = [], [], []
+    for sequence, (indices, gaps), glyphs in zip(sequences, picks, prepared):
+        ink, layout, digit_slots = lay_out(
+            dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
+        )
+        inks.append(ink)
+        layouts.append(layout)
+        slots.append(digit_slots)
+    stack = np.stack(inks)
+    shape = stack.shape[1:]
+    glyph_boxes = [layout.boxes(shape) for layout in layouts]
+    warps: list[npt.NDArray[np.float64] | None] = [None] * len(texts)
+    if pipeline.image_transforms:
+        boxes = [b if s is None else b[s] for b, s in zip(glyph_boxes, slots)]
+        warps = _image_stage(pipeline, stack, layouts, boxes, rng, repairs)
+    images = [
+        SequenceImage(
+            stack[k],
+            sequence.values,
+            indices,
+            layouts[k],
+            text=sequence.text,
+            digit_slots=slots[k],
+            writer_ids=dataset.writers,
+            warp=warps[k],
+            repairs=repairs[k],
+            glyph_boxes=glyph_boxes[k] if warps[k] is None else None,
+        )
+        for k, (sequence, (indices, _)) in enumerate(zip(sequences, picks))
+    ]
+    return stack, images
+
+
+def _pick(
+    dataset: DigitDataset,
+    sequences: list[DigitText],
+    options: RenderOptions,
+    rng: np.random.Generator,
+) -> list[tuple[IntArray, list[int]]]:
+    """Each string's glyphs (dataset indices) and gaps, by :func:`.glyphs.pick_glyphs`' rules:
+    glyph ``k`` is number ``floor(u * count)`` of its class, each gap uniform on the
+    spacing range; for ``writer="any"`` drawn for all the strings at once (every glyph's
+    number, then every gap)."""
+    spacing = options.spacing_range
+    values = [sequence.values for sequence in sequences]
+    counts = dataset.class_count
+    if options.writer != "any" or not counts[np.concatenate(values)].all():
+        # One writer per string (or a class missing: pick_glyphs says which).
+        return [pick_glyphs(dataset, s, spacing, rng, options.writer) for s in sequences]
+    digits = np.concatenate(values)
+    lengths = np.array([v.size for v in values], np.intp)
+    uniform = rng.random(2 * digits.size - len(values))
+    numbers = (uniform[: digits.size] * counts[digits]).astype(np.intp)
+    indices = dataset.class_order.take(dataset.class_start[digits] + numbers)
+    gaps = draw_gaps(uniform[digits.size :], *spacing).tolist()
+    ends, gap_ends = np.cumsum(lengths).tolist(), np.cumsum(lengths - 1).tolist()
+    return [
+        (indices[end - n : end], gaps[gap_end - n + 1 : gap_end])
+        for n, end, gap_end in zip(lengths.tolist(), ends, gap_ends)
+    ]
+
+
+def _glyph_stage(
+    dataset: DigitDataset,
+    picks: list[IntArray],
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+    repairs: list[Repairs],
+) -> list[Glyphs]:
+    """Every string's glyphs at the output height, through the glyph stage drawn at once."""
+    height = options.image_height
+    if not pipeline.glyph_transforms:
+        return [prepare_glyphs(dataset, i, height, None, rng, r) for i, r in zip(picks, repairs)]
+    from ..augment.fused import transform_glyph_batch
+
+    indices = np.concatenate(picks)
+    lengths = np.array([i.size for i in picks], np.intp)
+    glyphs = glyph_canvases(dataset.images, indices)
+    left, right, top, bottom = dataset.ink_extents.take(indices, 0).astype(np.intp).T
+    extents = np.stack([left + GLYPH_MARGIN, top, right + GLYPH_MARGIN, bottom], axis=1)
+    extents[right <= left] = 0  # a glyph without ink
+    glyphs = transform_glyph_batch(pipeline.glyph_transforms, glyphs, lengths, rng, extents)
+    floor = stored_floor(dataset, GLYPH_MARGIN)[indices]
+    ends = np.cumsum(lengths)
+    faded = np.flatnonzero(np.add.reduceat(glyph_clear_ink(glyphs) < floor, ends - lengths))
+    for k in faded.tolist():  # a string with a faded glyph: its redraws, as one image's
+        string = slice(ends[k] - lengths[k], ends[k])
+        chosen = picks[k]
+
+        def canvas(positions: IntArray, chosen: IntArray = chosen) -> U8Array:
+            return glyph_canvases(dataset.images, chosen[positions])
+
+        legible_glyphs(pipeline, canvas, glyphs[string], floor[string], rng, repairs[k], k)
+    every = cropped_glyphs(glyphs, height)
+    return [
+        Glyphs(every.images[a:b], every.widths[a:b], every.rows[a:b])
+        for a, b in zip((ends - lengths).tolist(), ends.tolist())
+    ]
+
+
+def _image_stage(
+    pipeline: Pipeline,
+    stack: U8Array,
+    layouts: list[Layout],
+    boxes: list[Boxes],
+    rng: np.random.Generator,
+    repairs: list[Repairs],
+) -> list[npt.NDArray[np.float64] | None]:
+    """The image stage of the whole ``stack``, in place (``boxes``: each image's digits');
+    each image that it left with a digit below the legibility floor has its own stage
+    redrawn. Returns how each field moved."""
+    shape = stack.shape[1:]
+    placed = stack.copy()
+    out, warps = pipeline.transform_images(stack, rng, boxes if pipeline.uses_boxes else None)
+    areas = np.array([stage_area(layout, shape) for layout in layouts])
+    same = (out == placed).reshape(len(boxes), -1).all(axis=1)
+    same &= np.array([warp is None for warp in warps], np.bool_)
+    # Most images pass the legibility test measured for all at once; the others, one by one.
+    doubtful = ~same & ~legible_at_once(placed, out, boxes, areas)
+    for k in np.flatnonzero(doubtful).tolist():
+        digit_box = boxes[k]
+
+        def run(image: U8Array, stream: np.random.Generator, box: Boxes = digit_box) -> Field:
+            return pipeline.transform_field(image, stream, box if pipeline.uses_boxes else None)
+
+        def box_of(box: Boxes = digit_box) -> Boxes:
+            return box
+
+        field = (out[k], warps[k])
+        stack[k], warps[k] = kept_legible(
+            run, placed[k], field, False, box_of, float(areas[k]), rng, repairs[k], k
+        )
+    if out is not stack:
+        stack[~doubtful] = out[~doubtful]
+    return warps

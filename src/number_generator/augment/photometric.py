@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..errors import InvalidParameterError
 from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
-from .batched import Matrices, bilinear, padded_rows, stack_2d
+from .batched import Matrices, bilinear, padded_rows, random_bytes, stack_2d
 from .checks import Boxes, check_int_range, check_number, check_range
 
 __all__ = [
@@ -195,7 +195,7 @@ class GaussianNoise(Transform):
         import cv2
 
         stds = uniforms(rng, self.std, len(images)).astype(np.float32)
-        codes = rng.integers(0, 256, images.shape, dtype=np.uint8)
+        codes = random_bytes(rng, images.shape)
         noise = cv2.LUT(stack_2d(codes), _normal_quantiles().astype(np.float32))
         noise = noise.reshape(images.shape) * stds[:, None, None]
         # Added in float and rounded once: clip(image + rint(noise)), as apply gives.
@@ -253,7 +253,7 @@ class SaltAndPepper(Transform):
     ) -> tuple[U8Array, Matrices | None]:
         # Draws of 1/65536 steps: cheaper than floats, and finer than any amount's effect.
         amounts = uniforms(rng, self.amount, len(images))[:, None, None] * 65536
-        draws = rng.integers(0, 65536, images.shape, dtype=np.uint16)
+        draws = random_bytes(rng, (*images.shape, 2)).view(np.uint16)[..., 0]
         salt = draws < amounts * self.salt_vs_pepper
         images[salt] = 0
         images[~salt & (draws < amounts)] = 255

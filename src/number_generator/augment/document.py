@@ -185,10 +185,8 @@ class Paper(Transform):
         paper -= across.astype(np.float32)[:, None, :]
         counts = np.minimum(_MAX_FIBRES, (within(2, fibres) * height * width / 1000).astype(int))
         if counts.any():
-            layer = _fibre_stack(rng.random((int(counts.sum()), 5)), counts, (height, width))
-            paper -= (
-                layer * (np.rint(within(3, fibre_tone)) / 255).astype(np.float32)[:, None, None]
-            )
+            draws = rng.random((int(counts.sum()), 5))
+            paper -= _fibre_stack(draws, counts, within(3, fibre_tone), (height, width))
         np.minimum(paper, np.float32(255.0), out=paper)
         seen = cv2.multiply(
             stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255, dtype=cv2.CV_32F
@@ -205,45 +203,42 @@ def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
     """Thin short curved fibres, as grey levels to take off the paper."""
     import cv2
 
-    height, width = shape
     layer = np.zeros(shape, np.uint8)
-    points = []  # start, bent middle, end of each fibre (a few dozen: plain floats are fastest)
-    for x, y, direction, length, bend in draws.tolist():
-        dx, dy = math.cos(direction * math.pi), math.sin(direction * math.pi)
-        size, sideways = (0.15 + 0.35 * length) * height, (bend - 0.5) * 3
-        x0, y0 = x * width, y * height
-        middle = (x0 + dx * size / 2 - dy * sideways, y0 + dy * size / 2 + dx * sideways)
-        points.append([(x0, y0), middle, (x0 + dx * size, y0 + dy * size)])
-    fixed = np.rint(np.array(points) * 16).astype(np.int32)  # cv2's fixed point (shift=4)
-    cv2.polylines(layer, list(fixed), False, round(tone), 1, cv2.LINE_AA, shift=4)
+    cv2.polylines(layer, list(_fibre_points(draws, shape)), False, round(tone), 1, cv2.LINE_AA, 4)
     return layer.astype(np.float32)
 
 
-def _fibre_stack(draws: Any, counts: Any, shape: tuple[int, int]) -> F32Array:
-    """:func:`_fibres` for a stack: ``counts[k]`` fibres of ``draws`` on image ``k``, at full
-    tone (255), drawn in one call on one tall layer where each image has room for its fibres'
+def _fibre_points(draws: Any, shape: tuple[int, int]) -> npt.NDArray[np.int32]:
+    """Start, bent middle and end of each fibre of ``draws`` (rows ``x, y, direction, length,
+    bend``, each 0..1) in cv2's fixed point (1/16 pixel): ``int32`` ``(fibres, 3, 2)``."""
+    height, width = shape
+    x, y, direction, length, bend = np.asarray(draws, np.float64).reshape(-1, 5).T
+    dx, dy = np.cos(direction * math.pi), np.sin(direction * math.pi)
+    size, sideways = (0.15 + 0.35 * length) * height, (bend - 0.5) * 3
+    x0, y0 = x * width, y * height
+    middle = (x0 + dx * size / 2 - dy * sideways, y0 + dy * size / 2 + dx * sideways)
+    points = np.stack([x0, y0, *middle, x0 + dx * size, y0 + dy * size], 1).reshape(-1, 3, 2)
+    fixed: npt.NDArray[np.int32] = np.rint(points * 16).astype(np.int32)
+    return fixed
+
+
+def _fibre_stack(draws: Any, counts: Any, tones: Any, shape: tuple[int, int]) -> U8Array:
+    """:func:`_fibres` for a stack: ``counts[k]`` fibres of ``draws`` at ``tones[k]`` on image
+    ``k``. Drawn one call per tone on one tall layer where each image has room for its fibres'
     overhang above and below (so no fibre reaches a neighbour)."""
     import cv2
 
     height, width = shape
     margin = height // 2 + 4
     slot = height + 2 * margin
-    x, y, direction, length, bend = draws.T
-    dx, dy = np.cos(direction * np.pi), np.sin(direction * np.pi)
-    size, sideways = (0.15 + 0.35 * length) * height, (bend - 0.5) * 3
-    x0 = x * width
-    y0 = y * height + margin + np.repeat(np.arange(len(counts)) * slot, counts)
-    middle = (x0 + dx * size / 2 - dy * sideways, y0 + dy * size / 2 + dx * sideways)
-    points = np.stack(
-        [np.stack([x0, y0], 1), np.stack(middle, 1), np.stack([x0 + dx * size, y0 + dy * size], 1)],
-        1,
-    )
+    owner = np.repeat(np.arange(len(counts)), counts)
+    fixed = _fibre_points(draws, shape)
+    fixed[:, :, 1] += ((owner * slot + margin) * 16).astype(np.int32)[:, None]
     layer = np.zeros((len(counts) * slot, width), np.uint8)
-    fixed = np.rint(points * 16).astype(np.int32)  # cv2's fixed point (shift=4)
-    cv2.polylines(layer, list(fixed), False, 255, 1, cv2.LINE_AA, shift=4)
-    out: F32Array = layer.reshape(len(counts), slot, width)[:, margin : margin + height].astype(
-        np.float32
-    )
+    levels = np.rint(tones).astype(np.intp)[owner]
+    for level in np.unique(levels).tolist():
+        cv2.polylines(layer, list(fixed[levels == level]), False, level, 1, cv2.LINE_AA, 4)
+    out: U8Array = layer.reshape(len(counts), slot, width)[:, margin : margin + height]
     return out
 
 

@@ -318,6 +318,41 @@ class SecurityPattern(Transform):
         layer = np.clip(np.rint(pattern * params["intensity"]), 0, 255).astype(np.uint8)
         return overprint(image, layer)
 
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        count, height, width = images.shape
+        scale = height / 28
+        waves = rng.uniform(0.0, 1.0, (count, 2, 4)).astype(np.float32)
+        dots = rng.random(count) < self.dots
+        intensity = uniforms(rng, self.intensity, count).astype(np.float32)
+        periods = (uniforms(rng, self.period, count) * scale).astype(np.float32)
+        ys = np.arange(height, dtype=np.float32)[None, :, None]
+        xs = np.arange(width, dtype=np.float32)[None, None, :]
+        turn = np.float32(2 * np.pi)
+        pattern = np.empty(images.shape, np.float32)
+        chosen = np.flatnonzero(dots)
+        if chosen.size:
+            a, b, c = (waves[chosen, 0, i, None, None] for i in range(3))
+            period = periods[chosen, None, None]
+            spot = (np.cos(turn * xs / period) + 1) * (np.cos(turn * ys / period) + 1) / 4
+            # A slow wave modulates the tint, as printed micro-lettering does.
+            slow = 0.6 + 0.4 * np.sin(turn * (xs / (20 + 60 * a) + ys / (15 + 40 * b)) + c * 6)
+            pattern[chosen] = spot * spot * spot * slow
+        chosen = np.flatnonzero(~dots)
+        if chosen.size:
+            period = periods[chosen, None, None]
+            lines = np.zeros((chosen.size, height, width), np.float32)
+            for family in range(2):
+                a, b, c, d = (waves[chosen, family, i, None, None] for i in range(4))
+                wave = (1 + 3 * a) * scale * np.sin(turn * xs / ((12 + 30 * b) * scale) + 6 * c)
+                phase = turn * (ys + wave + (d - 0.5) * 0.4 * xs) / period
+                np.maximum(lines, (np.cos(phase) - 0.75) * 4, out=lines)  # about a pixel wide
+            pattern[chosen] = lines
+        pattern *= intensity[:, None, None]
+        layer = np.clip(np.rint(pattern, out=pattern), 0, 255, out=pattern).astype(np.uint8)
+        return overprint(stack_2d(images), stack_2d(layer)).reshape(images.shape), None
+
 
 class InkVariation(Transform):
     """The pen: grey or pale ink, pressure changing along the strokes, ink bleeding into paper.

@@ -296,62 +296,71 @@ class SecurityPattern(Transform):
         return out
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        height, width = image.shape
-        ys, xs = np.ogrid[0:height, 0:width]
-        ys, xs = ys.astype(np.float32), xs.astype(np.float32)
-        period, scale = params["period"], params["scale"]
-        if params["dots"]:
-            a, b, c, d = params["waves"][0].tolist()
-            spot = (np.cos(2 * np.pi * xs / period) + 1) * (np.cos(2 * np.pi * ys / period) + 1) / 4
-            # A slow wave modulates the tint, as printed micro-lettering does.
-            slow = 0.6 + 0.4 * np.sin(2 * np.pi * (xs / (20 + 60 * a) + ys / (15 + 40 * b)) + c * 6)
-            pattern = spot**3 * slow
-        else:
-            pattern = np.zeros((height, width), np.float32)
-            for a, b, c, d in params["waves"].tolist():
-                wave = (
-                    (1 + 3 * a) * scale * np.sin(2 * np.pi * xs / ((12 + 30 * b) * scale) + 6 * c)
-                )
-                phase = 2 * np.pi * (ys + wave + (d - 0.5) * 0.4 * xs) / period
-                line = np.maximum(np.cos(phase) - 0.75, 0) * 4  # about a pixel wide
-                pattern = np.maximum(pattern, line)
-        layer = np.clip(np.rint(pattern * params["intensity"]), 0, 255).astype(np.uint8)
-        return overprint(image, layer)
+        layer = _patterns(
+            image.shape,
+            np.array([params["dots"]]),
+            np.array([params["intensity"]]),
+            np.array([params["period"]]),
+            params["waves"][None],
+            params["scale"],
+        )
+        return overprint(image, layer[0])
 
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
     ) -> tuple[U8Array, Matrices | None]:
-        count, height, width = images.shape
-        scale = height / 28
-        waves = rng.uniform(0.0, 1.0, (count, 2, 4)).astype(np.float32)
+        count, scale = len(images), images.shape[1] / 28
+        waves = rng.uniform(0.0, 1.0, (count, 2, 4))
         dots = rng.random(count) < self.dots
-        intensity = uniforms(rng, self.intensity, count).astype(np.float32)
-        periods = (uniforms(rng, self.period, count) * scale).astype(np.float32)
-        ys = np.arange(height, dtype=np.float32)[None, :, None]
-        xs = np.arange(width, dtype=np.float32)[None, None, :]
-        turn = np.float32(2 * np.pi)
-        pattern = np.empty(images.shape, np.float32)
-        chosen = np.flatnonzero(dots)
-        if chosen.size:
-            a, b, c = (waves[chosen, 0, i, None, None] for i in range(3))
-            period = periods[chosen, None, None]
-            spot = (np.cos(turn * xs / period) + 1) * (np.cos(turn * ys / period) + 1) / 4
-            # A slow wave modulates the tint, as printed micro-lettering does.
-            slow = 0.6 + 0.4 * np.sin(turn * (xs / (20 + 60 * a) + ys / (15 + 40 * b)) + c * 6)
-            pattern[chosen] = spot * spot * spot * slow
-        chosen = np.flatnonzero(~dots)
-        if chosen.size:
-            period = periods[chosen, None, None]
-            lines = np.zeros((chosen.size, height, width), np.float32)
-            for family in range(2):
-                a, b, c, d = (waves[chosen, family, i, None, None] for i in range(4))
-                wave = (1 + 3 * a) * scale * np.sin(turn * xs / ((12 + 30 * b) * scale) + 6 * c)
-                phase = turn * (ys + wave + (d - 0.5) * 0.4 * xs) / period
-                np.maximum(lines, (np.cos(phase) - 0.75) * 4, out=lines)  # about a pixel wide
-            pattern[chosen] = lines
-        pattern *= intensity[:, None, None]
-        layer = np.clip(np.rint(pattern, out=pattern), 0, 255, out=pattern).astype(np.uint8)
-        return overprint(stack_2d(images), stack_2d(layer)).reshape(images.shape), None
+        intensity = uniforms(rng, self.intensity, count)
+        periods = uniforms(rng, self.period, count) * scale
+        layers = _patterns(images.shape[1:], dots, intensity, periods, waves, scale)
+        return overprint(stack_2d(images), stack_2d(layers)).reshape(images.shape), None
+
+
+def _patterns(
+    shape: tuple[int, ...],
+    dots: npt.NDArray[np.bool_],
+    intensity: npt.NDArray[np.float64],
+    periods: npt.NDArray[np.float64],
+    waves: npt.NDArray[np.float64],
+    scale: float,
+) -> U8Array:
+    """Security patterns of ``shape``, one per entry of ``dots`` (micro-dots, else wavy lines),
+    as ink levels: ``uint8`` ``(n, height, width)``. Each image's numbers are float64 until
+    they meet the float32 pixel grids (as Python numbers would)."""
+    height, width = shape
+    ys = np.arange(height, dtype=np.float32)[None, :, None]
+    xs = np.arange(width, dtype=np.float32)[None, None, :]
+    turn = np.float32(2 * np.pi)
+
+    def each(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+        return values.astype(np.float32)[:, None, None]  # one number per image
+
+    pattern = np.zeros((len(dots), height, width), np.float32)
+    chosen = np.flatnonzero(dots)
+    if chosen.size:
+        a, b, c = (waves[chosen, 0, i] for i in range(3))
+        period = each(periods[chosen])
+        spot = (np.cos(turn * xs / period) + 1) * (np.cos(turn * ys / period) + 1) / 4
+        # A slow wave modulates the tint, as printed micro-lettering does.
+        slow = 0.6 + 0.4 * np.sin(
+            turn * (xs / each(20 + 60 * a) + ys / each(15 + 40 * b)) + each(c * 6)
+        )
+        pattern[chosen] = spot**3 * slow
+    chosen = np.flatnonzero(~dots)
+    if chosen.size:
+        period = each(periods[chosen])
+        lines = np.zeros((chosen.size, height, width), np.float32)
+        for family in range(2):
+            a, b, c, d = (waves[chosen, family, i] for i in range(4))
+            bend = np.sin(turn * xs / each((12 + 30 * b) * scale) + each(6 * c))
+            wave = each((1 + 3 * a) * scale) * bend
+            phase = turn * (ys + wave + each((d - 0.5) * 0.4) * xs) / period
+            lines = np.maximum(lines, np.maximum(np.cos(phase) - 0.75, 0) * 4)  # a pixel wide
+        pattern[chosen] = lines
+    layer: U8Array = np.clip(np.rint(pattern * each(intensity)), 0, 255).astype(np.uint8)
+    return layer
 
 
 class InkVariation(Transform):

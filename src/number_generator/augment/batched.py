@@ -145,7 +145,7 @@ def padded_rows(images: U8Array, rows: int) -> U8Array:
     return padded
 
 
-def bilinear(grids: npt.NDArray[np.floating], shape: tuple[int, int]) -> F32Array:
+def bilinear(grids: npt.NDArray[np.generic], shape: tuple[int, int]) -> F32Array:
     """Each ``(gh, gw)`` grid of a ``(B, gh, gw)`` stack resized to ``shape`` as
     ``cv2.resize(..., INTER_LINEAR)`` does, as ``float32`` ``(B, height, width)``.
 

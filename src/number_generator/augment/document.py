@@ -415,38 +415,40 @@ class InkVariation(Transform):
         ]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        import cv2
-
-        width = image.shape[1]
-        ink = image
-        sigma = params["bleed"]
-        if sigma >= 0.05:
-            size = 2 * math.ceil(3 * sigma) + 1
-            ink = cast(U8Array, cv2.max(ink, cv2.GaussianBlur(ink, (size, size), sigma)))
-        # Pressure: the knots spread evenly along the field, linearly in between.
-        knots = params["field"].astype(np.float32)[None, :]
-        along = cv2.resize(knots, (width, 1), interpolation=cv2.INTER_LINEAR)
-        factor = np.float32(params["intensity"]) * (1 - np.float32(params["pressure"]) * along)
-        out = ink.astype(np.float32) * factor
-        pen: U8Array = np.clip(np.rint(out), 0, 255).astype(np.uint8)
-        return pen
+        one = {key: np.array([params[key]]) for key in ("intensity", "pressure", "bleed", "field")}
+        pen = _pen(image[None].copy(), **one)
+        return cast(U8Array, pen[0])
 
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
     ) -> tuple[U8Array, Matrices | None]:
-        import cv2
-
         count, height, width = images.shape
         knots = width // max(4, height // 2) + 2
-        intensity = uniforms(rng, self.intensity, count)[:, None]
-        pressure = uniforms(rng, self.pressure, count)[:, None]
+        intensity = uniforms(rng, self.intensity, count)
+        pressure = uniforms(rng, self.pressure, count)
         bleed = uniforms(rng, self.bleed, count) * height / 28
-        field = rng.random((count, knots))
-        for k in np.flatnonzero(bleed >= 0.05).tolist():
-            size = 2 * math.ceil(3 * bleed[k]) + 1
-            blurred = cv2.GaussianBlur(images[k], (size, size), bleed[k])
-            cv2.max(images[k], blurred, dst=images[k])
-        along = bilinear(field[:, None, :], (1, width))[:, 0]
-        factor = (intensity * (1 - pressure * along)).astype(np.float32)
-        out = images * factor[:, None, :]  # a factor within 0..1: no clipping needed
-        return np.rint(out, out=out).astype(np.uint8), None
+        return _pen(images, intensity, pressure, bleed, rng.random((count, knots))), None
+
+
+def _pen(
+    images: U8Array,
+    intensity: npt.NDArray[np.float64],
+    pressure: npt.NDArray[np.float64],
+    bleed: npt.NDArray[np.float64],
+    field: npt.NDArray[np.float64],
+) -> U8Array:
+    """A stack's ink through each image's pen: bleeding (a blur of ``bleed`` sigma, in place),
+    then darkness ``intensity`` lightened by ``pressure`` where ``field`` (knots spread
+    evenly along the field, 0..1) is high."""
+    import cv2
+
+    for k in np.flatnonzero(bleed >= 0.05).tolist():
+        size = 2 * math.ceil(3 * bleed[k]) + 1
+        cv2.max(images[k], cv2.GaussianBlur(images[k], (size, size), bleed[k]), dst=images[k])
+    along = bilinear(field[:, None, :], (1, images.shape[2]))  # linear between the knots
+    factor = intensity.astype(np.float32)[:, None, None] * (
+        1 - pressure.astype(np.float32)[:, None, None] * along
+    )
+    out = images.astype(np.float32) * factor
+    pen: U8Array = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return pen

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -304,8 +304,7 @@ class BrightnessContrast(Transform):
     def apply(self, image: U8Array, params: Params) -> U8Array:
         import cv2
 
-        seen = (1.0 + params["contrast"]) * (255.0 - np.arange(256)) + 255.0 * params["brightness"]
-        table = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+        table = _tables(np.array([params["brightness"]]), np.array([params["contrast"]]))[0]
         return cast(U8Array, cv2.LUT(image, table))
 
     def apply_batch(
@@ -313,14 +312,20 @@ class BrightnessContrast(Transform):
     ) -> tuple[U8Array, Matrices | None]:
         import cv2
 
-        count = len(images)
-        brightness = uniforms(rng, self.brightness_limit, count)[:, None]
-        contrast = uniforms(rng, self.contrast_limit, count)[:, None]
-        seen = (1.0 + contrast) * (255.0 - np.arange(256)) + 255.0 * brightness
-        tables = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
-        for image, table in zip(images, tables):
+        brightness = uniforms(rng, self.brightness_limit, len(images))
+        contrast = uniforms(rng, self.contrast_limit, len(images))
+        for image, table in zip(images, _tables(brightness, contrast)):
             cv2.LUT(image, table, dst=image)
         return images, None
+
+
+def _tables(
+    brightness: npt.NDArray[np.float64], contrast: npt.NDArray[np.float64]
+) -> npt.NDArray[np.uint8]:
+    """Each image's look-up table (ink level to ink level) for its brightness and contrast."""
+    seen = (1.0 + contrast[:, None]) * (255.0 - np.arange(256)) + 255.0 * brightness[:, None]
+    tables: npt.NDArray[np.uint8] = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+    return tables
 
 
 class Emboss(Transform):
@@ -415,8 +420,7 @@ class PaperTone(Transform):
 
         height, width = image.shape
         # Paper brightness at the control points, interpolated over the image.
-        levels = 255.0 - params["tone"] + params["texture"] * params["control"]
-        control = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
+        control = _levels(params["tone"], params["texture"], params["control"])
         paper = cv2.resize(control, (width, height), interpolation=cv2.INTER_LINEAR)
         seen = cv2.multiply(paper, cv2.bitwise_not(image), scale=1 / 255)
         return cast(U8Array, cv2.bitwise_not(seen))
@@ -430,8 +434,14 @@ class PaperTone(Transform):
         grid = (count, height // self._CELL + 2, width // self._CELL + 2)
         control = rng.uniform(-1.0, 1.0, grid)
         tones, textures = uniforms(rng, self.tone, count), uniforms(rng, self.texture, count)
-        levels = 255.0 - tones[:, None, None] + textures[:, None, None] * control
-        paper = bilinear(np.clip(np.rint(levels), 0, 255), (height, width))
+        levels = _levels(tones[:, None, None], textures[:, None, None], control)
+        paper = bilinear(levels, (height, width))
         paper = np.rint(paper, out=paper).astype(np.uint8)
         seen = cv2.multiply(stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255)
         return cast(U8Array, cv2.bitwise_not(seen).reshape(images.shape)), None
+
+
+def _levels(tone: Any, texture: Any, control: npt.NDArray[np.float64]) -> U8Array:
+    """The paper's brightness at the texture's control points (``control`` in -1..1)."""
+    levels: U8Array = np.clip(np.rint(255.0 - tone + texture * control), 0, 255).astype(np.uint8)
+    return levels

@@ -36,12 +36,14 @@ def overprint(image: U8Array, layer: U8Array) -> U8Array:
     return cast(U8Array, cv2.bitwise_not(seen))
 
 
-def _on_paper(image: U8Array, paper: F32Array) -> U8Array:
-    """The ink seen on ``paper`` (brightness 0-255 per pixel): ``paper * (1 - ink / 255)``."""
+def _on_paper(images: U8Array, paper: F32Array) -> U8Array:
+    """The ink of a stack seen on ``paper`` (brightness 0-255 per pixel): ``paper * (1 - ink /
+    255)``."""
     import cv2
 
-    seen = cv2.multiply(paper, cv2.bitwise_not(image).astype(np.float32), scale=1 / 255)
-    return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)))
+    flat = stack_2d(images)
+    seen = cv2.multiply(stack_2d(paper), cv2.bitwise_not(flat).astype(np.float32), scale=1 / 255)
+    return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)).reshape(images.shape))
 
 
 class _Kind(NamedTuple):
@@ -134,78 +136,76 @@ class Paper(Transform):
         return out
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        import cv2
-
-        height, width = image.shape
-        blotches = cv2.resize(
-            params["blotches"].astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+        one = {key: np.array([params[key]]) for key in ("tone", "gradient", "angle", "fibre_tone")}
+        fibres = params["fibres"]
+        counts = np.array([len(fibres)])
+        return cast(
+            U8Array, _papers(image[None], params["blotches"][None], fibres, counts, **one)[0]
         )
-        # Light falls off linearly along the angle: gradient/2 * (1 + position along it).
-        angle, half = params["angle"], params["gradient"] / 2
-        extent = math.hypot(width, height) / 2
-        across = np.arange(width, dtype=np.float32) - np.float32(width / 2)
-        across *= np.float32(math.cos(angle) / extent * half)
-        down = np.arange(height, dtype=np.float32) - np.float32(height / 2)
-        down *= np.float32(math.sin(angle) / extent * half)
-        down -= np.float32(255.0 - params["tone"] - half)
-        paper = blotches - down[:, None]
-        paper -= across[None, :]
-        if len(params["fibres"]):
-            paper -= _fibres(params["fibres"], params["fibre_tone"], (height, width))
-        return _on_paper(image, np.minimum(paper, np.float32(255.0), out=paper))
 
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
     ) -> tuple[U8Array, Matrices | None]:
-        import cv2
-
         count, height, width = images.shape
         cell = max(4, height // 2)
         grid = (count, height // cell + 2, width // cell + 2)
-        gradients = uniforms(rng, self.gradient, count)
+        gradient = uniforms(rng, self.gradient, count)
         pick, fibres, tone, blotches, angle, fibre_tone = rng.random((6, count))
         kinds = [PAPER_KINDS[name] for name in self.kinds]
         which = np.minimum((pick * len(kinds)).astype(np.intp), len(kinds) - 1)
         ranges = np.array(kinds, np.float64)[which]  # (count, field of _Kind, 2)
-
-        def within(field: int, fraction: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-            low, high = ranges[:, field, 0], ranges[:, field, 1]
-            point: npt.NDArray[np.float64] = low + (high - low) * fraction
-            return point
-
-        amplitude = within(1, blotches)[:, None, None]
-        paper = bilinear(amplitude * rng.uniform(-1.0, 1.0, grid), (height, width))
-        # Light falls off linearly along the angle: gradient/2 * (1 + position along it).
-        half, angle = gradients / 2, angle * 2 * math.pi
-        extent = math.hypot(width, height) / 2
-        across = np.outer(np.cos(angle) / extent * half, np.arange(width) - width / 2)
-        down = np.outer(np.sin(angle) / extent * half, np.arange(height) - height / 2)
-        down -= (255.0 - within(0, tone) - half)[:, None]
-        paper -= down.astype(np.float32)[:, :, None]
-        paper -= across.astype(np.float32)[:, None, :]
-        counts = np.minimum(_MAX_FIBRES, (within(2, fibres) * height * width / 1000).astype(int))
-        if counts.any():
-            draws = rng.random((int(counts.sum()), 5))
-            paper -= _fibre_stack(draws, counts, within(3, fibre_tone), (height, width))
-        np.minimum(paper, np.float32(255.0), out=paper)
-        seen = cv2.multiply(
-            stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255, dtype=cv2.CV_32F
+        bounds = [(ranges[:, field, 0], ranges[:, field, 1]) for field in range(4)]
+        amplitude = _within(bounds[1], blotches)[:, None, None]
+        blotch_grids = amplitude * rng.uniform(-1.0, 1.0, grid)
+        counts = np.minimum(_MAX_FIBRES, (_within(bounds[2], fibres) * height * width / 1000))
+        counts = counts.astype(np.intp)
+        draws = rng.random((int(counts.sum()), 5))
+        out = _papers(
+            images,
+            blotch_grids,
+            draws,
+            counts,
+            tone=_within(bounds[0], tone),
+            gradient=gradient,
+            angle=angle * 2 * math.pi,
+            fibre_tone=_within(bounds[3], fibre_tone),
         )
-        return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)).reshape(images.shape)), None
+        return out, None
 
 
-def _within(bounds: tuple[float, float], fraction: float) -> float:
+def _within(bounds: tuple[Any, Any], fraction: Any) -> Any:
     """The point ``fraction`` (0..1) of the way from ``bounds[0]`` to ``bounds[1]``."""
     return bounds[0] + (bounds[1] - bounds[0]) * fraction
 
 
-def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
-    """Thin short curved fibres, as grey levels to take off the paper."""
-    import cv2
-
-    layer = np.zeros(shape, np.uint8)
-    cv2.polylines(layer, list(_fibre_points(draws, shape)), False, round(tone), 1, cv2.LINE_AA, 4)
-    return layer.astype(np.float32)
+def _papers(
+    images: U8Array,
+    blotches: npt.NDArray[np.float64],
+    draws: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.intp],
+    *,
+    tone: npt.NDArray[np.float64],
+    gradient: npt.NDArray[np.float64],
+    angle: npt.NDArray[np.float64],
+    fibre_tone: npt.NDArray[np.float64],
+) -> U8Array:
+    """A stack of images on paper, per image: its ``tone``, ``blotches`` grid, light falling off
+    by ``gradient`` along ``angle``, and ``counts`` fibres of ``draws`` at ``fibre_tone``."""
+    height, width = images.shape[1:]
+    paper = bilinear(blotches, (height, width))
+    # Light falls off linearly along the angle: gradient/2 * (1 + position along it).
+    half = gradient / 2
+    extent = math.hypot(width, height) / 2
+    across = np.arange(width, dtype=np.float32) - np.float32(width / 2)
+    across = across * (np.cos(angle) / extent * half).astype(np.float32)[:, None]
+    down = np.arange(height, dtype=np.float32) - np.float32(height / 2)
+    down = down * (np.sin(angle) / extent * half).astype(np.float32)[:, None]
+    down -= (255.0 - tone - half).astype(np.float32)[:, None]
+    paper -= down[:, :, None]
+    paper -= across[:, None, :]
+    if counts.any():
+        paper -= _fibre_stack(draws, counts, fibre_tone, (height, width))
+    return _on_paper(images, np.minimum(paper, np.float32(255.0), out=paper))
 
 
 def _fibre_points(draws: Any, shape: tuple[int, int]) -> npt.NDArray[np.int32]:
@@ -223,23 +223,16 @@ def _fibre_points(draws: Any, shape: tuple[int, int]) -> npt.NDArray[np.int32]:
 
 
 def _fibre_stack(draws: Any, counts: Any, tones: Any, shape: tuple[int, int]) -> U8Array:
-    """:func:`_fibres` for a stack: ``counts[k]`` fibres of ``draws`` at ``tones[k]`` on image
-    ``k``. Drawn one call per tone on one tall layer where each image has room for its fibres'
-    overhang above and below (so no fibre reaches a neighbour)."""
+    """Thin short curved fibres, as grey levels to take off the paper: ``counts[k]`` fibres of
+    ``draws`` at ``tones[k]`` on image ``k`` of a stack (each drawn on its own image, so a
+    fibre leaving the field is cut at its edge)."""
     import cv2
 
-    height, width = shape
-    margin = height // 2 + 4
-    slot = height + 2 * margin
-    owner = np.repeat(np.arange(len(counts)), counts)
-    fixed = _fibre_points(draws, shape)
-    fixed[:, :, 1] += ((owner * slot + margin) * 16).astype(np.int32)[:, None]
-    layer = np.zeros((len(counts) * slot, width), np.uint8)
-    levels = np.rint(tones).astype(np.intp)[owner]
-    for level in np.unique(levels).tolist():
-        cv2.polylines(layer, list(fixed[levels == level]), False, level, 1, cv2.LINE_AA, 4)
-    out: U8Array = layer.reshape(len(counts), slot, width)[:, margin : margin + height]
-    return out
+    layer = np.zeros((len(counts), *shape), np.uint8)
+    points = np.split(_fibre_points(draws, shape), np.cumsum(counts)[:-1])
+    for k in np.flatnonzero(counts).tolist():
+        cv2.polylines(layer[k], list(points[k]), False, round(tones[k]), 1, cv2.LINE_AA, 4)
+    return layer
 
 
 class SecurityPattern(Transform):

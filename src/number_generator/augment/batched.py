@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -157,6 +157,11 @@ def bilinear(grids: npt.NDArray[np.generic], shape: tuple[int, int]) -> F32Array
 
     count, rows, columns = grids.shape
     height, width = shape
+    if count == 1:  # one image: one resize (the same numbers)
+        one = cv2.resize(
+            grids[0].astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
+        )
+        return cast(F32Array, one.reshape(1, height, width))
     flat = np.ascontiguousarray(grids, np.float32).reshape(count * rows, columns)
     across = cv2.resize(flat, (width, count * rows), interpolation=cv2.INTER_LINEAR)
     side_by_side = across.reshape(count, rows, width).transpose(1, 0, 2).reshape(rows, -1)

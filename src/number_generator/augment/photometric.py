@@ -304,7 +304,8 @@ class BrightnessContrast(Transform):
     def apply(self, image: U8Array, params: Params) -> U8Array:
         import cv2
 
-        table = _tables(np.array([params["brightness"]]), np.array([params["contrast"]]))[0]
+        seen = (1.0 + params["contrast"]) * (255.0 - np.arange(256)) + 255.0 * params["brightness"]
+        table = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
         return cast(U8Array, cv2.LUT(image, table))
 
     def apply_batch(
@@ -312,20 +313,14 @@ class BrightnessContrast(Transform):
     ) -> tuple[U8Array, Matrices | None]:
         import cv2
 
-        brightness = uniforms(rng, self.brightness_limit, len(images))
-        contrast = uniforms(rng, self.contrast_limit, len(images))
-        for image, table in zip(images, _tables(brightness, contrast)):
+        brightness = uniforms(rng, self.brightness_limit, len(images))[:, None]
+        contrast = uniforms(rng, self.contrast_limit, len(images))[:, None]
+        # apply's table, one row per image
+        seen = (1.0 + contrast) * (255.0 - np.arange(256)) + 255.0 * brightness
+        tables = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
+        for image, table in zip(images, tables):
             cv2.LUT(image, table, dst=image)
         return images, None
-
-
-def _tables(
-    brightness: npt.NDArray[np.float64], contrast: npt.NDArray[np.float64]
-) -> npt.NDArray[np.uint8]:
-    """Each image's look-up table (ink level to ink level) for its brightness and contrast."""
-    seen = (1.0 + contrast[:, None]) * (255.0 - np.arange(256)) + 255.0 * brightness[:, None]
-    tables: npt.NDArray[np.uint8] = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
-    return tables
 
 
 class Emboss(Transform):

@@ -150,12 +150,30 @@ class ScanWarp(Transform):
         return images, list(matrices)
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        return [{"matrix": matrix} for matrix in self._matrices(rng, shape, n)]
+        height, width = shape
+        angles, shears = uniform(rng, self.rotate, n), uniform(rng, self.shear, n)
+        jitter = rng.uniform(-1.0, 1.0, (n, 4, 2)) * self.perspective * height
+        corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+        centre = np.array([width / 2, height / 2])
+        out = []
+        for k in range(n):
+            turn, slant = math.radians(angles[k]), math.tan(math.radians(shears[k]))
+            linear = np.array(
+                [[math.cos(turn), -math.sin(turn)], [math.sin(turn), math.cos(turn)]]
+            ) @ np.array([[1.0, slant], [0.0, 1.0]])
+            moved = (corners - centre) @ linear.T + centre + jitter[k]
+            shift = moved - corners
+            largest = float(np.hypot(shift[:, 0], shift[:, 1]).max())
+            if largest > self.max_shift:
+                moved = corners + shift * (self.max_shift / largest)
+            out.append({"matrix": _homography(corners, moved)})
+        return out
 
     def _matrices(
         self, rng: np.random.Generator, shape: tuple[int, int], n: int
     ) -> npt.NDArray[np.float64]:
-        """The warps of ``n`` fields of ``shape``: ``(n, 3, 3)``."""
+        """The warps of ``n`` fields of ``shape``, ``(n, 3, 3)``: :meth:`_sample`'s numbers
+        (the same draws and matrices) as arrays, for a stack."""
         height, width = shape
         turn = np.radians(uniforms(rng, self.rotate, n))
         slant = np.tan(np.radians(uniforms(rng, self.shear, n)))
@@ -189,6 +207,18 @@ class ScanWarp(Transform):
             borderMode=cv2.BORDER_REPLICATE,
         )
         return cast(U8Array, out)
+
+
+def _homography(
+    source: npt.NDArray[np.float64], target: npt.NDArray[np.float64]
+) -> npt.NDArray[np.float64]:
+    """The 3x3 matrix taking the four ``source`` points to ``target`` (h33 = 1)."""
+    rows = []
+    for (x, y), (u, v) in zip(source.tolist(), target.tolist()):
+        rows.append([x, y, 1, 0, 0, 0, -u * x, -u * y])
+        rows.append([0, 0, 0, x, y, 1, -v * x, -v * y])
+    solution = np.linalg.solve(np.array(rows), target.reshape(-1))
+    return np.append(solution, 1.0).reshape(3, 3)
 
 
 def _homographies(

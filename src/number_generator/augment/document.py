@@ -320,15 +320,27 @@ class SecurityPattern(Transform):
         return out
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        layer = _patterns(
-            image.shape,
-            np.array([params["dots"]]),
-            np.array([params["intensity"]]),
-            np.array([params["period"]]),
-            params["waves"][None],
-            params["scale"],
-        )
-        return overprint(image, layer[0])
+        height, width = image.shape
+        ys, xs = np.ogrid[0:height, 0:width]
+        ys, xs = ys.astype(np.float32), xs.astype(np.float32)
+        period, scale = params["period"], params["scale"]
+        if params["dots"]:
+            a, b, c, d = params["waves"][0].tolist()
+            spot = (np.cos(2 * np.pi * xs / period) + 1) * (np.cos(2 * np.pi * ys / period) + 1) / 4
+            # A slow wave modulates the tint, as printed micro-lettering does.
+            slow = 0.6 + 0.4 * np.sin(2 * np.pi * (xs / (20 + 60 * a) + ys / (15 + 40 * b)) + c * 6)
+            pattern = spot**3 * slow
+        else:
+            pattern = np.zeros((height, width), np.float32)
+            for a, b, c, d in params["waves"].tolist():
+                wave = (
+                    (1 + 3 * a) * scale * np.sin(2 * np.pi * xs / ((12 + 30 * b) * scale) + 6 * c)
+                )
+                phase = 2 * np.pi * (ys + wave + (d - 0.5) * 0.4 * xs) / period
+                line = np.maximum(np.cos(phase) - 0.75, 0) * 4  # about a pixel wide
+                pattern = np.maximum(pattern, line)
+        layer = np.clip(np.rint(pattern * params["intensity"]), 0, 255).astype(np.uint8)
+        return overprint(image, layer)
 
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
@@ -351,8 +363,9 @@ def _patterns(
     scale: float,
 ) -> U8Array:
     """Security patterns of ``shape``, one per entry of ``dots`` (micro-dots, else wavy lines),
-    as ink levels: ``uint8`` ``(n, height, width)``. Each image's numbers are float64 until
-    they meet the float32 pixel grids (as Python numbers would)."""
+    as ink levels: ``uint8`` ``(n, height, width)``; :meth:`SecurityPattern.apply`'s numbers for
+    a stack (each image's numbers are float64 until they meet the float32 pixel grids, as
+    Python numbers do there)."""
     height, width = shape
     ys = np.arange(height, dtype=np.float32)[None, :, None]
     xs = np.arange(width, dtype=np.float32)[None, None, :]

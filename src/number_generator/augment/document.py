@@ -363,9 +363,8 @@ def _patterns(
     scale: float,
 ) -> U8Array:
     """Security patterns of ``shape``, one per entry of ``dots`` (micro-dots, else wavy lines),
-    as ink levels: ``uint8`` ``(n, height, width)``; :meth:`SecurityPattern.apply`'s numbers for
-    a stack (each image's numbers are float64 until they meet the float32 pixel grids, as
-    Python numbers do there)."""
+    as ink levels: ``uint8`` ``(n, height, width)``: :meth:`SecurityPattern.apply`'s pattern for
+    a stack."""
     height, width = shape
     ys = np.arange(height, dtype=np.float32)[None, :, None]
     xs = np.arange(width, dtype=np.float32)[None, None, :]
@@ -384,7 +383,7 @@ def _patterns(
         slow = 0.6 + 0.4 * np.sin(
             turn * (xs / each(20 + 60 * a) + ys / each(15 + 40 * b)) + each(c * 6)
         )
-        pattern[chosen] = spot**3 * slow
+        pattern[chosen] = spot * spot * spot * slow  # apply's spot**3, without powf
     chosen = np.flatnonzero(~dots)
     if chosen.size:
         period = each(periods[chosen])

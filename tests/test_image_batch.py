@@ -147,6 +147,7 @@ CASES: dict[str, tuple[Callable[[], aug.Transform], Callable[[], U8], Callable[[
     "median_blur": (lambda: aug.MedianBlur((3, 5), p=0.4), _lines, _line_left),
     "emboss": (lambda: aug.Emboss(p=0.3), _spot, _relief),
     "paper": (lambda: aug.Paper(p=0.5), lambda: _flat(0), _paper),
+    "security_pattern": (lambda: aug.SecurityPattern(p=0.5), lambda: _flat(0), _darkness),
     "ink_variation": (lambda: aug.InkVariation(p=0.6), _pen_test, _pen),
     "illumination": (lambda: aug.Illumination((0.05, 0.25), p=0.3), lambda: _flat(0), _darkness),
     "scan_warp": (lambda: aug.ScanWarp(p=0.4), _spot, _centre),

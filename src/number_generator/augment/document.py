@@ -36,12 +36,14 @@ def overprint(image: U8Array, layer: U8Array) -> U8Array:
     return cast(U8Array, cv2.bitwise_not(seen))
 
 
-def _on_paper(image: U8Array, paper: F32Array) -> U8Array:
-    """The ink seen on ``paper`` (brightness 0-255 per pixel): ``paper * (1 - ink / 255)``."""
+def _on_paper(images: U8Array, paper: F32Array) -> U8Array:
+    """The ink of a stack seen on ``paper`` (brightness 0-255 per pixel): ``paper * (1 - ink /
+    255)``."""
     import cv2
 
-    seen = cv2.multiply(paper, cv2.bitwise_not(image).astype(np.float32), scale=1 / 255)
-    return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)))
+    flat = stack_2d(images)
+    seen = cv2.multiply(stack_2d(paper), cv2.bitwise_not(flat).astype(np.float32), scale=1 / 255)
+    return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)).reshape(images.shape))
 
 
 class _Kind(NamedTuple):
@@ -157,48 +159,66 @@ class Paper(Transform):
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
     ) -> tuple[U8Array, Matrices | None]:
-        import cv2
-
         count, height, width = images.shape
         cell = max(4, height // 2)
         grid = (count, height // cell + 2, width // cell + 2)
-        gradients = uniforms(rng, self.gradient, count)
+        gradient = uniforms(rng, self.gradient, count)
         pick, fibres, tone, blotches, angle, fibre_tone = rng.random((6, count))
         kinds = [PAPER_KINDS[name] for name in self.kinds]
         which = np.minimum((pick * len(kinds)).astype(np.intp), len(kinds) - 1)
         ranges = np.array(kinds, np.float64)[which]  # (count, field of _Kind, 2)
-
-        def within(field: int, fraction: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-            low, high = ranges[:, field, 0], ranges[:, field, 1]
-            point: npt.NDArray[np.float64] = low + (high - low) * fraction
-            return point
-
-        amplitude = within(1, blotches)[:, None, None]
-        paper = bilinear(amplitude * rng.uniform(-1.0, 1.0, grid), (height, width))
-        # Light falls off linearly along the angle: gradient/2 * (1 + position along it).
-        half, angle = gradients / 2, angle * 2 * math.pi
-        extent = math.hypot(width, height) / 2
-        across = np.outer(np.cos(angle) / extent * half, np.arange(width) - width / 2)
-        down = np.outer(np.sin(angle) / extent * half, np.arange(height) - height / 2)
-        down -= (255.0 - within(0, tone) - half)[:, None]
-        paper -= down.astype(np.float32)[:, :, None]
-        paper -= across.astype(np.float32)[:, None, :]
-        counts = np.minimum(_MAX_FIBRES, (within(2, fibres) * height * width / 1000).astype(int))
-        if counts.any():
-            layer = _fibre_stack(rng.random((int(counts.sum()), 5)), counts, (height, width))
-            paper -= (
-                layer * (np.rint(within(3, fibre_tone)) / 255).astype(np.float32)[:, None, None]
-            )
-        np.minimum(paper, np.float32(255.0), out=paper)
-        seen = cv2.multiply(
-            stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255, dtype=cv2.CV_32F
+        bounds = [(ranges[:, field, 0], ranges[:, field, 1]) for field in range(4)]
+        amplitude = _within(bounds[1], blotches)[:, None, None]
+        blotch_grids = amplitude * rng.uniform(-1.0, 1.0, grid)
+        counts = np.minimum(_MAX_FIBRES, (_within(bounds[2], fibres) * height * width / 1000))
+        counts = counts.astype(np.intp)
+        draws = rng.random((int(counts.sum()), 5))
+        out = _papers(
+            images,
+            blotch_grids,
+            draws,
+            counts,
+            tone=_within(bounds[0], tone),
+            gradient=gradient,
+            angle=angle * 2 * math.pi,
+            fibre_tone=_within(bounds[3], fibre_tone),
         )
-        return cast(U8Array, cv2.bitwise_not(seen.astype(np.uint8)).reshape(images.shape)), None
+        return out, None
 
 
-def _within(bounds: tuple[float, float], fraction: float) -> float:
+def _within(bounds: tuple[Any, Any], fraction: Any) -> Any:
     """The point ``fraction`` (0..1) of the way from ``bounds[0]`` to ``bounds[1]``."""
     return bounds[0] + (bounds[1] - bounds[0]) * fraction
+
+
+def _papers(
+    images: U8Array,
+    blotches: npt.NDArray[np.float64],
+    draws: npt.NDArray[np.float64],
+    counts: npt.NDArray[np.intp],
+    *,
+    tone: npt.NDArray[np.float64],
+    gradient: npt.NDArray[np.float64],
+    angle: npt.NDArray[np.float64],
+    fibre_tone: npt.NDArray[np.float64],
+) -> U8Array:
+    """A stack of images on paper, per image: its ``tone``, ``blotches`` grid, light falling off
+    by ``gradient`` along ``angle``, and ``counts`` fibres of ``draws`` at ``fibre_tone``."""
+    height, width = images.shape[1:]
+    paper = bilinear(blotches, (height, width))
+    # Light falls off linearly along the angle: gradient/2 * (1 + position along it).
+    half = gradient / 2
+    extent = math.hypot(width, height) / 2
+    across = np.arange(width, dtype=np.float32) - np.float32(width / 2)
+    across = across * (np.cos(angle) / extent * half).astype(np.float32)[:, None]
+    down = np.arange(height, dtype=np.float32) - np.float32(height / 2)
+    down = down * (np.sin(angle) / extent * half).astype(np.float32)[:, None]
+    down -= (255.0 - tone - half).astype(np.float32)[:, None]
+    paper -= down[:, :, None]
+    paper -= across[:, None, :]
+    if counts.any():
+        paper -= _fibre_stack(draws, counts, fibre_tone, (height, width))
+    return _on_paper(images, np.minimum(paper, np.float32(255.0), out=paper))
 
 
 def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
@@ -219,32 +239,31 @@ def _fibres(draws: Any, tone: float, shape: tuple[int, int]) -> F32Array:
     return layer.astype(np.float32)
 
 
-def _fibre_stack(draws: Any, counts: Any, shape: tuple[int, int]) -> F32Array:
-    """:func:`_fibres` for a stack: ``counts[k]`` fibres of ``draws`` on image ``k``, at full
-    tone (255), drawn in one call on one tall layer where each image has room for its fibres'
-    overhang above and below (so no fibre reaches a neighbour)."""
+def _fibre_points(draws: Any, shape: tuple[int, int]) -> npt.NDArray[np.int32]:
+    """Start, bent middle and end of each fibre of ``draws`` (rows ``x, y, direction, length,
+    bend``, each 0..1) in cv2's fixed point (1/16 pixel): ``int32`` ``(fibres, 3, 2)``."""
+    height, width = shape
+    x, y, direction, length, bend = np.asarray(draws, np.float64).reshape(-1, 5).T
+    dx, dy = np.cos(direction * math.pi), np.sin(direction * math.pi)
+    size, sideways = (0.15 + 0.35 * length) * height, (bend - 0.5) * 3
+    x0, y0 = x * width, y * height
+    middle = (x0 + dx * size / 2 - dy * sideways, y0 + dy * size / 2 + dx * sideways)
+    points = np.stack([x0, y0, *middle, x0 + dx * size, y0 + dy * size], 1).reshape(-1, 3, 2)
+    fixed: npt.NDArray[np.int32] = np.rint(points * 16).astype(np.int32)
+    return fixed
+
+
+def _fibre_stack(draws: Any, counts: Any, tones: Any, shape: tuple[int, int]) -> U8Array:
+    """Thin short curved fibres, as grey levels to take off the paper: ``counts[k]`` fibres of
+    ``draws`` at ``tones[k]`` on image ``k`` of a stack (each drawn on its own image, so a
+    fibre leaving the field is cut at its edge)."""
     import cv2
 
-    height, width = shape
-    margin = height // 2 + 4
-    slot = height + 2 * margin
-    x, y, direction, length, bend = draws.T
-    dx, dy = np.cos(direction * np.pi), np.sin(direction * np.pi)
-    size, sideways = (0.15 + 0.35 * length) * height, (bend - 0.5) * 3
-    x0 = x * width
-    y0 = y * height + margin + np.repeat(np.arange(len(counts)) * slot, counts)
-    middle = (x0 + dx * size / 2 - dy * sideways, y0 + dy * size / 2 + dx * sideways)
-    points = np.stack(
-        [np.stack([x0, y0], 1), np.stack(middle, 1), np.stack([x0 + dx * size, y0 + dy * size], 1)],
-        1,
-    )
-    layer = np.zeros((len(counts) * slot, width), np.uint8)
-    fixed = np.rint(points * 16).astype(np.int32)  # cv2's fixed point (shift=4)
-    cv2.polylines(layer, list(fixed), False, 255, 1, cv2.LINE_AA, shift=4)
-    out: F32Array = layer.reshape(len(counts), slot, width)[:, margin : margin + height].astype(
-        np.float32
-    )
-    return out
+    layer = np.zeros((len(counts), *shape), np.uint8)
+    points = np.split(_fibre_points(draws, shape), np.cumsum(counts)[:-1])
+    for k in np.flatnonzero(counts).tolist():
+        cv2.polylines(layer[k], list(points[k]), False, round(tones[k]), 1, cv2.LINE_AA, 4)
+    return layer
 
 
 class SecurityPattern(Transform):
@@ -323,6 +342,62 @@ class SecurityPattern(Transform):
         layer = np.clip(np.rint(pattern * params["intensity"]), 0, 255).astype(np.uint8)
         return overprint(image, layer)
 
+    def apply_batch(
+        self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
+    ) -> tuple[U8Array, Matrices | None]:
+        count, scale = len(images), images.shape[1] / 28
+        waves = rng.uniform(0.0, 1.0, (count, 2, 4))
+        dots = rng.random(count) < self.dots
+        intensity = uniforms(rng, self.intensity, count)
+        periods = uniforms(rng, self.period, count) * scale
+        layers = _patterns(images.shape[1:], dots, intensity, periods, waves, scale)
+        return overprint(stack_2d(images), stack_2d(layers)).reshape(images.shape), None
+
+
+def _patterns(
+    shape: tuple[int, ...],
+    dots: npt.NDArray[np.bool_],
+    intensity: npt.NDArray[np.float64],
+    periods: npt.NDArray[np.float64],
+    waves: npt.NDArray[np.float64],
+    scale: float,
+) -> U8Array:
+    """Security patterns of ``shape``, one per entry of ``dots`` (micro-dots, else wavy lines),
+    as ink levels: ``uint8`` ``(n, height, width)``: :meth:`SecurityPattern.apply`'s pattern for
+    a stack."""
+    height, width = shape
+    ys = np.arange(height, dtype=np.float32)[None, :, None]
+    xs = np.arange(width, dtype=np.float32)[None, None, :]
+    turn = np.float32(2 * np.pi)
+
+    def each(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float32]:
+        return values.astype(np.float32)[:, None, None]  # one number per image
+
+    pattern = np.zeros((len(dots), height, width), np.float32)
+    chosen = np.flatnonzero(dots)
+    if chosen.size:
+        a, b, c = (waves[chosen, 0, i] for i in range(3))
+        period = each(periods[chosen])
+        spot = (np.cos(turn * xs / period) + 1) * (np.cos(turn * ys / period) + 1) / 4
+        # A slow wave modulates the tint, as printed micro-lettering does.
+        slow = 0.6 + 0.4 * np.sin(
+            turn * (xs / each(20 + 60 * a) + ys / each(15 + 40 * b)) + each(c * 6)
+        )
+        pattern[chosen] = spot * spot * spot * slow  # apply's spot**3, without powf
+    chosen = np.flatnonzero(~dots)
+    if chosen.size:
+        period = each(periods[chosen])
+        lines = np.zeros((chosen.size, height, width), np.float32)
+        for family in range(2):
+            a, b, c, d = (waves[chosen, family, i] for i in range(4))
+            bend = np.sin(turn * xs / each((12 + 30 * b) * scale) + each(6 * c))
+            wave = each((1 + 3 * a) * scale) * bend
+            phase = turn * (ys + wave + each((d - 0.5) * 0.4) * xs) / period
+            lines = np.maximum(lines, np.maximum(np.cos(phase) - 0.75, 0) * 4)  # a pixel wide
+        pattern[chosen] = lines
+    layer: U8Array = np.clip(np.rint(pattern * each(intensity)), 0, 255).astype(np.uint8)
+    return layer
+
 
 class InkVariation(Transform):
     """The pen: grey or pale ink, pressure changing along the strokes, ink bleeding into paper.
@@ -395,19 +470,33 @@ class InkVariation(Transform):
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
     ) -> tuple[U8Array, Matrices | None]:
-        import cv2
-
         count, height, width = images.shape
         knots = width // max(4, height // 2) + 2
-        intensity = uniforms(rng, self.intensity, count)[:, None]
-        pressure = uniforms(rng, self.pressure, count)[:, None]
+        intensity = uniforms(rng, self.intensity, count)
+        pressure = uniforms(rng, self.pressure, count)
         bleed = uniforms(rng, self.bleed, count) * height / 28
-        field = rng.random((count, knots))
-        for k in np.flatnonzero(bleed >= 0.05).tolist():
-            size = 2 * math.ceil(3 * bleed[k]) + 1
-            blurred = cv2.GaussianBlur(images[k], (size, size), bleed[k])
-            cv2.max(images[k], blurred, dst=images[k])
-        along = bilinear(field[:, None, :], (1, width))[:, 0]
-        factor = (intensity * (1 - pressure * along)).astype(np.float32)
-        out = images * factor[:, None, :]  # a factor within 0..1: no clipping needed
-        return np.rint(out, out=out).astype(np.uint8), None
+        return _pen(images, intensity, pressure, bleed, rng.random((count, knots))), None
+
+
+def _pen(
+    images: U8Array,
+    intensity: npt.NDArray[np.float64],
+    pressure: npt.NDArray[np.float64],
+    bleed: npt.NDArray[np.float64],
+    field: npt.NDArray[np.float64],
+) -> U8Array:
+    """A stack's ink through each image's pen: bleeding (a blur of ``bleed`` sigma, in place),
+    then darkness ``intensity`` lightened by ``pressure`` where ``field`` (knots spread
+    evenly along the field, 0..1) is high."""
+    import cv2
+
+    for k in np.flatnonzero(bleed >= 0.05).tolist():
+        size = 2 * math.ceil(3 * bleed[k]) + 1
+        cv2.max(images[k], cv2.GaussianBlur(images[k], (size, size), bleed[k]), dst=images[k])
+    along = bilinear(field[:, None, :], (1, images.shape[2]))  # linear between the knots
+    factor = intensity.astype(np.float32)[:, None, None] * (
+        1 - pressure.astype(np.float32)[:, None, None] * along
+    )
+    out = images.astype(np.float32) * factor
+    pen: U8Array = np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return pen

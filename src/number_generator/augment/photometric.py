@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from functools import cache
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from ..errors import InvalidParameterError
 from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
-from .batched import Matrices, bilinear, padded_rows, stack_2d
+from .batched import Matrices, bilinear, padded_rows, random_bytes, stack_2d
 from .checks import Boxes, check_int_range, check_number, check_range
 
 __all__ = [
@@ -195,7 +195,7 @@ class GaussianNoise(Transform):
         import cv2
 
         stds = uniforms(rng, self.std, len(images)).astype(np.float32)
-        codes = rng.integers(0, 256, images.shape, dtype=np.uint8)
+        codes = random_bytes(rng, images.shape)
         noise = cv2.LUT(stack_2d(codes), _normal_quantiles().astype(np.float32))
         noise = noise.reshape(images.shape) * stds[:, None, None]
         # Added in float and rounded once: clip(image + rint(noise)), as apply gives.
@@ -253,7 +253,7 @@ class SaltAndPepper(Transform):
     ) -> tuple[U8Array, Matrices | None]:
         # Draws of 1/65536 steps: cheaper than floats, and finer than any amount's effect.
         amounts = uniforms(rng, self.amount, len(images))[:, None, None] * 65536
-        draws = rng.integers(0, 65536, images.shape, dtype=np.uint16)
+        draws = random_bytes(rng, (*images.shape, 2)).view(np.uint16)[..., 0]
         salt = draws < amounts * self.salt_vs_pepper
         images[salt] = 0
         images[~salt & (draws < amounts)] = 255
@@ -313,9 +313,9 @@ class BrightnessContrast(Transform):
     ) -> tuple[U8Array, Matrices | None]:
         import cv2
 
-        count = len(images)
-        brightness = uniforms(rng, self.brightness_limit, count)[:, None]
-        contrast = uniforms(rng, self.contrast_limit, count)[:, None]
+        brightness = uniforms(rng, self.brightness_limit, len(images))[:, None]
+        contrast = uniforms(rng, self.contrast_limit, len(images))[:, None]
+        # apply's table, one row per image
         seen = (1.0 + contrast) * (255.0 - np.arange(256)) + 255.0 * brightness
         tables = (255 - np.clip(np.rint(seen), 0, 255)).astype(np.uint8)
         for image, table in zip(images, tables):
@@ -415,8 +415,7 @@ class PaperTone(Transform):
 
         height, width = image.shape
         # Paper brightness at the control points, interpolated over the image.
-        levels = 255.0 - params["tone"] + params["texture"] * params["control"]
-        control = np.clip(np.rint(levels), 0, 255).astype(np.uint8)
+        control = _levels(params["tone"], params["texture"], params["control"])
         paper = cv2.resize(control, (width, height), interpolation=cv2.INTER_LINEAR)
         seen = cv2.multiply(paper, cv2.bitwise_not(image), scale=1 / 255)
         return cast(U8Array, cv2.bitwise_not(seen))
@@ -430,8 +429,14 @@ class PaperTone(Transform):
         grid = (count, height // self._CELL + 2, width // self._CELL + 2)
         control = rng.uniform(-1.0, 1.0, grid)
         tones, textures = uniforms(rng, self.tone, count), uniforms(rng, self.texture, count)
-        levels = 255.0 - tones[:, None, None] + textures[:, None, None] * control
-        paper = bilinear(np.clip(np.rint(levels), 0, 255), (height, width))
+        levels = _levels(tones[:, None, None], textures[:, None, None], control)
+        paper = bilinear(levels, (height, width))
         paper = np.rint(paper, out=paper).astype(np.uint8)
         seen = cv2.multiply(stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255)
         return cast(U8Array, cv2.bitwise_not(seen).reshape(images.shape)), None
+
+
+def _levels(tone: Any, texture: Any, control: npt.NDArray[np.float64]) -> U8Array:
+    """The paper's brightness at the texture's control points (``control`` in -1..1)."""
+    levels: U8Array = np.clip(np.rint(255.0 - tone + texture * control), 0, 255).astype(np.uint8)
+    return levels

@@ -144,20 +144,7 @@ class ScanWarp(Transform):
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
     ) -> tuple[U8Array, Matrices | None]:
-        count, height, width = images.shape
-        turn = np.radians(uniforms(rng, self.rotate, count))
-        slant = np.tan(np.radians(uniforms(rng, self.shear, count)))
-        jitter = rng.uniform(-1.0, 1.0, (count, 4, 2)) * self.perspective * height
-        cos, sin = np.cos(turn), np.sin(turn)
-        # The rotation times the shear [[1, slant], [0, 1]], per image.
-        linear = np.stack([cos, cos * slant - sin, sin, sin * slant + cos], 1).reshape(-1, 2, 2)
-        corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
-        centre = np.array([width / 2, height / 2])
-        moved = (corners - centre) @ linear.transpose(0, 2, 1) + centre + jitter
-        shift = moved - corners
-        largest = np.hypot(shift[..., 0], shift[..., 1]).max(axis=1)
-        shrink = np.minimum(1.0, self.max_shift / np.maximum(largest, 1e-12))
-        matrices = _homographies(corners, corners + shift * shrink[:, None, None])
+        matrices = self._matrices(rng, (images.shape[1], images.shape[2]), len(images))
         for image, matrix in zip(images, matrices):
             image[...] = self.apply(image, {"matrix": matrix})
         return images, list(matrices)
@@ -181,6 +168,28 @@ class ScanWarp(Transform):
                 moved = corners + shift * (self.max_shift / largest)
             out.append({"matrix": _homography(corners, moved)})
         return out
+
+    def _matrices(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> npt.NDArray[np.float64]:
+        """The warps of ``n`` fields of ``shape``, ``(n, 3, 3)``: :meth:`_sample`'s numbers
+        (the same draws and matrices) as arrays, for a stack."""
+        height, width = shape
+        turn = np.radians(uniforms(rng, self.rotate, n))
+        slant = np.tan(np.radians(uniforms(rng, self.shear, n)))
+        jitter = rng.uniform(-1.0, 1.0, (n, 4, 2)) * self.perspective * height
+        cos, sin, zero, one = np.cos(turn), np.sin(turn), np.zeros(n), np.ones(n)
+        rotation = np.stack([cos, -sin, sin, cos], 1).reshape(n, 2, 2)
+        linear = rotation @ np.stack([one, slant, zero, one], 1).reshape(n, 2, 2)
+        corners = np.array([[0, 0], [width, 0], [width, height], [0, height]], np.float64)
+        centre = np.array([width / 2, height / 2])
+        moved = (corners - centre) @ linear.transpose(0, 2, 1) + centre + jitter
+        shift = moved - corners
+        largest = np.hypot(shift[..., 0], shift[..., 1]).max(axis=1)
+        shrunk = corners + shift * (self.max_shift / np.maximum(largest, 1e-12))[:, None, None]
+        return _homographies(
+            corners, np.where((largest > self.max_shift)[:, None, None], shrunk, moved)
+        )
 
     def warp(self, params: Params) -> npt.NDArray[np.float64]:
         matrix: npt.NDArray[np.float64] = params["matrix"]
@@ -215,7 +224,8 @@ def _homography(
 def _homographies(
     source: npt.NDArray[np.float64], targets: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.float64]:
-    """:func:`_homography` from the four ``source`` points to each ``(4, 2)`` of ``targets``."""
+    """The 3x3 matrices (h33 = 1) taking the four ``source`` points to each ``(4, 2)`` of
+    ``targets``: ``(n, 3, 3)``."""
     x, y = source[:, 0], source[:, 1]
     u, v = targets[..., 0], targets[..., 1]
     count, zero, one = len(targets), np.zeros(4), np.ones(4)
@@ -255,20 +265,10 @@ class Illumination(Transform):
     def apply_batch(
         self, images: U8Array, rng: np.random.Generator, boxes: Sequence[Boxes] | None = None
     ) -> tuple[U8Array, Matrices | None]:
-        count, height, width = images.shape
-        strengths = uniforms(rng, self.strength, count).astype(np.float32)
+        count = len(images)
+        strengths = uniforms(rng, self.strength, count)
         vignette = rng.random(count) < 0.4
-        angles = rng.uniform(0.0, 2 * math.pi, count)
-        u = np.linspace(-1.0, 1.0, width, dtype=np.float32)
-        v = np.linspace(-1.0, 1.0, height, dtype=np.float32)
-        across = np.outer(np.cos(angles) / 2, u).astype(np.float32) + np.float32(0.5)
-        down = np.outer(np.sin(angles) / 2, v).astype(np.float32)
-        shade = np.clip(down[:, :, None] + across[:, None, :], np.float32(0.0), np.float32(1.0))
-        shade[vignette] = np.minimum(np.add.outer(v * v / 2, u * u / 2), np.float32(1.0))
-        seen = (255 - images).astype(np.float32)
-        seen *= np.float32(1.0) - strengths[:, None, None] * shade
-        out: U8Array = (np.float32(255.5) - seen).astype(np.uint8)  # 255 - seen, rounded
-        return out, None
+        return _lit(images, strengths, vignette, rng.uniform(0.0, 2 * math.pi, count)), None
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
         strengths = uniform(rng, self.strength, n)
@@ -282,20 +282,31 @@ class Illumination(Transform):
         ]
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
-        height, width = image.shape
-        # Positions from -1 to 1 across and down; the shade is 0 (full light) to 1 (darkest).
-        u = np.linspace(-1.0, 1.0, width, dtype=np.float32)
-        v = np.linspace(-1.0, 1.0, height, dtype=np.float32)
-        if params["vignette"]:
-            shade = np.minimum(np.add.outer(v * v / 2, u * u / 2), np.float32(1.0))
-        else:
-            across = u * np.float32(math.cos(params["angle"]) / 2) + np.float32(0.5)
-            down = v * np.float32(math.sin(params["angle"]) / 2)
-            shade = np.clip(np.add.outer(down, across), np.float32(0.0), np.float32(1.0))
-        seen = (255 - image).astype(np.float32)
-        seen *= np.float32(1.0) - np.float32(params["strength"]) * shade
-        out: U8Array = (np.float32(255.5) - seen).astype(np.uint8)  # 255 - seen, rounded
-        return out
+        strength, vignette, angle = ([params[key]] for key in ("strength", "vignette", "angle"))
+        lit = _lit(image[None], np.array(strength), np.array(vignette), np.array(angle))
+        return cast(U8Array, lit[0])
+
+
+def _lit(
+    images: U8Array,
+    strengths: npt.NDArray[np.float64],
+    vignette: npt.NDArray[np.bool_],
+    angles: npt.NDArray[np.float64],
+) -> U8Array:
+    """A stack of images under uneven light: per image its strength, and a vignette or light
+    falling off along its angle."""
+    height, width = images.shape[1:]
+    # Positions from -1 to 1 across and down; the shade is 0 (full light) to 1 (darkest).
+    u = np.linspace(-1.0, 1.0, width, dtype=np.float32)
+    v = np.linspace(-1.0, 1.0, height, dtype=np.float32)
+    across = u * (np.cos(angles) / 2).astype(np.float32)[:, None] + np.float32(0.5)
+    down = v * (np.sin(angles) / 2).astype(np.float32)[:, None]
+    shade = np.clip(down[:, :, None] + across[:, None, :], np.float32(0.0), np.float32(1.0))
+    shade[vignette] = np.minimum(np.add.outer(v * v / 2, u * u / 2), np.float32(1.0))
+    seen = (255 - images).astype(np.float32)
+    seen *= np.float32(1.0) - strengths.astype(np.float32)[:, None, None] * shade
+    out: U8Array = (np.float32(255.5) - seen).astype(np.uint8)  # 255 - seen, rounded
+    return out
 
 
 class Binarize(Transform):

@@ -195,7 +195,7 @@ EXPECTED: dict[str, str] = {
     "module-function": "47f0398ccd9af7039ff80c0e724d2025e90c99ca173654447cf39a7ab4138f45",
     "batches-phone": "e553b155facaba056ae34c68b067f0cd37eaea40bc4806ed8a49da1ca75503ec",
     "batches-pattern-sep": "aa06de746970427d1cc17afbfd6606e07b0a19ff50bc5e88c40da214a02e643f",
-    "batches-random-aug": "3c63c799f26f48d8adbdd4b7063bd32126c3ee698b4a522f3b65c4bf3114b694",
+    "batches-random-aug": "2f77458a731907d4397760dd0bb1eeb52b0988c6221bb09e602d4691b274da91",
     "batches-stretch": "3e0de02b11f91b97b2b1ed5a2e61bd8315ff1f1868b645ccab4c378bcf93550d",
     "phone-files": "5dc06e7271c4b5a003b058d7dd486a1f4bd35287482ca4b0aa9460221a10dd1a",
     "export-png": "562442df8b0085a9372e28b282ddf6bb17f1f054f3b0e253e91e38a37b815d92",

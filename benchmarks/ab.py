@@ -14,8 +14,11 @@ where it exists, so the disk's state stays out) and the CPU seconds per image (u
 rate divided by the baseline's (above 1: faster). The cold-start row also times
 ``import numpy, numpy.random`` in the same rounds (``numpy_floor``): what any draw
 costs before the package does anything. The load average before and after is
-reported too: compare ratios, not absolute figures, on a shared machine. The MNIST
-data must be cached already.
+reported too, and per side ``others_cpu_s``: the median CPU seconds other processes
+used while a round ran (from ``/proc/stat``; the measured run's own, workers
+included, subtracted) — a row whose rounds shared the machine says so there, which
+matters most for the 2-worker export (it needs both cores). Compare ratios, not
+absolute figures, on a shared machine. The MNIST data must be cached already.
 """
 
 from __future__ import annotations
@@ -205,6 +208,25 @@ def baseline_source(rev: str, folder: Path) -> Path:
     return folder / "src"
 
 
+def busy_seconds() -> float | None:
+    """CPU seconds the whole machine has been busy since boot (``/proc/stat``), or ``None``."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + waiting for I/O
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def with_others(run: dict[str, float], before: float | None) -> dict[str, float]:
+    """``run`` with ``others``: CPU seconds other processes used while it ran (if known)."""
+    after = busy_seconds()
+    if before is not None and after is not None:
+        run["others"] = max(0.0, after - before - run["cpu"])
+    return run
+
+
 def _median_per_image(results: list[dict[str, float]], key: str) -> float:
     """The median of ``key`` seconds per image over ``results``, to 3 significant digits."""
     return float(f"{statistics.median(r[key] / r['items'] for r in results):.3g}")
@@ -220,12 +242,14 @@ def compare(name: str, sources: dict[str, Path], rounds: int, quick: bool) -> di
     for index in range(rounds):
         order = list(sources) if index % 2 == 0 else list(reversed(sources))
         for side in order:
+            before = busy_seconds()
             if name == COLD_START:
-                runs[side].append(measure_process(COLD_START_CODE, sources[side]))
+                run = measure_process(COLD_START_CODE, sources[side])
             else:
                 row = ROWS[name]
                 count = max(1, row.count // 10) if quick else row.count
-                runs[side].append(measure(child_code(row, count), sources[side]))
+                run = measure(child_code(row, count), sources[side])
+            runs[side].append(with_others(run, before))
         if name == COLD_START:
             runs[FLOOR].append(measure_process(NUMPY_FLOOR_CODE, sources["this"]))
     summary: dict[str, Any] = {}
@@ -236,6 +260,9 @@ def compare(name: str, sources: dict[str, Path], rounds: int, quick: bool) -> di
             "user_s_per_image": _median_per_image(results, "user"),
             "wall_s": round(statistics.median(r["wall"] for r in results), 4),
         }
+        others = [r["others"] for r in results if "others" in r]
+        if others:
+            summary[side]["others_cpu_s"] = round(statistics.median(others), 3)
     summary["speedup"] = round(
         statistics.median(
             (new["items"] / new["wall"]) / (old["items"] / old["wall"])

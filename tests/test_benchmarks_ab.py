@@ -31,8 +31,22 @@ def test_ab_reports_both_sides_and_the_speedup_of_each_row() -> None:
         for side in ("this", "baseline"):
             assert row[side]["per_s"] > 0
             assert row[side]["cpu_s_per_image"] > 0
+            assert row[side]["others_cpu_s"] >= 0  # what other processes used meanwhile
         assert row["speedup"] > 0
     assert len(report["load_before"]) == len(report["load_after"]) == 3
+
+
+def test_others_is_the_machines_busy_time_less_the_runs_own() -> None:
+    sys.path.insert(0, str(AB.parent))
+    try:
+        import ab
+    finally:
+        sys.path.remove(str(AB.parent))
+    before = ab.busy_seconds()
+    assert before is not None and before > 0
+    run = ab.with_others({"cpu": 0.0, "items": 1, "wall": 0.0}, before)
+    assert run["others"] >= 0
+    assert "others" not in ab.with_others({"cpu": 0.0, "items": 1, "wall": 0.0}, None)
 
 
 def test_ab_refuses_an_unknown_baseline_with_one_line_and_exit_2() -> None:

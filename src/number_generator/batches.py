@@ -13,16 +13,20 @@ spacing and no overlap, a whole batch is composed at once with array operations
 (:func:`number_generator.compose.batch.compose_batch`: tens of thousands of
 images per second on one core), separators (``-``, ``/``, spaces) and
 ``writer="same"`` included; strings with symbols (``. , + ( ) :``), strings too
-wide for the width, and every other option draw each image with
-:meth:`SequenceGenerator.draw <number_generator.SequenceGenerator.draw>`.
-Both follow the same rules, so they give the same distribution: each digit a
-random glyph of its class, each gap uniform in ``spacing_range``, the strip
-centred on white paper and scaled down uniformly only when it does not fit.
+wide for the width and every other option draw each image with
+:meth:`SequenceGenerator.draw <number_generator.SequenceGenerator.draw>`. With
+augmentation by built-in transforms, a batch's images are drawn together too
+(:mod:`number_generator.compose.augmented`: the glyph stage of every glyph at
+once, each image laid out as ``draw`` lays it out, the image stage over the
+stack); a pipeline holding a transform that path does not know is drawn image by
+image. All paths follow the same rules, so they give the same distribution: each
+digit a random glyph of its class, each gap uniform in ``spacing_range``, the
+strip centred on white paper and scaled down uniformly only when it does not fit.
 With ``writer="same"`` every string is one writer's hand on both paths, and
 ``Batch.writers`` says whose.
 
 Seed contract: the same seed and options give the same batches, byte for byte.
-The array path draws a batch's numbers in its own order, so a seeded batch is
+The array paths draw a batch's numbers in their own order, so a seeded batch is
 not the images ``render`` would draw one by one from that seed (dataset export
 is: :func:`~number_generator.export.export_dataset` holds ``render``'s images).
 

@@ -43,20 +43,33 @@ def ink_extents(stack: U8Array) -> IntArray:
 
 
 def _stack_extents(stack: U8Array) -> IntArray:
-    """:func:`ink_extents` from the stack's ink rows and columns, in NumPy."""
+    """:func:`ink_extents` from the stack's ink rows and columns, in NumPy: the bytes OR-ed
+    a machine word at a time, along each short axis by a few in-place ``|=`` (far faster
+    than a NumPy reduction over an axis this short)."""
     n, height, width = stack.shape
-    if width % 4 == 0 and n:  # a row's ink: its bytes OR-ed four at a time
-        rows = np.bitwise_or.reduce(stack.view(np.uint32), axis=2) != 0
-    else:
-        rows = np.max(stack, axis=2).view(np.bool_) if n else np.zeros((0, height), np.bool_)
-    cols = np.max(stack, axis=1).view(np.bool_) if n else np.zeros((0, width), np.bool_)
-    extents = np.empty((n, 4), np.intp)
+    extents = np.zeros((n, 4), np.intp)
+    if not (n and height and width):
+        return extents
+    lane = next(
+        t for t in (np.uint64, np.uint32, np.uint16, np.uint8) if width % np.dtype(t).itemsize == 0
+    )
+    words = np.ascontiguousarray(stack).view(lane)  # (n, height, width / bytes per word)
+    rows = _or_along(np.moveaxis(words, 2, 0)) != 0
+    cols = _or_along(np.moveaxis(words, 1, 0)).view(np.uint8) != 0  # a byte per column
     extents[:, 0] = cols.argmax(axis=1)
     extents[:, 1] = rows.argmax(axis=1)
     extents[:, 2] = width - cols[:, ::-1].argmax(axis=1)
     extents[:, 3] = height - rows[:, ::-1].argmax(axis=1)
     extents[~rows.any(axis=1)] = 0
     return extents
+
+
+def _or_along(parts: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.unsignedinteger]:
+    """The bitwise OR of ``parts[0], parts[1], ...`` (a new array)."""
+    out = parts[0].copy()
+    for part in parts[1:]:
+        out |= part
+    return out
 
 
 def crop_stack(stack: U8Array) -> tuple[list[U8Array], IntArray]:

@@ -1,4 +1,5 @@
-"""Ink boxes of glyph stacks: the NumPy measure of many glyphs is OpenCV's, glyph by glyph."""
+"""Measures of glyph stacks: ink boxes (the NumPy measure of many glyphs is OpenCV's, glyph by
+glyph) and clear ink counts (those of each glyph alone, counted plainly)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from number_generator._util.glyphs import crop_stack, ink_extents
+from number_generator.compose.legibility import CONTRAST, glyph_clear_ink
 
 
 def _bounding_rects(stack: np.ndarray) -> np.ndarray:
@@ -50,3 +52,19 @@ def test_a_cropped_stack_keeps_each_glyphs_ink_columns() -> None:
         x, y, w, h = cv2.boundingRect(full)
         assert glyph.shape == (28, w) and (top, bottom) == (y, y + h)
         assert np.array_equal(glyph, full[:, x : x + w])
+
+
+@pytest.mark.parametrize("height", [28, 300])
+def test_clear_ink_is_each_glyphs_count_above_its_paper(height: int) -> None:
+    rng = np.random.default_rng(height)
+    stack = rng.integers(0, 256, (70, height, 40), dtype=np.uint8)
+    stack[:, :, [0, -1]] = 0  # black paper: the contrast alone
+    dark = [int(np.count_nonzero(glyph >= CONTRAST)) for glyph in stack]
+    assert glyph_clear_ink(stack).tolist() == dark
+    stack[:, :, [0, -1]] = rng.integers(0, 90, (70, height, 2))  # paper of each glyph's level
+    levels = np.rint(stack[:, :, [0, -1]].mean(axis=(1, 2))) + CONTRAST
+    light = [int(np.count_nonzero(g >= v)) for g, v in zip(stack, levels.tolist())]
+    assert glyph_clear_ink(stack).tolist() == light
+    full = np.full((3, 255, 40), 255, np.uint8)  # 255 rows of ink: a column's count is 255
+    full[:, :, [0, -1]] = 0
+    assert glyph_clear_ink(full).tolist() == [255 * 38] * 3

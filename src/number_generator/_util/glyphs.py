@@ -9,6 +9,7 @@ U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
 # Stacks of more glyphs than this are measured with NumPy reductions, not one OpenCV call each.
 _FEW_GLYPHS = 32
+_WORD = 8  # bytes of the words whose OR tells a row's or a column's ink
 
 
 def crop_to_ink(glyph: U8Array) -> tuple[U8Array, tuple[int, int]]:
@@ -50,12 +51,13 @@ def _stack_extents(stack: U8Array) -> IntArray:
     extents = np.zeros((n, 4), np.intp)
     if not (n and height and width):
         return extents
-    lane = next(
-        t for t in (np.uint64, np.uint32, np.uint16, np.uint8) if width % np.dtype(t).itemsize == 0
-    )
-    words = np.ascontiguousarray(stack).view(lane)  # (n, height, width / bytes per word)
+    if width % _WORD:  # blank columns up to a whole number of words
+        padded = np.zeros((n, height, width + _WORD - width % _WORD), np.uint8)
+        padded[:, :, :width] = stack
+        stack = padded
+    words = np.ascontiguousarray(stack).view(np.uint64)  # (n, height, words per row)
     rows = _or_along(np.moveaxis(words, 2, 0)) != 0
-    cols = _or_along(np.moveaxis(words, 1, 0)).view(np.uint8) != 0  # a byte per column
+    cols = _or_along(np.moveaxis(words, 1, 0)).view(np.uint8)[:, :width] != 0  # byte per column
     extents[:, 0] = cols.argmax(axis=1)
     extents[:, 1] = rows.argmax(axis=1)
     extents[:, 2] = width - cols[:, ::-1].argmax(axis=1)

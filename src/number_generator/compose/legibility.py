@@ -320,9 +320,9 @@ def legible_at_once(
         1, height * width - _image_sums(mask, np.uint8 if height < 256 else wide, np.int64)
     )
     mean = _image_sums(on_paper, wide, np.int64) // totals
-    cap = np.minimum(255, mean + PAPER_SPREAD).astype(np.uint8)
-    np.minimum(on_paper, cap[:, None, None], out=on_paper)
-    strictest = on_paper.reshape(count, -1).max(axis=1).astype(np.intp) + CONTRAST
+    cap = np.minimum(255, mean + PAPER_SPREAD)
+    # The brightest paper pixel capped at `cap` (the cap of the brightest: min commutes with max).
+    strictest = np.minimum(on_paper.reshape(count, -1).max(axis=1), cap).astype(np.intp) + CONTRAST
     threshold = np.minimum(strictest, 255).astype(np.uint8)  # above 255: failed below
     kept = (out >= threshold[:, None, None]).view(np.uint8)
     kept &= mask

@@ -228,9 +228,9 @@ def _image_stage(
             return box
 
         field = (out[k], warps[k])
-        stack[k], warps[k] = kept_legible(
+        out[k], warps[k] = kept_legible(
             run, placed[k], field, False, box_of, float(areas[k]), rng, repairs[k], k
         )
     if out is not stack:
-        stack[~doubtful] = out[~doubtful]
+        stack[...] = out
     return warps

@@ -66,9 +66,9 @@ def _stack_extents(stack: U8Array) -> IntArray:
     return extents
 
 
-def _or_along(parts: npt.NDArray[np.unsignedinteger]) -> npt.NDArray[np.unsignedinteger]:
+def _or_along(parts: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
     """The bitwise OR of ``parts[0], parts[1], ...`` (a new array)."""
-    out = parts[0].copy()
+    out: npt.NDArray[np.uint64] = parts[0].copy()
     for part in parts[1:]:
         out |= part
     return out

@@ -128,7 +128,8 @@ def _counts(clear: npt.NDArray[np.bool_]) -> IntArray:
     booleans as ``int64``)."""
     n, height, _ = clear.shape
     if height >= 256 or not n:
-        return np.count_nonzero(clear.reshape(n, -1), axis=1).astype(np.intp)
+        plain: IntArray = np.count_nonzero(clear.reshape(n, -1), axis=1).astype(np.intp)
+        return plain
     rows = clear.view(np.uint8)
     columns = rows[:, 0].copy()
     for row in range(1, height):

@@ -124,10 +124,10 @@ def glyph_clear_ink(stack: U8Array) -> IntArray:
 
 def _counts(clear: npt.NDArray[np.bool_]) -> IntArray:
     """The ``True`` pixels of each image of a stack: its rows added up by a few in-place
-    ``+=`` (a column's count fits a byte), then its columns (far faster than summing the
+    ``+=`` (a column's count fits a byte), then its columns (faster than summing the
     booleans as ``int64``)."""
     n, height, _ = clear.shape
-    if height >= 256 or not n:
+    if height >= 256 or not (n and height):
         plain: IntArray = np.count_nonzero(clear.reshape(n, -1), axis=1).astype(np.intp)
         return plain
     rows = clear.view(np.uint8)

@@ -27,6 +27,7 @@ from number_generator.batches import BatchStream
 from number_generator.compose import RenderOptions
 from number_generator.compose.augmented import STRINGS, batches_glyph_stage, draw_augmented
 from number_generator.compose.glyphs import GLYPH_MARGIN, glyph_canvases
+from number_generator.compose.layout import Layout, layout_boxes
 from number_generator.compose.legibility import (
     DigitInk,
     legible_at_once,
@@ -402,3 +403,25 @@ def test_a_batch_with_every_kind_of_string(mnist_test: DigitDataset) -> None:
         assert image.text == text and image.ink.shape == (40, 200)
         assert len(image.boxes) == sum(c.isdigit() for c in text)
         assert len(image.glyph_boxes) == sum(c != " " for c in text)
+
+
+def test_boxes_of_many_layouts_are_each_layouts() -> None:
+    rng = np.random.default_rng(5)
+    layouts = []
+    for k in range(40):
+        count = int(rng.integers(1, 12))
+        widths = rng.integers(1, 20, count).tolist()
+        starts = np.cumsum([0, *widths[:-1]]).tolist()
+        top = rng.integers(0, 10, count)
+        rows = np.stack([top, top + rng.integers(1, 18, count)], axis=1).astype(np.int16)
+        scale = 1.0 if k % 3 else 0.5 + k / 80  # every third strip resized to fit
+        layouts.append(Layout(starts, widths, rows, scale_x=scale, scale_y=scale))
+        layouts[-1].offset_x, layouts[-1].offset_y = int(rng.integers(0, 50)), k % 4
+    together = layout_boxes(layouts, (28, 300))
+    assert [b.tolist() for b in together] == [one.boxes((28, 300)).tolist() for one in layouts]
+    assert all(b.dtype == np.int32 for b in together)
+    assert layout_boxes([], (28, 300)) == []
+    scaled = layouts[::3]
+    assert [b.tolist() for b in layout_boxes(scaled, (28, 300))] == [
+        one.boxes((28, 300)).tolist() for one in scaled
+    ]

@@ -9,6 +9,7 @@ U8Array = npt.NDArray[np.uint8]
 IntArray = npt.NDArray[np.intp]
 # Stacks of more glyphs than this are measured with NumPy reductions, not one OpenCV call each.
 _FEW_GLYPHS = 32
+_WORD = 8  # bytes of the words whose OR tells a row's or a column's ink
 
 
 def crop_to_ink(glyph: U8Array) -> tuple[U8Array, tuple[int, int]]:
@@ -43,20 +44,34 @@ def ink_extents(stack: U8Array) -> IntArray:
 
 
 def _stack_extents(stack: U8Array) -> IntArray:
-    """:func:`ink_extents` from the stack's ink rows and columns, in NumPy."""
+    """:func:`ink_extents` from the stack's ink rows and columns, in NumPy: the bytes OR-ed
+    a machine word at a time, along each short axis by a few in-place ``|=`` (far faster
+    than a NumPy reduction over an axis this short)."""
     n, height, width = stack.shape
-    if width % 4 == 0 and n:  # a row's ink: its bytes OR-ed four at a time
-        rows = np.bitwise_or.reduce(stack.view(np.uint32), axis=2) != 0
-    else:
-        rows = np.max(stack, axis=2).view(np.bool_) if n else np.zeros((0, height), np.bool_)
-    cols = np.max(stack, axis=1).view(np.bool_) if n else np.zeros((0, width), np.bool_)
-    extents = np.empty((n, 4), np.intp)
+    extents = np.zeros((n, 4), np.intp)
+    if not (n and height and width):
+        return extents
+    if width % _WORD:  # blank columns up to a whole number of words
+        padded = np.zeros((n, height, width + _WORD - width % _WORD), np.uint8)
+        padded[:, :, :width] = stack
+        stack = padded
+    words = np.ascontiguousarray(stack).view(np.uint64)  # (n, height, words per row)
+    rows = _or_along(np.moveaxis(words, 2, 0)) != 0
+    cols = _or_along(np.moveaxis(words, 1, 0)).view(np.uint8)[:, :width] != 0  # byte per column
     extents[:, 0] = cols.argmax(axis=1)
     extents[:, 1] = rows.argmax(axis=1)
     extents[:, 2] = width - cols[:, ::-1].argmax(axis=1)
     extents[:, 3] = height - rows[:, ::-1].argmax(axis=1)
     extents[~rows.any(axis=1)] = 0
     return extents
+
+
+def _or_along(parts: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """The bitwise OR of ``parts[0], parts[1], ...`` (a new array)."""
+    out: npt.NDArray[np.uint64] = parts[0].copy()
+    for part in parts[1:]:
+        out |= part
+    return out
 
 
 def crop_stack(stack: U8Array) -> tuple[list[U8Array], IntArray]:

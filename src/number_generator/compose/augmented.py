@@ -41,7 +41,7 @@ from .glyphs import (
     prepare_glyphs,
     read_digits,
 )
-from .layout import Layout
+from .layout import Layout, layout_boxes
 from .legibility import glyph_clear_ink, legible_at_once, stored_floor
 from .options import RenderOptions
 from .safety import Field, Repairs, kept_legible, legible_glyphs
@@ -108,7 +108,7 @@ def draw_augmented(
         slots.append(digit_slots)
     stack = np.stack(inks)
     shape = stack.shape[1:]
-    glyph_boxes = [layout.boxes(shape) for layout in layouts]
+    glyph_boxes = layout_boxes(layouts, shape)
     warps: list[npt.NDArray[np.float64] | None] = [None] * len(texts)
     if pipeline.image_transforms:
         boxes = [b if s is None else b[s] for b, s in zip(glyph_boxes, slots)]
@@ -228,9 +228,9 @@ def _image_stage(
             return box
 
         field = (out[k], warps[k])
-        stack[k], warps[k] = kept_legible(
+        out[k], warps[k] = kept_legible(
             run, placed[k], field, False, box_of, float(areas[k]), rng, repairs[k], k
         )
     if out is not stack:
-        stack[~doubtful] = out[~doubtful]
+        stack[...] = out
     return warps

@@ -6,19 +6,20 @@ Usage: ``python benchmarks/ab.py [--baseline REV] [--quick] [--only ROW] [--outp
 extracted with ``git archive`` into a temporary folder. Every measurement runs in a
 fresh child process importing either that code or this checkout's, and the two
 alternate round by round (ABBA order), so load that drifts during the run hits both
-sides alike. Per-core rows are pinned to one core; the 2-worker export uses both.
-For each row the JSON report gives, per side, the median images/s over the measured
-part (after a warm-up pass a tenth as long; exports are written to ``/dev/shm``
-where it exists, so the disk's state stays out) and the CPU seconds per image (user
-+ system, workers included), and ``speedup``: the median over rounds of this code's
-rate divided by the baseline's (above 1: faster). The cold-start row also times
+sides alike. Per-core rows are pinned to one core; the 2-worker export uses both. For
+each row the JSON report gives, per side, the median images/s over the measured part
+(after a warm-up pass a tenth as long; exports are written to ``/dev/shm`` where it
+exists, so the disk's state stays out) and the CPU seconds per image (user + system,
+workers included), and ``speedup``: the median over rounds of this code's rate divided
+by the baseline's (above 1: faster). The two cold-start rows (the library's first
+image, and ``generate-phone-numbers`` writing one PNG) time whole processes, and also
 ``import numpy, numpy.random`` in the same rounds (``numpy_floor``): what any draw
-costs before the package does anything. The load average before and after is
-reported too, and per side ``others_cpu_s``: the median CPU seconds other processes
-used while a round ran (from ``/proc/stat``; the measured run's own, workers
-included, subtracted) — a row whose rounds shared the machine says so there, which
-matters most for the 2-worker export (it needs both cores). Compare ratios, not
-absolute figures, on a shared machine. The MNIST data must be cached already.
+costs before the package does anything. The load average before and after is reported
+too, and per side ``others_cpu_s``: the median CPU seconds other processes used while
+a round ran (from ``/proc/stat``; the measured run's own, workers included,
+subtracted) — a row whose rounds shared the machine says so there, which matters most
+for the 2-worker export (it needs both cores). Compare ratios, not absolute figures,
+on a shared machine. The MNIST data must be cached already.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Row(NamedTuple):
 
 _EXPORT = (
     "ng.export_dataset(f'{{tmp}}/{{next(runs)}}', N, 'phone', seed=0, image_width=280,"
-    " shard_size=1000, workers={workers}, progress=False)"
+    " shard_size=1000, workers={workers}, progress=False{extra})"
 )
 # Exports go to RAM (/dev/shm) where there is one: on a disk, creating a file can cost
 # 10x more right after many files were deleted (ext4 steps over recently freed inodes),
@@ -97,6 +98,12 @@ ROWS: dict[str, Row] = {
         "256 * N",
         10,
     ),
+    "batch_stream_heavy_b256": Row(
+        "s = ng.batches(256, '##########', seed=0, image_width=280, augment='heavy')",
+        "for _ in range(N): next(s)",
+        "256 * N",
+        5,
+    ),
     "medium_10_digits_w280": Row(
         "g = ng.SequenceGenerator(ng.load_mnist(), seed=0, augment='medium')",
         f"for _ in range(N): g.render({DIGITS})",
@@ -109,11 +116,28 @@ ROWS: dict[str, Row] = {
         "N",
         300,
     ),
-    "png_export_1_worker": Row(_EXPORT_SETUP, _EXPORT.format(workers=1), "N", 20000),
-    "png_export_2_workers": Row(_EXPORT_SETUP, _EXPORT.format(workers=2), "N", 60000, pinned=False),
+    "png_export_1_worker": Row(_EXPORT_SETUP, _EXPORT.format(workers=1, extra=""), "N", 20000),
+    "png_export_2_workers": Row(
+        _EXPORT_SETUP, _EXPORT.format(workers=2, extra=""), "N", 60000, pinned=False
+    ),
+    "png_export_medium_1_worker": Row(
+        _EXPORT_SETUP, _EXPORT.format(workers=1, extra=", augment='medium'"), "N", 3000
+    ),
 }
 COLD_START = "cold_start"
-COLD_START_CODE = f"import number_generator as ng; ng.generate_numbers_sequence({DIGITS})"
+CLI_COLD_START = "cli_cold_start"
+#: Whole fresh processes, timed from start to exit: the library's first image, and the
+#: phone-number command writing one PNG (as its console script runs it).
+PROCESS_CODE = {
+    COLD_START: f"import number_generator as ng; ng.generate_numbers_sequence({DIGITS})",
+    CLI_COLD_START: (
+        "import shutil, sys, tempfile; out = tempfile.mkdtemp(prefix='.bench-ab-cli-',"
+        f" dir={_EXPORT_DIR!r}); sys.argv = ['generate-phone-numbers', '--num-images', '1',"
+        " '--image-width', '280', '--output-path', out + '/phones'];"
+        " from number_generator.cli import generate_phone_numbers_main as main; code = main();"
+        " shutil.rmtree(out); assert code == 0, code"
+    ),
+}
 #: What any draw needs before the package does anything: the floor of a cold start.
 NUMPY_FLOOR_CODE = "import numpy, numpy.random"
 FLOOR = "numpy_floor"
@@ -235,22 +259,23 @@ def _median_per_image(results: list[dict[str, float]], key: str) -> float:
 def compare(name: str, sources: dict[str, Path], rounds: int, quick: bool) -> dict[str, Any]:
     """Alternate the two sides of row ``name`` for ``rounds`` rounds (ABBA); the summary."""
     runs: dict[str, list[dict[str, float]]] = {side: [] for side in sources}
-    if name == COLD_START:
+    process = PROCESS_CODE.get(name)
+    if process is not None:
         runs[FLOOR] = []
         for src in sources.values():  # the first process of each side fills caches
-            measure_process(COLD_START_CODE, src)
+            measure_process(process, src)
     for index in range(rounds):
         order = list(sources) if index % 2 == 0 else list(reversed(sources))
         for side in order:
             before = busy_seconds()
-            if name == COLD_START:
-                run = measure_process(COLD_START_CODE, sources[side])
+            if process is not None:
+                run = measure_process(process, sources[side])
             else:
                 row = ROWS[name]
                 count = max(1, row.count // 10) if quick else row.count
                 run = measure(child_code(row, count), sources[side])
             runs[side].append(with_others(run, before))
-        if name == COLD_START:
+        if process is not None:
             runs[FLOOR].append(measure_process(NUMPY_FLOOR_CODE, sources["this"]))
     summary: dict[str, Any] = {}
     for side, results in runs.items():
@@ -278,7 +303,7 @@ def main() -> int:
     parser.add_argument("--baseline", default="HEAD~1", help="git revision or src folder")
     parser.add_argument("--quick", action="store_true", help="a tenth of the work, 3 rounds")
     parser.add_argument(
-        "--only", action="append", choices=[*ROWS, COLD_START], default=[], help="one row"
+        "--only", action="append", choices=[*ROWS, *PROCESS_CODE], default=[], help="one row"
     )
     parser.add_argument("--rounds", type=int, default=None, help="rounds per row (default 7)")
     parser.add_argument("--output", type=Path, help="also write the report to this file")
@@ -299,7 +324,7 @@ def main() -> int:
             "rounds": rounds,
             "rows": {},
         }
-        for name in args.only or [*ROWS, COLD_START]:
+        for name in args.only or [*ROWS, *PROCESS_CODE]:
             report["rows"][name] = compare(name, sources, rounds, args.quick)
         rows = report["rows"]
         if "png_export_1_worker" in rows and "png_export_2_workers" in rows:

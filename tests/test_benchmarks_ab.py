@@ -22,11 +22,12 @@ def test_ab_reports_both_sides_and_the_speedup_of_each_row() -> None:
     done = _run(
         "--baseline", str(ROOT / "src"), "--quick", "--rounds", "2",
         "--only", "generate_pad_10_digits_w280", "--only", "cold_start",
+        "--only", "cli_cold_start",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert report["rounds"] == 2
-    assert set(report["rows"]) == {"generate_pad_10_digits_w280", "cold_start"}
+    assert set(report["rows"]) == {"generate_pad_10_digits_w280", "cold_start", "cli_cold_start"}
     for row in report["rows"].values():
         for side in ("this", "baseline"):
             assert row[side]["per_s"] > 0

@@ -3,6 +3,8 @@
 The plan is written before any shard and rewritten with ``"complete": true``
 once the shards are merged; a resumed export must plan the same thing (its
 keys and values are what old exports are compared with, so they never change).
+An export drawn by the batched augmented path records how (``"draw"``): an
+unfinished export is only resumed by code that draws its images the same way.
 """
 
 from __future__ import annotations

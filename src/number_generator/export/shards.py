@@ -398,6 +398,7 @@ def label_writers(image: SequenceImage, keep_separators: bool) -> list[int | Non
 _CHUNK = 256
 #: How :func:`samples` draws augmented images when :func:`augmented_in_batches` holds;
 #: recorded in the plan (``"draw"``) so that a resume never mixes images drawn otherwise.
+#: A new value whenever a release changes what ``draw_augmented`` draws for a seed.
 AUGMENTED_DRAW = "augmented-batch-1"
 
 

@@ -239,13 +239,17 @@ def test_an_export_begun_one_by_one_is_not_finished_in_batches(tmp_path: Path) -
     before = tree(tmp_path)
     message = (
         r"resume: the export in '.*' drew its augmented images one by one \(draw=None\); "
-        r"this version draws them a batch at once \(draw='augmented-batch-1'\), which gives "
-        r"other images for the same seed.*Finish it with the version that began it"
+        r"with these options this version draws them a batch at once "
+        r"\(draw='augmented-batch-1'\), which gives other images for the same seed.*"
+        r"Finish it with the version and options that began it"
     )
     with pytest.raises(InvalidParameterError, match=message) as info:
         export_dataset(tmp_path, 50, "phone", resume=True, **kw)
     assert info.value.param == "resume"
     assert tree(tmp_path) == before, "nothing written, nothing deleted"
+    # Another option is named as such, not taken for another version's drawing.
+    with pytest.raises(InvalidParameterError, match=r"changed: image_width=None \(was 200\)"):
+        export_dataset(tmp_path, 50, "phone", resume=True, **{**kw, "image_width": None})
 
 
 def test_a_finished_export_begun_one_by_one_resumes_to_nothing(tmp_path: Path) -> None:

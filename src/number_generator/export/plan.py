@@ -163,8 +163,6 @@ def _describe_augment(augment: Any) -> Any:
 def compare_plans(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
     """Refuse to resume an export planned with other options."""
     old = {"spacing_mode": "ink", **old}  # planned before spacing modes existed
-    if old.get("draw") != new.get("draw") and not old.get("complete"):
-        _refuse_other_draw(folder, old.get("draw"), new.get("draw"))
     ignored = {*_NOT_COMPARED, "draw"}
     if isinstance(old.get("augment"), dict) or isinstance(new.get("augment"), dict):
         ignored.add("augment")  # a custom callable: its repr is no identity
@@ -180,6 +178,8 @@ def compare_plans(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
             param="resume",
             value=True,
         )
+    if old.get("draw") != new.get("draw") and not old.get("complete"):
+        _refuse_other_draw(folder, old.get("draw"), new.get("draw"))
 
 
 def _refuse_other_draw(folder: Path, old: Any, new: Any) -> None:
@@ -188,10 +188,10 @@ def _refuse_other_draw(folder: Path, old: Any, new: Any) -> None:
     drew = {None: "one by one", AUGMENTED_DRAW: "a batch at once"}
     raise InvalidParameterError(
         f"resume: the export in {str(folder)!r} drew its augmented images "
-        f"{drew.get(old, repr(old))} (draw={old!r}); this version draws them "
+        f"{drew.get(old, repr(old))} (draw={old!r}); with these options this version draws them "
         f"{drew.get(new, repr(new))} (draw={new!r}), which gives other images for the same "
         "seed, so its remaining shards would not match the written ones. Finish it with the "
-        "version that began it (see 'generator' in dataset.json), or start a new folder",
+        "version and options that began it (see dataset.json), or start a new folder",
         param="resume",
         value=True,
     )

@@ -23,6 +23,7 @@ import pytest
 
 from number_generator import DigitDataset, InvalidParameterError, SequenceGenerator, export_dataset
 from number_generator.augment import Lambda, Pipeline, preset
+from number_generator.cli import main
 from number_generator.compose import RenderOptions
 from number_generator.compose.augmented import draw_augmented
 from number_generator.export import PLAN_FILE
@@ -250,6 +251,20 @@ def test_an_export_begun_one_by_one_is_not_finished_in_batches(tmp_path: Path) -
     # Another option is named as such, not taken for another version's drawing.
     with pytest.raises(InvalidParameterError, match=r"changed: image_width=None \(was 200\)"):
         export_dataset(tmp_path, 50, "phone", resume=True, **{**kw, "image_width": None})
+
+
+def test_the_cli_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["dataset", "--out", str(tmp_path), "--count", "50", "--template", "phone"]
+    argv += ["--augment", "light", "--image-width", "200", "--seed", "5", "--shard-size", "40"]
+    argv += ["--workers", "1"]
+    assert main(argv) == 0
+    assert _plan(tmp_path)["draw"] == "augmented-batch-1"
+    _as_if_begun_one_by_one(tmp_path, complete=False)
+    capsys.readouterr()
+    assert main([*argv, "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("number-generator dataset: error: ") and err.count("\n") == 1
+    assert "drew its augmented images one by one (draw=None)" in err
 
 
 def test_a_finished_export_begun_one_by_one_resumes_to_nothing(tmp_path: Path) -> None:

@@ -406,7 +406,7 @@ def augmented_in_batches(options: RenderOptions) -> bool:
     """Whether a shard's augmented images are drawn a batch at once
     (:func:`.compose.augmented.draw_augmented`): a fixed width and an augmentation whose
     glyph stage the batched stage can run (:func:`.compose.augmented.batches_glyph_stage`).
-    Other images for the same seed than :meth:`SequenceGenerator.render` draws one by one."""
+    For a seed, these are not the images :meth:`SequenceGenerator.render` draws one by one."""
     if options.image_width is None or options.pipeline is None:
         return False
     from ..compose.augmented import batches_glyph_stage

@@ -1,9 +1,10 @@
-"""Dataset export throughput: PNG and webdataset, 1 and 2 workers.
+"""Dataset export throughput: PNG and webdataset, 1 and 2 workers; PNG with ``augment="medium"``.
 
 Targets (issue 5): export >= 3,000 PNG images/s per worker and >= 1.8x going
 from 1 to 2 workers (png and webdataset); issue 14: PNG export >= 5,000/s with
 1 worker, >= 1.9x with 2. (The batch stream is ``bench_batches.py``; against
-another commit, ``ab.py``.)
+another commit, ``ab.py``.) ``png_medium_1_worker`` is an augmented export
+(a quarter of the images), drawn a batch at once at its set width.
 
 Each export row gives images/s of wall time and ``cpu_us_per_image`` (user +
 system CPU of this process and its helper processes, split in
@@ -37,7 +38,7 @@ WIDTH = 280
 
 
 def _export_rate(
-    root: Path, format: str, workers: int, count: int, repeats: int
+    root: Path, format: str, workers: int, count: int, repeats: int, augment: str | None = None
 ) -> dict[str, float]:
     """Images/s of wall time (median of ``repeats`` after a warm-up) and CPU per image:
     user + system seconds of this process and of its finished helper processes.
@@ -49,7 +50,7 @@ def _export_rate(
         before = _cpu_seconds()
         start = time.perf_counter()
         export_dataset(
-            root / f"{format}-{workers}-{run}",
+            root / f"{format}-{workers}-{augment}-{run}",
             count,
             TEMPLATE,
             format=format,
@@ -57,6 +58,7 @@ def _export_rate(
             seed=0,
             shard_size=1000,
             image_width=WIDTH,
+            augment=augment,
             progress=False,
         )
         wall = time.perf_counter() - start
@@ -103,6 +105,10 @@ def run(quick: bool) -> dict[str, Any]:
             # Near 1 on a quiet 2-core machine: the second worker adds no work per image.
             results[f"{format}_cpu_2_over_1_worker"] = round(
                 two["cpu_us_per_image"] / one["cpu_us_per_image"], 3
+            )
+        with one_core():
+            results["png_medium_1_worker"] = _export_rate(
+                root, "png", 1, count // 4, repeats, augment="medium"
             )
     results["load_average_after_export"] = round(os.getloadavg()[0], 2)
     return results

@@ -176,7 +176,14 @@ def export_dataset(
     seed:
         Seed of the whole export; ``None`` draws one and records it in
         ``dataset.json``. Shard ``i`` draws from
-        ``numpy.random.SeedSequence(seed).spawn(shards)[i]``.
+        ``numpy.random.SeedSequence(seed).spawn(shards)[i]``: its strings,
+        then each image as :meth:`~number_generator.SequenceGenerator.render`
+        draws it in turn. Augmented images at a set ``image_width`` are drawn
+        256 strings at once by the batched path
+        (:func:`~number_generator.compose.augmented.draw_augmented`): the same
+        seed gives the same bytes and ``render``'s distributions, not
+        ``render``'s images (``dataset.json`` records ``"draw"``, and
+        ``resume`` refuses an export begun with images drawn otherwise).
     shard_size:
         Images per shard (1 to 10**6): the unit of work, of atomic writing
         and of resuming.
@@ -216,7 +223,8 @@ def export_dataset(
     InvalidParameterError, InvalidTypeError
         For a bad option, a template without enough distinct labels for
         ``unique``, or an output folder that is a file, not writable, not
-        empty (without ``resume``), or holds an export with other options.
+        empty (without ``resume``), or holds an export with other options
+        (or, unfinished, with augmented images drawn another way).
 
     Notes
     -----

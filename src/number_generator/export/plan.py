@@ -3,6 +3,8 @@
 The plan is written before any shard and rewritten with ``"complete": true``
 once the shards are merged; a resumed export must plan the same thing (its
 keys and values are what old exports are compared with, so they never change).
+An export drawn by the batched augmented path records how (``"draw"``): an
+unfinished export is only resumed by code that draws its images the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..errors import InvalidParameterError, InvalidTypeError
 from ..templates import Template
 from .formats import ShardFormat
 from .options import ExportOptions
-from .shards import TEMP_PREFIX, DatasetRef, ExportJob, remove
+from .shards import AUGMENTED_DRAW, TEMP_PREFIX, DatasetRef, ExportJob, augmented_in_batches, remove
 
 logger = logging.getLogger("number_generator")
 
@@ -144,6 +146,7 @@ def build_plan(
         "fit": render.fit,
         "spacing_mode": render.spacing_mode,
         "augment": _describe_augment(render.augment),
+        **({"draw": AUGMENTED_DRAW} if augmented_in_batches(render) else {}),
         **({"writer": render.writer} if render.writer != "any" else {}),
         "dataset": ref.describe(),
         "complete": False,
@@ -160,7 +163,7 @@ def _describe_augment(augment: Any) -> Any:
 def compare_plans(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> None:
     """Refuse to resume an export planned with other options."""
     old = {"spacing_mode": "ink", **old}  # planned before spacing modes existed
-    ignored = set(_NOT_COMPARED)
+    ignored = {*_NOT_COMPARED, "draw"}
     if isinstance(old.get("augment"), dict) or isinstance(new.get("augment"), dict):
         ignored.add("augment")  # a custom callable: its repr is no identity
     changed = [
@@ -175,6 +178,23 @@ def compare_plans(folder: Path, old: dict[str, Any], new: dict[str, Any]) -> Non
             param="resume",
             value=True,
         )
+    if old.get("draw") != new.get("draw") and not old.get("complete"):
+        _refuse_other_draw(folder, old.get("draw"), new.get("draw"))
+
+
+def _refuse_other_draw(folder: Path, old: Any, new: Any) -> None:
+    """Refuse to finish an export whose images were drawn another way: the same seed
+    gives other images now, and one dataset would mix the two."""
+    drew = {None: "one by one", AUGMENTED_DRAW: "a batch at once"}
+    raise InvalidParameterError(
+        f"resume: the export in {str(folder)!r} drew its augmented images "
+        f"{drew.get(old, repr(old))} (draw={old!r}); with these options this version draws them "
+        f"{drew.get(new, repr(new))} (draw={new!r}), which gives other images for the same "
+        "seed, so its remaining shards would not match the written ones. Finish it with the "
+        "version and options that began it (see dataset.json), or start a new folder",
+        param="resume",
+        value=True,
+    )
 
 
 def write_plan(folder: Path, plan: dict[str, Any]) -> None:

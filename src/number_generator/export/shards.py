@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, NamedTuple, cast, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -34,6 +34,9 @@ from ..compose import RenderOptions, SequenceGenerator, SequenceImage
 from ..datasets import DATASETS, DEFAULT_DATASET, DigitDataset, data_dir_for, load_dataset
 from ..errors import ShardError
 from ..templates import Template, UniqueStrings
+
+if TYPE_CHECKING:
+    from ..augment import Pipeline
 
 #: Names of half-written shards and merges start with this; a resumed export deletes them.
 TEMP_PREFIX = ".tmp-"
@@ -390,8 +393,25 @@ def label_writers(image: SequenceImage, keep_separators: bool) -> list[int | Non
     return [None if char == " " else next(writers) for char in image.text]
 
 
-#: Strings composed at once when a shard's options allow it (:func:`.compose.batch.draw_in_order`).
+#: Strings composed at once when a shard's options allow it (:func:`.compose.batch.draw_in_order`
+#: without augmentation, :func:`.compose.augmented.draw_augmented` with it).
 _CHUNK = 256
+#: How :func:`samples` draws augmented images when :func:`augmented_in_batches` holds;
+#: recorded in the plan (``"draw"``) so that a resume never mixes images drawn otherwise.
+#: A new value whenever a release changes what ``draw_augmented`` draws for a seed.
+AUGMENTED_DRAW = "augmented-batch-1"
+
+
+def augmented_in_batches(options: RenderOptions) -> bool:
+    """Whether a shard's augmented images are drawn a batch at once
+    (:func:`.compose.augmented.draw_augmented`): a fixed width and an augmentation whose
+    glyph stage the batched stage can run (:func:`.compose.augmented.batches_glyph_stage`).
+    For a seed, these are not the images :meth:`SequenceGenerator.render` draws one by one."""
+    if options.image_width is None or options.pipeline is None:
+        return False
+    from ..compose.augmented import batches_glyph_stage
+
+    return batches_glyph_stage(options.pipeline)
 
 
 def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
@@ -400,6 +420,9 @@ def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
     Each image is what :meth:`SequenceGenerator.render` draws from the shard's
     stream in turn; strings of digits only, without augmentation, at the glyphs'
     height and a fixed width, are composed many at once, to the same bytes.
+    Augmented images at a fixed width (:func:`augmented_in_batches`) are drawn
+    :data:`_CHUNK` strings at once by :func:`.compose.augmented.draw_augmented`
+    from the shard's stream: the same bytes for the same seed, not ``render``'s.
     """
     from ..compose.batch import draw_in_order, in_order_applies
 
@@ -411,14 +434,14 @@ def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
     options = task.options
     keep = options.keep_separators
     keys = (f"{index:0{task.key_width}d}" for index in range(task.start, task.stop))
+    together = augmented_in_batches(options)
     for first in range(0, len(strings), _CHUNK):
         chunk = strings[first : first + _CHUNK]
         if in_order_applies(options, generator.dataset, chunk):
             for text, (paper, boxes) in zip(chunk, draw_in_order(generator, chunk, options, rng)):
                 yield Sample(next(keys), paper, text, list(boxes), None)
             continue
-        for text in chunk:
-            image = draw(generator, text, options, rng)
+        for text, image in zip(chunk, _drawn(generator, chunk, options, rng, together)):
             yield Sample(
                 next(keys),
                 image.paper,
@@ -426,3 +449,22 @@ def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
                 label_boxes(image, keep),
                 label_writers(image, keep) if options.writer == "same" else None,
             )
+
+
+def _drawn(
+    generator: SequenceGenerator,
+    texts: list[str],
+    options: RenderOptions,
+    rng: np.random.Generator,
+    together: bool,
+) -> Iterator[SequenceImage]:
+    """``texts`` drawn from ``rng``: ``together`` by the batched augmented path, else
+    one by one as :meth:`SequenceGenerator.render` draws them."""
+    if together:
+        from ..compose.augmented import draw_augmented
+
+        pipeline = cast("Pipeline", options.pipeline)
+        yield from draw_augmented(generator.dataset, texts, options, pipeline, rng)[1]
+        return
+    for text in texts:
+        yield draw(generator, text, options, rng)

@@ -25,9 +25,17 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
+# Nothing imported at module level loads NumPy, so an entry point can still set the
+# thread variables OpenBLAS reads when NumPy loads it (the commands' modules load later).
 from .._version import __version__
+from ..errors import NumberGeneratorError
 
-__all__ = ["generate_numbers_sequence_main", "generate_phone_numbers_main", "main"]
+__all__ = [
+    "generate_numbers_sequence_main",
+    "generate_phone_numbers_main",
+    "main",
+    "single_threaded_blas",
+]
 
 EXIT_INTERRUPTED = 130
 #: Variables OpenBLAS reads for its thread count, in its order; any set one is the user's choice.
@@ -80,6 +88,7 @@ def _builder(name: str) -> Callable[[argparse.ArgumentParser], None]:
 
 
 def _parser(prog: str, description: str) -> argparse.ArgumentParser:
+    """A :class:`~.options.CliParser` (its module loads NumPy: imported once threads are set)."""
     from .options import CliParser
 
     return CliParser(prog=prog, description=description)
@@ -88,7 +97,6 @@ def _parser(prog: str, description: str) -> argparse.ArgumentParser:
 def _run(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> int:
     import logging
 
-    from ..errors import NumberGeneratorError
     from .options import EXIT_USAGE, flag_message
 
     args = parser.parse_args(argv)

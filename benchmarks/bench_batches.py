@@ -5,7 +5,9 @@ and ``dtype="uint8"``.
 
 Rows: images per second of ``batches(256, "phone")`` for each dtype, of a
 fixed pattern with separators and of strings of random length (median of
-repeated runs, pinned to one core);
+repeated runs, pinned to one core); images per CPU second of this thread for
+each dtype (``*_cpu``: the time the work itself took, which a shared core's
+other processes do not lengthen, unlike the wall-clock rows);
 and, unless ``quick`` or without valgrind on the PATH, the instructions one
 batch takes as counted by callgrind: the count of a child process drawing 12
 batches minus one drawing 2, over 10. Unlike the times, that count does not move
@@ -18,8 +20,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +50,28 @@ for _ in range(int(sys.argv[1])):
 def _rate(dtype: str, n: int, repeats: int, template: str = TEMPLATE) -> dict[str, float]:
     stream = batches(BATCH, template, seed=0, dtype=dtype)
     next(stream)  # loads the data and builds the column table
-    return throughput(lambda: [next(stream) for _ in range(n)], BATCH * n, repeats=repeats)
+    return throughput(lambda: _draw(stream, n), BATCH * n, repeats=repeats)
+
+
+def _draw(stream: Iterator[Any], n: int) -> None:
+    """``n`` batches, each dropped before the next as a training loop does (kept in a list,
+    every batch would land in memory fresh from the kernel, and the rows would time page
+    faults: about twice the time per float32 batch)."""
+    for _ in range(n):
+        next(stream)
+
+
+def _cpu_rate(dtype: str, n: int, repeats: int) -> dict[str, float]:
+    """Images per second of this thread's CPU time, median of ``repeats`` runs of ``n``
+    batches (:func:`_draw`)."""
+    stream = batches(BATCH, TEMPLATE, seed=0, dtype=dtype)
+    next(stream)
+    rates = []
+    for _ in range(repeats):
+        start = time.thread_time()
+        _draw(stream, n)
+        rates.append(BATCH * n / (time.thread_time() - start))
+    return {"median_per_s": round(statistics.median(rates), 1), "repeats": repeats}
 
 
 def _instructions(dtype: str, batches_run: int) -> int:
@@ -82,6 +108,8 @@ def run(quick: bool) -> dict[str, Any]:
             results[f"phone_b256_{dtype}"] = _rate(dtype, n, repeats)
         results["pattern_b256_float32"] = _rate("float32", n, repeats, PATTERN)
         results["random_b256_float32"] = _rate("float32", n, repeats, RANDOM)
+        for dtype in DTYPES:
+            results[f"phone_b256_{dtype}_cpu"] = _cpu_rate(dtype, n, repeats)
     if not quick and shutil.which("valgrind"):
         for dtype in DTYPES:
             per_batch = (_instructions(dtype, 12) - _instructions(dtype, 2)) // 10

@@ -11,10 +11,8 @@ from .._api import default_generator, generate_numbers_sequence, generate_phone_
 from .._util.files import prepare_output_dir, write_png
 from .._util.params import DEFAULT_SPACING_RANGE
 from .._util.text import digits_of
-from ..augment import resolve_augment
 from ..datasets import DigitDataset
 from ..errors import InvalidParameterError, NumberGeneratorError
-from ..preview import ROW_SETS, contact_sheet
 from ..templates.phone import PHONE_FORMATS, check_capacity
 from .options import (
     add_data_options,
@@ -273,6 +271,9 @@ def _run_phone(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int
 
 def _preview_rows(text: str) -> str | list[str]:
     """``--rows``: a row-set name, or a comma-separated list of augment names, each checked."""
+    from ..augment import resolve_augment
+    from ..preview import ROW_SETS
+
     if text in ROW_SETS:
         return text
     rows = [row.strip() for row in text.split(",") if row.strip()]
@@ -288,6 +289,8 @@ def _preview_rows(text: str) -> str | list[str]:
 
 def _bad_rows(text: str, row: str) -> InvalidParameterError:
     """``--rows=TEXT`` names something that is no row set nor augmentation."""
+    from ..preview import ROW_SETS
+
     return InvalidParameterError(
         f"--rows={text!r}: {row!r} is neither a row set ({', '.join(ROW_SETS)}) nor a preset "
         f"or transform name ({', '.join(ROW_SETS['all'])}); give a row set or a "
@@ -298,6 +301,7 @@ def _bad_rows(text: str, row: str) -> InvalidParameterError:
 
 
 def _run_preview(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from ..preview import contact_sheet  # loads augmentation: only this command draws with it
 
     check_spacing_flags(parser, args)
     check_data_flags(parser, args)

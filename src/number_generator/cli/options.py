@@ -21,7 +21,6 @@ from .._util.params import (
     SPACING_MODES,
 )
 from .._util.text import OFF_WORDS, ON_WORDS, switch_word
-from ..augment import PRESETS
 from ..datasets import DATA_DIR_ENV, DATASETS, DEFAULT_DATASET, SPLIT_ENV
 from ..datasets.writers import WRITER_MODES
 from ..errors import NumberGeneratorError, ParameterError
@@ -30,6 +29,7 @@ __all__ = [
     "EXIT_USAGE",
     "CliParser",
     "Handler",
+    "PresetNames",
     "add_data_options",
     "add_output_path",
     "add_render_options",
@@ -82,19 +82,32 @@ def _augment_value(text: str) -> Any:
     return True if switch else None
 
 
+class PresetNames:
+    """The augmentation presets, comma-separated, named when first shown: ``--augment``'s
+    help names them as ``%(presets)s``, which argparse fills in only to show the help, so
+    a command that draws without augmentation never loads :mod:`number_generator.augment`.
+    """
+
+    def __str__(self) -> str:
+        from ..augment import PRESETS
+
+        return ", ".join(PRESETS)
+
+
 def augment_help() -> str:
-    """``--augment``'s help: the presets and the one list of on and off words.
+    """``--augment``'s help: the presets (``%(presets)s``, a :class:`PresetNames`) and the
+    one list of on and off words.
 
     Examples
     --------
-    >>> print(augment_help())  # doctest: +NORMALIZE_WHITESPACE
+    >>> print(augment_help() % {"presets": PresetNames()})  # doctest: +NORMALIZE_WHITESPACE
     augmentation: a preset (light, medium, heavy, document), a transform name (see preview
     --rows transforms), or a switch: 1, on, true or yes = medium; 0, false, no, none or off = no
     augmentation (the default); words are case-insensitive
     """
     on, off = (_spoken(sorted(word for word in words if word)) for words in (ON_WORDS, OFF_WORDS))
     return (
-        f"augmentation: a preset ({', '.join(PRESETS)}), a transform name (see preview --rows "
+        "augmentation: a preset (%(presets)s), a transform name (see preview --rows "
         f"transforms), or a switch: {on} = medium; {off} = no augmentation (the default); "
         "words are case-insensitive"
     )
@@ -124,7 +137,7 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
         "contour: the smallest distance between the inks, row by row (digits tuck together, "
         "0 makes strokes touch)",
     )
-    parser.add_argument(
+    augment = parser.add_argument(
         "--augment",
         "-a",
         type=_augment_value,
@@ -132,6 +145,7 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
         metavar="PRESET",
         help=augment_help(),
     )
+    setattr(augment, "presets", PresetNames())  # noqa: B010 - argparse reads the action's attributes
     parser.add_argument(
         "--seed",
         type=int_range(0, 2**63 - 1),

@@ -19,6 +19,7 @@ for any other glyph stage, which callers then run string by string.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
@@ -29,7 +30,13 @@ import numpy.typing as npt
 from .._util.glyphs import ink_extents
 from .affine import AffineTransform, BaselineJitter, Rotate, Scale, Shear, Shift, SizeVariation
 from .base import Transform, U8Array, uniforms
-from .distortion import ElasticTransform
+from .distortion import (
+    ElasticTransform,
+    GridDistortion,
+    OpticalDistortion,
+    lens_sources,
+    lens_spread,
+)
 from .frame import fit_frame, fit_matrix
 from .morphology import StrokeThickness
 
@@ -49,47 +56,74 @@ BATCHED: tuple[type[Transform], ...] = (
     SizeVariation,
     BaselineJitter,
     ElasticTransform,
+    GridDistortion,
+    OpticalDistortion,
     StrokeThickness,
 )
 # Rows of a mosaic per remap: a few thousand keep its maps in the cache (and OpenCV's remap
 # takes coordinates below 2**15).
 _MAX_ROWS = 4000
-# Pixels an elastic canvas may need beyond the frame padded by the field's cap (see _windows).
-_SLACK = 4
+# Pixels per cell (at most) of the coarse grid of a step's maps with a grid or a lens: their
+# maps curve between its points, which the maps only follow linearly (a lens' ink would grow
+# by 2 % at 4 px, by 0.5 % at 2).
+_BENT_STEP = 2
 
 
 class _Geometry(NamedTuple):
-    """A run of affine transforms and the elastic distortion after it (either may be empty)."""
+    """A run of affine transforms and the distortions after it, in order (at most one
+    elastic; either part may be empty)."""
 
     affine: tuple[int, ...]
-    elastic: int | None
+    distortions: tuple[int, ...]
 
 
 _Step = _Geometry | int  # a geometric run, or the index of a stroke thickness
 
 
+class _Bend(NamedTuple):
+    """One distortion of a step as drawn: the glyphs it moves (indices, ascending) and its
+    parameters for each of them (elastic: the coarse fields; grid: the knots of the x and
+    y maps; optical: ``k``, ``cx``, ``cy``)."""
+
+    transform: Transform
+    who: IntArray
+    params: tuple[npt.NDArray[Any], ...]
+
+    def within(self, items: IntArray) -> _Bend:
+        """The bend of the glyphs among ``items`` (ascending), ``who`` as positions in it."""
+        mine = np.isin(self.who, items)
+        where = np.searchsorted(items, self.who[mine])
+        return _Bend(self.transform, where, tuple(p[mine] for p in self.params))
+
+
 @lru_cache(maxsize=64)
 def batch_plan(transforms: tuple[Transform, ...]) -> tuple[_Step, ...] | None:
     """How :func:`transform_glyph_batch` runs a glyph stage, or ``None`` if it holds a
-    transform not in :data:`BATCHED` (a user's, a grid or optical distortion …)."""
+    transform not in :data:`BATCHED` (a user's …)."""
     steps: list[_Step] = []
     run: list[int] = []
+    bends: list[int] = []
     for i, transform in enumerate(transforms):
         kind = type(transform)
         if kind not in BATCHED:
             return None
-        if isinstance(transform, AffineTransform):
-            run.append(i)
-        elif kind is ElasticTransform:
-            steps.append(_Geometry(tuple(run), i))
-            run = []
-        else:
-            if run:
-                steps.append(_Geometry(tuple(run), None))
-                run = []
+        affine = isinstance(transform, AffineTransform)
+        elastic = kind is ElasticTransform
+        # A step ends at a stroke, at an affine map after a distortion (it is fitted from
+        # the ink box the distortion left) and at a second elastic field (one grid each).
+        if (run or bends) and (
+            kind is StrokeThickness
+            or (affine and bends)
+            or (elastic and any(type(transforms[j]) is ElasticTransform for j in bends))
+        ):
+            steps.append(_Geometry(tuple(run), tuple(bends)))
+            run, bends = [], []
+        if kind is StrokeThickness:
             steps.append(i)
-    if run:
-        steps.append(_Geometry(tuple(run), None))
+        else:
+            (run if affine else bends).append(i)
+    if run or bends:
+        steps.append(_Geometry(tuple(run), tuple(bends)))
     return tuple(steps)
 
 
@@ -121,20 +155,32 @@ def transform_glyph_batch(
     if plan is None:
         raise ValueError("transform_glyph_batch: a transform is not one of BATCHED")
     n, height, width = glyphs.shape
+    frame = (height, width)
     probabilities = np.array([t.p for t in transforms], np.float64)[:, None]
     coins = rng.random((len(transforms), n)) < probabilities
+    # The room each step's canvases may need beyond the frame (its elastic field covers it),
+    # and the cells of its coarse grid.
+    rooms, steps = {}, {}
+    for step in plan:
+        if isinstance(step, _Geometry):
+            for i in step.distortions:
+                rooms[i], steps[i] = (
+                    _reach(step, transforms, frame) + 2,
+                    _grid_step(step, transforms),
+                )
     drawn: list[object] = []
-    for transform, chosen in zip(transforms, coins):
+    for i, (transform, chosen) in enumerate(zip(transforms, coins)):
+        count = int(np.count_nonzero(chosen))
         if isinstance(transform, AffineTransform):
-            drawn.append(transform.batch_maps(rng, (height, width), chosen, lengths))
+            drawn.append(transform.batch_maps(rng, frame, chosen, lengths))
         elif isinstance(transform, ElasticTransform):
-            # Room for the ink moved anywhere in the frame and by up to `pad` px (plus rounding).
-            room = 2 * transform.pad + _SLACK
-            rows, cols = (_cells(size + room, transform.step) for size in (height, width))
-            count = int(np.count_nonzero(chosen))
-            drawn.append(transform.coarse_fields(rng, rows, cols, count))
+            rows, cols = (_cells(size + 2 * (rooms[i] + 1), steps[i]) for size in frame)
+            drawn.append((_fields(transform, rng, rows, cols, count, steps[i]),))
+        elif isinstance(transform, GridDistortion):
+            drawn.append(transform.draw_knots(rng, frame, count))
+        elif isinstance(transform, OpticalDistortion):
+            drawn.append(transform.draw_lenses(rng, frame, count))
         else:
-            count = int(np.count_nonzero(chosen))
             drawn.append(uniforms(rng, cast(StrokeThickness, transform).limit, count))
     for step in plan:
         if extents is None:
@@ -158,6 +204,60 @@ def _cells(size: int, step: int) -> int:
     return int(np.ceil((size + step - 0.5) / step + 0.5))
 
 
+def _reach(step: _Geometry, transforms: Sequence[Transform], frame: tuple[int, int]) -> int:
+    """Pixels beyond the frame that a step's distortions may move ink to (their strongest
+    draws; the affine map leaves the ink in the frame): an elastic field's cap, a
+    pincushion's push (:func:`~.distortion.lens_spread`); a grid keeps the frame."""
+    height, width = frame
+    radius = min(frame) / 2
+    reach = 0.0
+    for i in step.distortions:
+        transform = transforms[i]
+        if isinstance(transform, ElasticTransform):
+            reach += transform.pad - 1
+        elif isinstance(transform, OpticalDistortion):
+            shift = max(abs(v) for v in transform.shift_limit)
+            half_w = (width - 1) / 2 + shift * width + reach + 1
+            far = math.hypot(half_w, (height - 1) / 2 + shift * height + reach + 1) / radius
+            reach += (float(lens_spread(transform.limit[0], far)) - 1.0) * far * radius
+    return math.ceil(reach)
+
+
+def _grid_step(step: _Geometry, transforms: Sequence[Transform]) -> int:
+    """Pixels per cell of the coarse grid of a step's maps: its elastic field's, finer where
+    a grid or a lens curves the maps (:data:`_BENT_STEP`, if it divides the field's)."""
+    fields = [
+        t.step
+        for t in map(transforms.__getitem__, step.distortions)
+        if isinstance(t, ElasticTransform)
+    ]
+    field = fields[0] if fields else _BENT_STEP
+    bent = len(fields) < len(step.distortions)
+    return _BENT_STEP if bent and field % _BENT_STEP == 0 else field
+
+
+def _fields(
+    elastic: ElasticTransform, rng: np.random.Generator, rows: int, cols: int, n: int, step: int
+) -> F32Array:
+    """``n`` displacement fields of ``elastic`` (:meth:`~.ElasticTransform.coarse_fields`) on a
+    grid of ``rows`` x ``cols`` points ``step`` px apart: the field's own grid, or one that
+    divides it (the fields interpolated onto it, as upsampling them would)."""
+    ratio = elastic.step // step
+    if ratio == 1:
+        return elastic.coarse_fields(rng, rows, cols, n)
+    import cv2
+
+    # Point i of a grid `ratio` times finer (cv2.resize) is point i - ratio + 1 of the step's.
+    own_rows, own_cols = rows // ratio + 2, cols // ratio + 2
+    coarse = elastic.coarse_fields(rng, own_rows, own_cols, n)
+    if not n:
+        return np.zeros((0, rows, cols, 2), np.float32)
+    size = (own_cols * ratio, n * own_rows * ratio)
+    fine = cv2.resize(coarse.reshape(n * own_rows, own_cols, 2), size)
+    fine = fine.reshape(n, own_rows * ratio, own_cols * ratio, 2)
+    return np.ascontiguousarray(fine[:, ratio - 1 : ratio - 1 + rows, ratio - 1 : ratio - 1 + cols])
+
+
 def _geometry(
     glyphs: U8Array,
     extents: IntArray,
@@ -166,8 +266,15 @@ def _geometry(
     drawn: list[object],
     coins: BoolArray,
 ) -> None:
-    """One run of affine maps (and an elastic field), fused, applied in place."""
+    """One run of affine maps and the distortions after it, fused, applied in place.
+
+    Glyphs that only an affine map or a grid moves are resampled in their frame (a grid
+    keeps the frame's edges); the others, on canvases holding wherever their ink went,
+    then fitted back into the frame (:func:`_into_frames`, as the per-glyph distortions
+    do once at the end of the step rather than after each distortion).
+    """
     n, height, width = glyphs.shape
+    frame = (height, width)
     x0, y0, x1, y1 = extents.T.astype(np.float64)
     inked = x1 > x0
     matrix = np.zeros((n, 2, 3))
@@ -186,24 +293,32 @@ def _geometry(
             matrix[:, :, 2] += offset
     moved &= inked
     _fit(glyphs, matrix, moved, (x0, y0, x1, y1))
-    fields: F32Array | None = None
-    elastic = np.zeros(n, np.bool_)
-    if step.elastic is not None:
-        elastic = coins[step.elastic] & inked
-        fields = cast(F32Array, drawn[step.elastic])[inked[coins[step.elastic]]]
-    affine_only = np.flatnonzero(moved & ~elastic)
-    if affine_only.size:
-        no_origin = np.zeros((affine_only.size, 2), np.intp)
-        moved_glyphs = _remap(
-            glyphs, affine_only, matrix[affine_only], no_origin, (height, width), None, 1
+    inverse = _inverse(matrix).astype(np.float32)
+    bends: list[_Bend] = []
+    gridded, canvas = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    for i in step.distortions:
+        params = cast(tuple[npt.NDArray[Any], ...], drawn[i])
+        mine = inked[coins[i]]  # drawn for every glyph the coin chose: those with ink
+        bend = _Bend(
+            transforms[i], np.flatnonzero(coins[i] & inked), tuple(p[mine] for p in params)
         )
-        glyphs[affine_only] = moved_glyphs
-    if fields is not None and fields.size:
-        transform = cast(ElasticTransform, transforms[cast(int, step.elastic)])
-        items = np.flatnonzero(elastic)
+        bends.append(bend)
+        (gridded if isinstance(bend.transform, GridDistortion) else canvas)[bend.who] = True
+    framed = np.flatnonzero((moved | gridded) & ~canvas)
+    if framed.size:
+        maps = _frame_axes([bend.within(framed) for bend in bends], len(framed), frame)
+        glyphs[framed] = _remap(glyphs, framed, inverse[framed], frame, maps)
+    items = np.flatnonzero(canvas)
+    if items.size:
+        local = [bend.within(items) for bend in bends]
         box = tuple(edge[items] for edge in (x0, y0, x1, y1))
-        origin, size = _windows(matrix[items], box, transform.pad - 1, (height, width))
-        canvases = _remap(glyphs, items, matrix[items], origin, size, fields, transform.step)
+        room = _reach(step, transforms, frame) + 2
+        origin, size = _windows(matrix[items], box, local, room, frame)
+        grid_step = _grid_step(step, transforms)
+        coarse = _Coarse(
+            _coarse_maps(inverse[items], origin, size, grid_step, local, frame), grid_step
+        )
+        canvases = _remap(glyphs, items, inverse[items], size, coarse)
         _into_frames(glyphs, items, canvases, origin)
 
 
@@ -237,92 +352,166 @@ def _bounds(
 
 
 def _windows(
-    matrix: F64Array, box: tuple[F64Array, ...], reach: int, frame: tuple[int, int]
+    matrix: F64Array,
+    box: tuple[F64Array, ...],
+    bends: list[_Bend],
+    room: int,
+    frame: tuple[int, int],
 ) -> tuple[IntArray, tuple[int, int]]:
-    """Canvases holding every glyph's ink after ``matrix`` and a displacement of at most
-    ``reach`` px: each one's corner ``(x, y)`` in its ``frame``, and their common size.
+    """Canvases holding every glyph's ink after ``matrix`` and ``bends`` (positions in
+    these glyphs): each one's corner ``(x, y)`` in its ``frame``, and their common size.
 
-    The ink box's corners bound the ink; the frame does too (``matrix`` is fitted into it).
+    The ink box's corners bound the ink; each distortion moves that bound as far as it
+    can move ink (:func:`_pushed`); no canvas reaches more than ``room`` px beyond the frame.
     """
     x0, y0, x1, y1 = box
     # Bilinear sampling spreads ink up to a pixel around the ink box: map that box's corners.
     low, high = (np.stack(edge, axis=1) for edge in _bounds(matrix, (x0 - 1, y0 - 1, x1, y1)))
-    room = reach + 2  # beyond the frame: the displacement, bilinear spread and rounding
-    origin = np.maximum(np.floor(low).astype(np.intp) - reach - 1, -room)
-    end = np.minimum(np.ceil(high).astype(np.intp) + reach + 2, np.array(frame[::-1]) + room)
+    for bend in bends:
+        _pushed(bend, low, high, frame)
+    # One more pixel for rounding on each side (and the map's linear steps between points).
+    origin = np.maximum(np.floor(low).astype(np.intp) - 1, -room)
+    end = np.minimum(np.ceil(high).astype(np.intp) + 2, np.array(frame[::-1]) + room)
     size = (end - origin).max(axis=0, initial=1)
     return origin, (int(size[1]), int(size[0]))
+
+
+def _pushed(bend: _Bend, low: F64Array, high: F64Array, frame: tuple[int, int]) -> None:
+    """``low``, ``high`` (``(m, 2)`` x, y bounds of the ink) moved, in place, to bound the
+    ink after ``bend``: an elastic field moves it by up to its cap, a grid maps the bound
+    forward, a lens moves ink along rays from its centre by up to
+    :func:`~.distortion.lens_spread` of its radius (towards the centre for ``k > 0``)."""
+    who, transform = bend.who, bend.transform
+    if isinstance(transform, ElasticTransform):
+        low[who] -= transform.pad - 1
+        high[who] += transform.pad - 1
+    elif isinstance(transform, GridDistortion):
+        for axis, knots in enumerate(bend.params):
+            even = np.broadcast_to(
+                np.linspace(0.0, frame[1 - axis] - 1, knots.shape[1]), knots.shape
+            )
+            for bound in (low, high):
+                bound[who, axis] = _piecewise(bound[who, axis], even, knots)
+    else:
+        k, cx, cy = bend.params
+        centre = np.stack([cx, cy], axis=1)
+        below, above = low[who] - centre, high[who] - centre
+        far = np.hypot(*np.maximum(-below, above).T) / (min(frame) / 2)
+        spread = lens_spread(k, far)[:, None]
+        low[who] = centre + np.minimum(np.minimum(below, below * spread), 0.0)
+        high[who] = centre + np.maximum(np.maximum(above, above * spread), 0.0)
+
+
+class _FrameAxes(NamedTuple):
+    """Maps over the frame: the x coordinate of each column ``(m, 1, width)`` and the y of
+    each row ``(m, height, 1)`` before the affine map (a grid moves them), or both ``None``
+    (the pixels' own)."""
+
+    xs: F32Array | None
+    ys: F32Array | None
+
+
+class _Coarse(NamedTuple):
+    """Maps on a coarse grid of ``step`` px (:func:`_coarse_maps`)."""
+
+    points: F32Array
+    step: int
+
+
+def _frame_axes(bends: list[_Bend], m: int, frame: tuple[int, int]) -> _FrameAxes:
+    """The axes of ``m`` glyphs' frames after the grids among ``bends`` (positions in them)."""
+    grids = [bend for bend in bends if bend.who.size]  # (only grids leave a glyph in its frame)
+    if not grids:
+        return _FrameAxes(None, None)
+    height, width = frame
+    xs = np.empty((m, 1, width), np.float32)
+    ys = np.empty((m, height, 1), np.float32)
+    xs[:] = np.arange(width, dtype=np.float32)
+    ys[:] = np.arange(height, dtype=np.float32)[:, None]
+    for bend in reversed(grids):  # the sample map: the last distortion's first
+        _pull(bend, xs, ys, frame)
+    return _FrameAxes(xs, ys)
 
 
 def _remap(
     glyphs: U8Array,
     items: IntArray,
-    matrix: F64Array,
-    origin: IntArray,
+    inverse: F32Array,
     size: tuple[int, int],
-    fields: F32Array | None,
-    step: int,
+    maps: _FrameAxes | _Coarse,
 ) -> U8Array:
-    """Glyphs ``items`` moved by ``matrix`` then displaced by ``fields`` (coarse, ``step`` px
-    per cell; ``None``: none, and ``origin`` 0), on canvases of ``size`` whose corner sits at
-    ``origin[k]`` (``x, y``) in glyph ``k``'s frame: canvas pixel ``q`` samples the glyph at
-    ``M^-1 (q + origin + d(q))``."""
+    """Glyphs ``items`` resampled onto canvases of ``size``: through the inverse affine maps
+    ``inverse`` from their frames' axes (:class:`_FrameAxes`, canvases the frame), or
+    along maps given on a coarse grid (:class:`_Coarse`)."""
     _, height, width = glyphs.shape
     canvas_h, canvas_w = size
-    inverse = _inverse(matrix).astype(np.float32)
-    coarse = None if fields is None else _coarse_maps(inverse, fields, origin, size, step)
     # Rows (y) every map reaches beyond its glyph's frame: the blank margin each glyph gets in
-    # the mosaic, so that no map reads a neighbour (a map is linear between its grid points).
-    if coarse is None:
+    # the mosaic, so that no map reads a neighbour (a map is linear between its grid points;
+    # a grid keeps the frame's corners).
+    if isinstance(maps, _Coarse):
+        reach = maps.points[..., 1].reshape(len(items), -1)
+        out_rows = maps.points.shape[1] * maps.step
+    else:
         corners = np.array([[0, width - 1, 0, width - 1], [0, 0, height - 1, height - 1], [1] * 4])
         reach = inverse[:, 1] @ corners
-    else:
-        reach = coarse[..., 1].reshape(len(items), -1)
+        out_rows = canvas_h
     over = max(-float(reach.min(initial=0.0)), float(reach.max(initial=0.0)) - (height - 1))
     margin = int(np.ceil(over)) + 1
-    out_rows = canvas_h if coarse is None else coarse.shape[1] * step
     chunk = max(1, _MAX_ROWS // max(out_rows, height + 2 * margin))
     out = np.empty((len(items), canvas_h, canvas_w), np.uint8)
     for start in range(0, len(items), chunk):
         part = slice(start, start + chunk)
         count = len(items[part])
         top = (np.arange(count, dtype=np.float32) * (height + 2 * margin) + margin)[:, None, None]
-        maps: F32Array | tuple[F32Array, F32Array]
-        if coarse is None:
-            maps = _affine_maps(inverse[part], top, height, width)
+        mosaic: F32Array | tuple[F32Array, F32Array]
+        if isinstance(maps, _Coarse):
+            mosaic = _upsampled(maps.points[part], top, canvas_h, canvas_w, maps.step)
         else:
-            maps = _upsampled(coarse[part], top, canvas_h, canvas_w, step)
-        _remap_mosaic(glyphs[items[part]], maps, margin, out[part])
+            xs = np.arange(width, dtype=np.float32) if maps.xs is None else maps.xs[part]
+            ys = np.arange(height, dtype=np.float32)[:, None] if maps.ys is None else maps.ys[part]
+            mosaic = _affine_maps(inverse[part], top, xs, ys)
+        _remap_mosaic(glyphs[items[part]], mosaic, margin, out[part])
     return out
 
 
 def _affine_maps(
-    inverse: F32Array, top: F32Array, height: int, width: int
+    inverse: F32Array, top: F32Array, xs: F32Array, ys: F32Array
 ) -> tuple[F32Array, F32Array]:
     """Where each pixel of a glyph's frame samples it: ``(m, height, width)`` x and y (y in a
-    mosaic where glyph ``k``'s frame starts at row ``top[k]``)."""
-    xs = np.arange(width, dtype=np.float32)
-    ys = np.arange(height, dtype=np.float32)[:, None]
+    mosaic where glyph ``k``'s frame starts at row ``top[k]``), from the x of each column
+    and the y of each row before the inverse affine maps ``inverse``."""
     a, b, c, d, e, f = _coefficients(inverse)
     return a * xs + c + b * ys, d * xs + (f + top) + e * ys
 
 
 def _coarse_maps(
-    inverse: F32Array, fields: F32Array, origin: IntArray, size: tuple[int, int], step: int
+    inverse: F32Array,
+    origin: IntArray,
+    size: tuple[int, int],
+    step: int,
+    bends: list[_Bend],
+    frame: tuple[int, int],
 ) -> F32Array:
-    """Where the coarse grid's points of canvases of ``size`` (corners at ``origin``)
-    displaced by ``fields`` sample their glyphs: ``(m, rows, cols, 2)`` x, y (the map is
-    linear between grid points, as the field is)."""
+    """Where the coarse grid's points of canvases of ``size`` (corners at ``origin``) sample
+    their glyphs: ``(m, rows, cols, 2)`` x, y (the map is linear between grid points).
+
+    A point ``q`` samples ``A^-1 (S_1 (S_2 (… S_n (q))))``, ``S_j`` the sample map of
+    distortion ``j`` of ``bends`` (positions in these glyphs), ``A`` the affine map:
+    the chain the per-glyph stage applies one remap after the other, in its order.
+    """
     rows, cols = (_cells(length, step) for length in size)
-    fields = fields[:, :rows, :cols]
     first = (step - 1) / 2 - step  # grid point 0, on the canvas
     corner = origin.astype(np.float32)[:, :, None, None]
-    px = fields[..., 0] + (np.arange(cols, dtype=np.float32) * step + np.float32(first))
-    px += corner[:, 0]
-    py = fields[..., 1] + (np.arange(rows, dtype=np.float32) * step + np.float32(first))[:, None]
-    py += corner[:, 1]
+    xs = np.empty((len(origin), rows, cols), np.float32)
+    ys = np.empty_like(xs)
+    xs[:] = np.arange(cols, dtype=np.float32) * step + np.float32(first)
+    ys[:] = (np.arange(rows, dtype=np.float32) * step + np.float32(first))[:, None]
+    xs += corner[:, 0]
+    ys += corner[:, 1]
+    for bend in reversed(bends):
+        _pull(bend, xs, ys, frame)
     a, b, c, d, e, f = _coefficients(inverse)
-    return np.stack([a * px + b * py + c, d * px + e * py + f], axis=-1)
+    return np.stack([a * xs + b * ys + c, d * xs + e * ys + f], axis=-1)
 
 
 def _upsampled(coarse: F32Array, top: F32Array, height: int, width: int, step: int) -> F32Array:
@@ -335,6 +524,47 @@ def _upsampled(coarse: F32Array, top: F32Array, height: int, width: int, step: i
     fine = cv2.resize(shifted.reshape(m * rows, cols, 2), (cols * step, m * rows * step))
     canvas = fine.reshape(m, rows * step, cols * step, 2)[:, step : step + height]
     return np.ascontiguousarray(canvas[:, :, step : step + width])
+
+
+def _pull(bend: _Bend, xs: F32Array, ys: F32Array, frame: tuple[int, int]) -> None:
+    """The points ``xs``, ``ys`` (frame coordinates, ``(m, …)``) of the glyphs of ``bend``
+    moved, in place, to where its distortion samples them. An elastic field (points on
+    its coarse grid only) is read at the canvas's grid point, whatever the later
+    distortions did to the point: the same field, its smoothness stretched by them."""
+    who, transform = bend.who, bend.transform
+    if not who.size:
+        return
+    if isinstance(transform, ElasticTransform):
+        rows, cols = xs.shape[1:]
+        field = bend.params[0][:, :rows, :cols]
+        xs[who] += field[..., 0]
+        ys[who] += field[..., 1]
+    elif isinstance(transform, GridDistortion):
+        for points, knots, size in zip((xs, ys), bend.params, frame[::-1]):
+            even = np.broadcast_to(np.linspace(0.0, size - 1, knots.shape[1]), knots.shape)
+            points[who] = _piecewise(points[who], knots, even)
+    else:
+        k, cx, cy = (p[:, None, None] for p in bend.params)
+        xs[who], ys[who] = lens_sources(xs[who], ys[who], k, cx, cy, min(frame) / 2)
+
+
+def _piecewise(coords: F64Array | F32Array, knots: F64Array, values: F64Array) -> F64Array:
+    """Each item's piecewise linear map through the points ``(knots[k], values[k])`` (both
+    ascending, equal at the ends) at ``coords[k]`` (any shape after the first axis); the
+    identity beyond the ends."""
+    m, count = knots.shape
+    flat = coords.reshape(m, -1)
+    piece = np.zeros(flat.shape, np.intp)  # 0: before the first knot, count: after the last
+    for j in range(count):
+        piece += flat >= knots[:, j : j + 1]
+    slope = np.ones((m, count + 1))
+    offset = np.zeros((m, count + 1))
+    slope[:, 1:count] = np.diff(values, axis=1) / np.diff(knots, axis=1)
+    offset[:, 1:count] = values[:, :-1] - slope[:, 1:count] * knots[:, :-1]
+    mapped: F64Array = (
+        np.take_along_axis(offset, piece, 1) + np.take_along_axis(slope, piece, 1) * flat
+    )
+    return mapped.reshape(coords.shape)
 
 
 def _coefficients(matrix: F32Array) -> list[F32Array]:

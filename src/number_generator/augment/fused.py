@@ -63,6 +63,9 @@ BATCHED: tuple[type[Transform], ...] = (
 # Rows of a mosaic per remap: a few thousand keep its maps in the cache (and OpenCV's remap
 # takes coordinates below 2**15).
 _MAX_ROWS = 4000
+# Canvas sizes are rounded up to multiples of this many pixels, and glyphs whose canvases
+# have the same size resampled together.
+_SIZE_CLASS = 8
 # Pixels per cell (at most) of the coarse grid of a step's maps with a grid or a lens: their
 # maps curve between its points, which the maps only follow linearly (a lens' ink would grow
 # by 2 % at 4 px, by 0.5 % at 2).
@@ -310,16 +313,23 @@ def _geometry(
         glyphs[framed] = _remap(glyphs, framed, inverse[framed], frame, maps)
     items = np.flatnonzero(canvas)
     if items.size:
-        local = [bend.within(items) for bend in bends]
         box = tuple(edge[items] for edge in (x0, y0, x1, y1))
         room = _reach(step, transforms, frame) + 2
-        origin, size = _windows(matrix[items], box, local, room, frame)
+        local = [bend.within(items) for bend in bends]
+        origin, sizes = _windows(matrix[items], box, local, room, frame)
         grid_step = _grid_step(step, transforms)
-        coarse = _Coarse(
-            _coarse_maps(inverse[items], origin, size, grid_step, local, frame), grid_step
-        )
-        canvases = _remap(glyphs, items, inverse[items], size, coarse)
-        _into_frames(glyphs, items, canvases, origin)
+        # Canvases of a few sizes, each glyph on the smallest that holds its ink.
+        classes = -(-sizes // _SIZE_CLASS)
+        _, group_of = np.unique(classes[:, 0] * 1000 + classes[:, 1], return_inverse=True)
+        for group in range(int(group_of.max()) + 1):
+            mine = np.flatnonzero(group_of == group)
+            part = items[mine]
+            width_x, height_y = sizes[mine].max(axis=0).tolist()
+            size = (height_y, width_x)
+            local = [bend.within(part) for bend in bends]
+            coarse = _coarse_maps(inverse[part], origin[mine], size, grid_step, local, frame)
+            canvases = _remap(glyphs, part, inverse[part], size, _Coarse(coarse, grid_step))
+            _into_frames(glyphs, part, canvases, origin[mine])
 
 
 def _fit(glyphs: U8Array, matrix: F64Array, moved: BoolArray, box: tuple[F64Array, ...]) -> None:
@@ -357,9 +367,9 @@ def _windows(
     bends: list[_Bend],
     room: int,
     frame: tuple[int, int],
-) -> tuple[IntArray, tuple[int, int]]:
+) -> tuple[IntArray, IntArray]:
     """Canvases holding every glyph's ink after ``matrix`` and ``bends`` (positions in
-    these glyphs): each one's corner ``(x, y)`` in its ``frame``, and their common size.
+    these glyphs): each one's corner ``(x, y)`` in its ``frame``, and its size (``x, y``).
 
     The ink box's corners bound the ink; each distortion moves that bound as far as it
     can move ink (:func:`_pushed`); no canvas reaches more than ``room`` px beyond the frame.
@@ -372,8 +382,7 @@ def _windows(
     # One more pixel for rounding on each side (and the map's linear steps between points).
     origin = np.maximum(np.floor(low).astype(np.intp) - 1, -room)
     end = np.minimum(np.ceil(high).astype(np.intp) + 2, np.array(frame[::-1]) + room)
-    size = (end - origin).max(axis=0, initial=1)
-    return origin, (int(size[1]), int(size[0]))
+    return origin, np.maximum(end - origin, 1)
 
 
 def _pushed(bend: _Bend, low: F64Array, high: F64Array, frame: tuple[int, int]) -> None:

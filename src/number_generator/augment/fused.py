@@ -94,9 +94,9 @@ class _Bend(NamedTuple):
 
     def within(self, items: IntArray) -> _Bend:
         """The bend of the glyphs among ``items`` (ascending), ``who`` as positions in it."""
-        mine = np.isin(self.who, items)
-        where = np.searchsorted(items, self.who[mine])
-        return _Bend(self.transform, where, tuple(p[mine] for p in self.params))
+        rows = np.minimum(np.searchsorted(self.who, items), max(len(self.who) - 1, 0))
+        where = np.flatnonzero(self.who[rows] == items) if len(self.who) else rows[:0]
+        return _Bend(self.transform, where, tuple(p[rows[where]] for p in self.params))
 
 
 @lru_cache(maxsize=64)
@@ -162,14 +162,14 @@ def transform_glyph_batch(
     probabilities = np.array([t.p for t in transforms], np.float64)[:, None]
     coins = rng.random((len(transforms), n)) < probabilities
     # The room each step's canvases may need beyond the frame (its elastic field covers it),
-    # and the cells of its coarse grid.
+    # and the cells of its coarse grids.
     rooms, steps = {}, {}
     for step in plan:
         if isinstance(step, _Geometry):
             for i in step.distortions:
                 rooms[i], steps[i] = (
                     _reach(step, transforms, frame) + 2,
-                    _grid_step(step, transforms),
+                    _grid_steps(step, transforms),
                 )
     drawn: list[object] = []
     for i, (transform, chosen) in enumerate(zip(transforms, coins)):
@@ -177,8 +177,9 @@ def transform_glyph_batch(
         if isinstance(transform, AffineTransform):
             drawn.append(transform.batch_maps(rng, frame, chosen, lengths))
         elif isinstance(transform, ElasticTransform):
-            rows, cols = (_cells(size + 2 * (rooms[i] + 1), steps[i]) for size in frame)
-            drawn.append((_fields(transform, rng, rows, cols, count, steps[i]),))
+            span = (size + 2 * (rooms[i] + 1) for size in frame)
+            rows, cols = (_field_cells(length, *steps[i]) for length in span)
+            drawn.append((transform.coarse_fields(rng, rows, cols, count),))
         elif isinstance(transform, GridDistortion):
             drawn.append(transform.draw_knots(rng, frame, count))
         elif isinstance(transform, OpticalDistortion):
@@ -226,39 +227,40 @@ def _reach(step: _Geometry, transforms: Sequence[Transform], frame: tuple[int, i
     return math.ceil(reach)
 
 
-def _grid_step(step: _Geometry, transforms: Sequence[Transform]) -> int:
-    """Pixels per cell of the coarse grid of a step's maps: its elastic field's, finer where
-    a grid or a lens curves the maps (:data:`_BENT_STEP`, if it divides the field's)."""
+def _grid_steps(step: _Geometry, transforms: Sequence[Transform]) -> tuple[int, int]:
+    """Pixels per cell of the coarse grid of a step's maps: its elastic field's, and, for
+    glyphs that a grid or a lens also moves (their maps curve between the points, which
+    the maps only follow linearly), :data:`_BENT_STEP` if that divides the field's."""
     fields = [
         t.step
         for t in map(transforms.__getitem__, step.distortions)
         if isinstance(t, ElasticTransform)
     ]
     field = fields[0] if fields else _BENT_STEP
-    bent = len(fields) < len(step.distortions)
-    return _BENT_STEP if bent and field % _BENT_STEP == 0 else field
+    return field, _BENT_STEP if field % _BENT_STEP == 0 else field
 
 
-def _fields(
-    elastic: ElasticTransform, rng: np.random.Generator, rows: int, cols: int, n: int, step: int
-) -> F32Array:
-    """``n`` displacement fields of ``elastic`` (:meth:`~.ElasticTransform.coarse_fields`) on a
-    grid of ``rows`` x ``cols`` points ``step`` px apart: the field's own grid, or one that
-    divides it (the fields interpolated onto it, as upsampling them would)."""
-    ratio = elastic.step // step
-    if ratio == 1:
-        return elastic.coarse_fields(rng, rows, cols, n)
+def _field_cells(size: int, step: int, fine: int) -> int:
+    """Points of a field's grid (``step`` px apart) covering ``size`` canvas pixels, also
+    once interpolated onto a grid ``fine`` px apart (:func:`_refined`)."""
+    cells = _cells(size, step)
+    return cells if fine == step else max(cells, _cells(size, fine) // (step // fine) + 2)
+
+
+def _refined(fields: F32Array, ratio: int, rows: int, cols: int) -> F32Array:
+    """Coarse ``fields`` interpolated (as upsampling them would) onto a grid ``ratio`` times
+    finer, ``rows`` x ``cols`` points of it: point ``i`` of ``cv2.resize``'s grid
+    ``ratio`` times finer is point ``i - ratio + 1`` of the finer canvas grid."""
     import cv2
 
-    # Point i of a grid `ratio` times finer (cv2.resize) is point i - ratio + 1 of the step's.
+    m = len(fields)
     own_rows, own_cols = rows // ratio + 2, cols // ratio + 2
-    coarse = elastic.coarse_fields(rng, own_rows, own_cols, n)
-    if not n:
-        return np.zeros((0, rows, cols, 2), np.float32)
-    size = (own_cols * ratio, n * own_rows * ratio)
-    fine = cv2.resize(coarse.reshape(n * own_rows, own_cols, 2), size)
-    fine = fine.reshape(n, own_rows * ratio, own_cols * ratio, 2)
-    return np.ascontiguousarray(fine[:, ratio - 1 : ratio - 1 + rows, ratio - 1 : ratio - 1 + cols])
+    coarse = np.ascontiguousarray(fields[:, :own_rows, :own_cols]).reshape(
+        m * own_rows, own_cols, 2
+    )
+    fine = cast(F32Array, cv2.resize(coarse, (own_cols * ratio, m * own_rows * ratio)))
+    fine = fine.reshape(m, own_rows * ratio, own_cols * ratio, 2)
+    return fine[:, ratio - 1 : ratio - 1 + rows, ratio - 1 : ratio - 1 + cols]
 
 
 def _geometry(
@@ -298,7 +300,7 @@ def _geometry(
     _fit(glyphs, matrix, moved, (x0, y0, x1, y1))
     inverse = _inverse(matrix).astype(np.float32)
     bends: list[_Bend] = []
-    gridded, canvas = np.zeros(n, np.bool_), np.zeros(n, np.bool_)
+    gridded, canvas, bent = np.zeros(n, np.bool_), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
     for i in step.distortions:
         params = cast(tuple[npt.NDArray[Any], ...], drawn[i])
         mine = inked[coins[i]]  # drawn for every glyph the coin chose: those with ink
@@ -307,6 +309,7 @@ def _geometry(
         )
         bends.append(bend)
         (gridded if isinstance(bend.transform, GridDistortion) else canvas)[bend.who] = True
+        bent[bend.who] |= not isinstance(bend.transform, ElasticTransform)
     framed = np.flatnonzero((moved | gridded) & ~canvas)
     if framed.size:
         maps = _frame_axes([bend.within(framed) for bend in bends], len(framed), frame)
@@ -317,15 +320,17 @@ def _geometry(
         room = _reach(step, transforms, frame) + 2
         local = [bend.within(items) for bend in bends]
         origin, sizes = _windows(matrix[items], box, local, room, frame)
-        grid_step = _grid_step(step, transforms)
-        # Canvases of a few sizes, each glyph on the smallest that holds its ink.
+        # Canvases of a few sizes, each glyph on the smallest that holds its ink; a finer
+        # grid for the glyphs a grid or a lens moves.
         classes = -(-sizes // _SIZE_CLASS)
-        _, group_of = np.unique(classes[:, 0] * 1000 + classes[:, 1], return_inverse=True)
+        key = (classes[:, 0] * 1000 + classes[:, 1]) * 2 + bent[items]
+        _, group_of = np.unique(key, return_inverse=True)
+        steps = _grid_steps(step, transforms)
         for group in range(int(group_of.max()) + 1):
             mine = np.flatnonzero(group_of == group)
             part = items[mine]
             width_x, height_y = sizes[mine].max(axis=0).tolist()
-            size = (height_y, width_x)
+            size, grid_step = (height_y, width_x), steps[int(bent[part[0]])]
             local = [bend.within(part) for bend in bends]
             coarse = _coarse_maps(inverse[part], origin[mine], size, grid_step, local, frame)
             canvases = _remap(glyphs, part, inverse[part], size, _Coarse(coarse, grid_step))
@@ -438,7 +443,7 @@ def _frame_axes(bends: list[_Bend], m: int, frame: tuple[int, int]) -> _FrameAxe
     xs[:] = np.arange(width, dtype=np.float32)
     ys[:] = np.arange(height, dtype=np.float32)[:, None]
     for bend in reversed(grids):  # the sample map: the last distortion's first
-        _pull(bend, xs, ys, frame)
+        _pull(bend, xs, ys, frame, 1)
     return _FrameAxes(xs, ys)
 
 
@@ -518,7 +523,7 @@ def _coarse_maps(
     xs += corner[:, 0]
     ys += corner[:, 1]
     for bend in reversed(bends):
-        _pull(bend, xs, ys, frame)
+        _pull(bend, xs, ys, frame, step)
     a, b, c, d, e, f = _coefficients(inverse)
     return np.stack([a * xs + b * ys + c, d * xs + e * ys + f], axis=-1)
 
@@ -535,17 +540,19 @@ def _upsampled(coarse: F32Array, top: F32Array, height: int, width: int, step: i
     return np.ascontiguousarray(canvas[:, :, step : step + width])
 
 
-def _pull(bend: _Bend, xs: F32Array, ys: F32Array, frame: tuple[int, int]) -> None:
+def _pull(bend: _Bend, xs: F32Array, ys: F32Array, frame: tuple[int, int], step: int) -> None:
     """The points ``xs``, ``ys`` (frame coordinates, ``(m, …)``) of the glyphs of ``bend``
-    moved, in place, to where its distortion samples them. An elastic field (points on
-    its coarse grid only) is read at the canvas's grid point, whatever the later
-    distortions did to the point: the same field, its smoothness stretched by them."""
+    moved, in place, to where its distortion samples them. An elastic field (points on a
+    coarse grid ``step`` px apart only) is read at the canvas's grid point, whatever the
+    later distortions did to the point: the same field, its smoothness stretched by them."""
     who, transform = bend.who, bend.transform
     if not who.size:
         return
     if isinstance(transform, ElasticTransform):
         rows, cols = xs.shape[1:]
-        field = bend.params[0][:, :rows, :cols]
+        ratio = transform.step // step
+        fields = bend.params[0]
+        field = _refined(fields, ratio, rows, cols) if ratio > 1 else fields[:, :rows, :cols]
         xs[who] += field[..., 0]
         ys[who] += field[..., 1]
     elif isinstance(transform, GridDistortion):

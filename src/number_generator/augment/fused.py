@@ -27,7 +27,6 @@ for any other glyph stage, which callers then run string by string.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
@@ -38,13 +37,8 @@ import numpy.typing as npt
 from .._util.glyphs import ink_extents
 from .affine import AffineTransform, BaselineJitter, Rotate, Scale, Shear, Shift, SizeVariation
 from .base import Transform, U8Array, uniforms
-from .distortion import (
-    ElasticTransform,
-    GridDistortion,
-    OpticalDistortion,
-    lens_sources,
-    lens_spread,
-)
+from .bends import Bend, cells, field_cells, grid_steps, pull, pushed, reach
+from .distortion import ElasticTransform, GridDistortion, OpticalDistortion
 from .frame import fit_frame, fit_matrix
 from .morphology import StrokeThickness
 
@@ -74,10 +68,6 @@ _MAX_ROWS = 4000
 # Canvas sizes are rounded up to multiples of this many pixels, and glyphs whose canvases
 # have the same size resampled together.
 _SIZE_CLASS = 8
-# Pixels per cell (at most) of the coarse grid of a step's maps with a grid or a lens: their
-# maps curve between its points, which the maps only follow linearly (a lens' ink would grow
-# by 2 % at 4 px, by 0.5 % at 2).
-_BENT_STEP = 2
 
 
 class _Geometry(NamedTuple):
@@ -89,22 +79,6 @@ class _Geometry(NamedTuple):
 
 
 _Step = _Geometry | int  # a geometric run, or the index of a stroke thickness
-
-
-class _Bend(NamedTuple):
-    """One distortion of a step as drawn: the glyphs it moves (indices, ascending) and its
-    parameters for each of them (elastic: the coarse fields; grid: the knots of the x and
-    y maps; optical: ``k``, ``cx``, ``cy``)."""
-
-    transform: Transform
-    who: IntArray
-    params: tuple[npt.NDArray[Any], ...]
-
-    def within(self, items: IntArray) -> _Bend:
-        """The bend of the glyphs among ``items`` (ascending), ``who`` as positions in it."""
-        rows = np.minimum(np.searchsorted(self.who, items), max(len(self.who) - 1, 0))
-        where = np.flatnonzero(self.who[rows] == items) if len(self.who) else rows[:0]
-        return _Bend(self.transform, where, tuple(p[rows[where]] for p in self.params))
 
 
 @lru_cache(maxsize=64)
@@ -171,14 +145,13 @@ def transform_glyph_batch(
     coins = rng.random((len(transforms), n)) < probabilities
     # The room each step's canvases may need beyond the frame (its elastic field covers it),
     # and the cells of its coarse grids.
-    rooms, steps = {}, {}
+    rooms: dict[int, int] = {}
+    steps: dict[int, tuple[int, int]] = {}
     for step in plan:
         if isinstance(step, _Geometry):
-            for i in step.distortions:
-                rooms[i], steps[i] = (
-                    _reach(step, transforms, frame) + 2,
-                    _grid_steps(step, transforms),
-                )
+            distortions = [transforms[i] for i in step.distortions]
+            rooms |= dict.fromkeys(step.distortions, reach(distortions, frame) + 2)
+            steps |= dict.fromkeys(step.distortions, grid_steps(distortions))
     drawn: list[object] = []
     for i, (transform, chosen) in enumerate(zip(transforms, coins)):
         count = int(np.count_nonzero(chosen))
@@ -186,7 +159,7 @@ def transform_glyph_batch(
             drawn.append(transform.batch_maps(rng, frame, chosen, lengths))
         elif isinstance(transform, ElasticTransform):
             span = (size + 2 * (rooms[i] + 1) for size in frame)
-            rows, cols = (_field_cells(length, *steps[i]) for length in span)
+            rows, cols = (field_cells(length, *steps[i]) for length in span)
             drawn.append((transform.coarse_fields(rng, rows, cols, count),))
         elif isinstance(transform, GridDistortion):
             drawn.append(transform.draw_knots(rng, frame, count))
@@ -207,68 +180,6 @@ def transform_glyph_batch(
             extents = extents.copy()
             extents[items] = ink_extents(glyphs[items])
     return glyphs
-
-
-def _cells(size: int, step: int) -> int:
-    """Points of the coarse grid over ``size`` canvas pixels, one more on each side: point
-    ``j`` sits at ``step * j + (step - 1) / 2 - step`` on the canvas, so that upsampling
-    the grid (``cv2.resize``) interpolates every canvas pixel between grid points."""
-    return int(np.ceil((size + step - 0.5) / step + 0.5))
-
-
-def _reach(step: _Geometry, transforms: Sequence[Transform], frame: tuple[int, int]) -> int:
-    """Pixels beyond the frame that a step's distortions may move ink to (their strongest
-    draws; the affine map leaves the ink in the frame): an elastic field's cap, a
-    pincushion's push (:func:`~.distortion.lens_spread`); a grid keeps the frame."""
-    height, width = frame
-    radius = min(frame) / 2
-    reach = 0.0
-    for i in step.distortions:
-        transform = transforms[i]
-        if isinstance(transform, ElasticTransform):
-            reach += transform.pad - 1
-        elif isinstance(transform, OpticalDistortion):
-            shift = max(abs(v) for v in transform.shift_limit)
-            half_w = (width - 1) / 2 + shift * width + reach + 1
-            far = math.hypot(half_w, (height - 1) / 2 + shift * height + reach + 1) / radius
-            reach += (float(lens_spread(transform.limit[0], far)) - 1.0) * far * radius
-    return math.ceil(reach)
-
-
-def _grid_steps(step: _Geometry, transforms: Sequence[Transform]) -> tuple[int, int]:
-    """Pixels per cell of the coarse grid of a step's maps: its elastic field's, and, for
-    glyphs that a grid or a lens also moves (their maps curve between the points, which
-    the maps only follow linearly), :data:`_BENT_STEP` if that divides the field's."""
-    fields = [
-        t.step
-        for t in map(transforms.__getitem__, step.distortions)
-        if isinstance(t, ElasticTransform)
-    ]
-    field = fields[0] if fields else _BENT_STEP
-    return field, _BENT_STEP if field % _BENT_STEP == 0 else field
-
-
-def _field_cells(size: int, step: int, fine: int) -> int:
-    """Points of a field's grid (``step`` px apart) covering ``size`` canvas pixels, also
-    once interpolated onto a grid ``fine`` px apart (:func:`_refined`)."""
-    cells = _cells(size, step)
-    return cells if fine == step else max(cells, _cells(size, fine) // (step // fine) + 2)
-
-
-def _refined(fields: F32Array, ratio: int, rows: int, cols: int) -> F32Array:
-    """Coarse ``fields`` interpolated (as upsampling them would) onto a grid ``ratio`` times
-    finer, ``rows`` x ``cols`` points of it: point ``i`` of ``cv2.resize``'s grid
-    ``ratio`` times finer is point ``i - ratio + 1`` of the finer canvas grid."""
-    import cv2
-
-    m = len(fields)
-    own_rows, own_cols = rows // ratio + 2, cols // ratio + 2
-    coarse = np.ascontiguousarray(fields[:, :own_rows, :own_cols]).reshape(
-        m * own_rows, own_cols, 2
-    )
-    fine = cast(F32Array, cv2.resize(coarse, (own_cols * ratio, m * own_rows * ratio)))
-    fine = fine.reshape(m, own_rows * ratio, own_cols * ratio, 2)
-    return fine[:, ratio - 1 : ratio - 1 + rows, ratio - 1 : ratio - 1 + cols]
 
 
 def _geometry(
@@ -307,14 +218,12 @@ def _geometry(
     moved &= inked
     _fit(glyphs, matrix, moved, (x0, y0, x1, y1))
     inverse = _inverse(matrix).astype(np.float32)
-    bends: list[_Bend] = []
+    bends: list[Bend] = []
     gridded, canvas, bent = np.zeros(n, np.bool_), np.zeros(n, np.bool_), np.zeros(n, np.bool_)
     for i in step.distortions:
         params = cast(tuple[npt.NDArray[Any], ...], drawn[i])
         mine = inked[coins[i]]  # drawn for every glyph the coin chose: those with ink
-        bend = _Bend(
-            transforms[i], np.flatnonzero(coins[i] & inked), tuple(p[mine] for p in params)
-        )
+        bend = Bend(transforms[i], np.flatnonzero(coins[i] & inked), tuple(p[mine] for p in params))
         bends.append(bend)
         (gridded if isinstance(bend.transform, GridDistortion) else canvas)[bend.who] = True
         bent[bend.who] |= not isinstance(bend.transform, ElasticTransform)
@@ -325,7 +234,8 @@ def _geometry(
     items = np.flatnonzero(canvas)
     if items.size:
         box = tuple(edge[items] for edge in (x0, y0, x1, y1))
-        room = _reach(step, transforms, frame) + 2
+        distortions = [transforms[i] for i in step.distortions]
+        room = reach(distortions, frame) + 2
         local = [bend.within(items) for bend in bends]
         origin, sizes = _windows(matrix[items], box, local, room, frame)
         # Canvases of a few sizes, each glyph on the smallest that holds its ink; a finer
@@ -333,7 +243,7 @@ def _geometry(
         classes = -(-sizes // _SIZE_CLASS)
         key = (classes[:, 0] * 1000 + classes[:, 1]) * 2 + bent[items]
         _, group_of = np.unique(key, return_inverse=True)
-        steps = _grid_steps(step, transforms)
+        steps = grid_steps(distortions)
         for group in range(int(group_of.max()) + 1):
             mine = np.flatnonzero(group_of == group)
             part = items[mine]
@@ -377,7 +287,7 @@ def _bounds(
 def _windows(
     matrix: F64Array,
     box: tuple[F64Array, ...],
-    bends: list[_Bend],
+    bends: list[Bend],
     room: int,
     frame: tuple[int, int],
 ) -> tuple[IntArray, IntArray]:
@@ -385,43 +295,17 @@ def _windows(
     these glyphs): each one's corner ``(x, y)`` in its ``frame``, and its size (``x, y``).
 
     The ink box's corners bound the ink; each distortion moves that bound as far as it
-    can move ink (:func:`_pushed`); no canvas reaches more than ``room`` px beyond the frame.
+    can move ink (:func:`~.bends.pushed`); no canvas reaches more than ``room`` px beyond the frame.
     """
     x0, y0, x1, y1 = box
     # Bilinear sampling spreads ink up to a pixel around the ink box: map that box's corners.
     low, high = (np.stack(edge, axis=1) for edge in _bounds(matrix, (x0 - 1, y0 - 1, x1, y1)))
     for bend in bends:
-        _pushed(bend, low, high, frame)
+        pushed(bend, low, high, frame)
     # One more pixel for rounding on each side (and the map's linear steps between points).
     origin = np.maximum(np.floor(low).astype(np.intp) - 1, -room)
     end = np.minimum(np.ceil(high).astype(np.intp) + 2, np.array(frame[::-1]) + room)
     return origin, np.maximum(end - origin, 1)
-
-
-def _pushed(bend: _Bend, low: F64Array, high: F64Array, frame: tuple[int, int]) -> None:
-    """``low``, ``high`` (``(m, 2)`` x, y bounds of the ink) moved, in place, to bound the
-    ink after ``bend``: an elastic field moves it by up to its cap, a grid maps the bound
-    forward, a lens moves ink along rays from its centre by up to
-    :func:`~.distortion.lens_spread` of its radius (towards the centre for ``k > 0``)."""
-    who, transform = bend.who, bend.transform
-    if isinstance(transform, ElasticTransform):
-        low[who] -= transform.pad - 1
-        high[who] += transform.pad - 1
-    elif isinstance(transform, GridDistortion):
-        for axis, knots in enumerate(bend.params):
-            even = np.broadcast_to(
-                np.linspace(0.0, frame[1 - axis] - 1, knots.shape[1]), knots.shape
-            )
-            for bound in (low, high):
-                bound[who, axis] = _piecewise(bound[who, axis], even, knots)
-    else:
-        k, cx, cy = bend.params
-        centre = np.stack([cx, cy], axis=1)
-        below, above = low[who] - centre, high[who] - centre
-        far = np.hypot(*np.maximum(-below, above).T) / (min(frame) / 2)
-        spread = lens_spread(k, far)[:, None]
-        low[who] = centre + np.minimum(np.minimum(below, below * spread), 0.0)
-        high[who] = centre + np.maximum(np.maximum(above, above * spread), 0.0)
 
 
 class _FrameAxes(NamedTuple):
@@ -440,7 +324,7 @@ class _Coarse(NamedTuple):
     step: int
 
 
-def _frame_axes(bends: list[_Bend], m: int, frame: tuple[int, int]) -> _FrameAxes:
+def _frame_axes(bends: list[Bend], m: int, frame: tuple[int, int]) -> _FrameAxes:
     """The axes of ``m`` glyphs' frames after the grids among ``bends`` (positions in them)."""
     grids = [bend for bend in bends if bend.who.size]  # (only grids leave a glyph in its frame)
     if not grids:
@@ -451,7 +335,7 @@ def _frame_axes(bends: list[_Bend], m: int, frame: tuple[int, int]) -> _FrameAxe
     xs[:] = np.arange(width, dtype=np.float32)
     ys[:] = np.arange(height, dtype=np.float32)[:, None]
     for bend in reversed(grids):  # the sample map: the last distortion's first
-        _pull(bend, xs, ys, frame, 1)
+        pull(bend, xs, ys, frame, 1)
     return _FrameAxes(xs, ys)
 
 
@@ -511,7 +395,7 @@ def _coarse_maps(
     origin: IntArray,
     size: tuple[int, int],
     step: int,
-    bends: list[_Bend],
+    bends: list[Bend],
     frame: tuple[int, int],
 ) -> F32Array:
     """Where the coarse grid's points of canvases of ``size`` (corners at ``origin``) sample
@@ -521,7 +405,7 @@ def _coarse_maps(
     distortion ``j`` of ``bends`` (positions in these glyphs), ``A`` the affine map:
     the chain the per-glyph stage applies one remap after the other, in its order.
     """
-    rows, cols = (_cells(length, step) for length in size)
+    rows, cols = (cells(length, step) for length in size)
     first = (step - 1) / 2 - step  # grid point 0, on the canvas
     corner = origin.astype(np.float32)[:, :, None, None]
     xs = np.empty((len(origin), rows, cols), np.float32)
@@ -531,7 +415,7 @@ def _coarse_maps(
     xs += corner[:, 0]
     ys += corner[:, 1]
     for bend in reversed(bends):
-        _pull(bend, xs, ys, frame, step)
+        pull(bend, xs, ys, frame, step)
     a, b, c, d, e, f = _coefficients(inverse)
     return np.stack([a * xs + b * ys + c, d * xs + e * ys + f], axis=-1)
 
@@ -546,49 +430,6 @@ def _upsampled(coarse: F32Array, top: F32Array, height: int, width: int, step: i
     fine = cv2.resize(shifted.reshape(m * rows, cols, 2), (cols * step, m * rows * step))
     canvas = fine.reshape(m, rows * step, cols * step, 2)[:, step : step + height]
     return np.ascontiguousarray(canvas[:, :, step : step + width])
-
-
-def _pull(bend: _Bend, xs: F32Array, ys: F32Array, frame: tuple[int, int], step: int) -> None:
-    """The points ``xs``, ``ys`` (frame coordinates, ``(m, …)``) of the glyphs of ``bend``
-    moved, in place, to where its distortion samples them. An elastic field (points on a
-    coarse grid ``step`` px apart only) is read at the canvas's grid point, whatever the
-    later distortions did to the point: the same field, its smoothness stretched by them."""
-    who, transform = bend.who, bend.transform
-    if not who.size:
-        return
-    if isinstance(transform, ElasticTransform):
-        rows, cols = xs.shape[1:]
-        ratio = transform.step // step
-        fields = bend.params[0]
-        field = _refined(fields, ratio, rows, cols) if ratio > 1 else fields[:, :rows, :cols]
-        xs[who] += field[..., 0]
-        ys[who] += field[..., 1]
-    elif isinstance(transform, GridDistortion):
-        for points, knots, size in zip((xs, ys), bend.params, frame[::-1]):
-            even = np.broadcast_to(np.linspace(0.0, size - 1, knots.shape[1]), knots.shape)
-            points[who] = _piecewise(points[who], knots, even)
-    else:
-        k, cx, cy = (p[:, None, None] for p in bend.params)
-        xs[who], ys[who] = lens_sources(xs[who], ys[who], k, cx, cy, min(frame) / 2)
-
-
-def _piecewise(coords: F64Array | F32Array, knots: F64Array, values: F64Array) -> F64Array:
-    """Each item's piecewise linear map through the points ``(knots[k], values[k])`` (both
-    ascending, equal at the ends) at ``coords[k]`` (any shape after the first axis); the
-    identity beyond the ends."""
-    m, count = knots.shape
-    flat = coords.reshape(m, -1)
-    piece = np.zeros(flat.shape, np.intp)  # 0: before the first knot, count: after the last
-    for j in range(count):
-        piece += flat >= knots[:, j : j + 1]
-    slope = np.ones((m, count + 1))
-    offset = np.zeros((m, count + 1))
-    slope[:, 1:count] = np.diff(values, axis=1) / np.diff(knots, axis=1)
-    offset[:, 1:count] = values[:, :-1] - slope[:, 1:count] * knots[:, :-1]
-    mapped: F64Array = (
-        np.take_along_axis(offset, piece, 1) + np.take_along_axis(slope, piece, 1) * flat
-    )
-    return mapped.reshape(coords.shape)
 
 
 def _coefficients(matrix: F32Array) -> list[F32Array]:

@@ -211,8 +211,11 @@ def _geometry(
         moved |= coins[i]
         if linear is not None:  # p -> L (p - anchor) + anchor, after the map so far
             anchor = baseline if transforms[i].anchor == "baseline" else centre
-            matrix = linear @ matrix
-            matrix[:, :, 2] += anchor - (linear @ anchor[:, :, None])[:, :, 0]
+            # (elementwise: a stacked matmul calls BLAS once per glyph)
+            matrix = linear[:, :, :1] * matrix[:, :1] + linear[:, :, 1:] * matrix[:, 1:]
+            matrix[:, :, 2] += anchor - (
+                linear[:, :, 0] * anchor[:, :1] + linear[:, :, 1] * anchor[:, 1:]
+            )
         if offset is not None:
             matrix[:, :, 2] += offset
     moved &= inked

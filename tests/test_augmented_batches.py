@@ -374,7 +374,11 @@ class _Turn(aug.Rotate):
 
 @pytest.mark.parametrize(
     "glyph_stage",
-    [[Lambda(lambda image, rng: image, stage="glyph")], [_Turn(5.0)], [aug.GridDistortion()]],
+    [
+        [Lambda(lambda image, rng: image, stage="glyph")],
+        [_Turn(5.0)],
+        [aug.Blur(0.5, stage="glyph")],
+    ],
 )
 def test_glyph_stages_it_does_not_understand_fall_back(
     mnist_test: DigitDataset, glyph_stage: list[aug.Transform]

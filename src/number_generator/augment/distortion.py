@@ -13,12 +13,21 @@ from typing import cast
 
 import numpy as np
 import numpy.typing as npt
+from numpy.typing import ArrayLike
 
 from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
 from .checks import check_int_range, check_number, check_range
 from .frame import fit_frame, ink_box, pad_image, pixel_grid, pixel_grid_xy, remap
 
-__all__ = ["BANK_SIZE", "ElasticTransform", "GridDistortion", "OpticalDistortion"]
+__all__ = [
+    "BANK_SIZE",
+    "ElasticTransform",
+    "GridDistortion",
+    "OpticalDistortion",
+    "grid_knots",
+    "lens_sources",
+    "lens_spread",
+]
 
 
 class ElasticTransform(Transform):
@@ -214,9 +223,24 @@ class GridDistortion(Transform):
         self.limit = check_range(limit, "GridDistortion", "limit", -0.9, 0.9, symmetric=True)
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        low, high = self.limit
-        steps = rng.uniform(1.0 + low, 1.0 + high, (n, 2, self.num_steps))
+        steps = self._steps(rng, n)
         return [{"x_steps": steps[k, 0], "y_steps": steps[k, 1]} for k in range(n)]
+
+    def _steps(self, rng: np.random.Generator, n: int) -> npt.NDArray[np.float64]:
+        low, high = self.limit
+        steps: npt.NDArray[np.float64] = rng.uniform(1.0 + low, 1.0 + high, (n, 2, self.num_steps))
+        return steps
+
+    def draw_knots(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """The grids of ``n`` items of ``shape`` (the numbers :meth:`sample` draws), for the
+        batched glyph stage: per axis, ``(n, num_steps + 1)`` output coordinates where
+        the map bends (:func:`grid_knots`); the source coordinates there are evenly
+        spaced (``np.linspace(0, size - 1, num_steps + 1)``). ``x`` first."""
+        height, width = shape
+        steps = self._steps(rng, n)
+        return grid_knots(steps[:, 0], width), grid_knots(steps[:, 1], height)
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
         height, width = image.shape
@@ -229,10 +253,18 @@ class GridDistortion(Transform):
         )
 
 
+def grid_knots(steps: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.float64]:
+    """Where a grid distortion's cells of relative sizes ``steps`` (``(n, cells)``) end along
+    an axis of ``size`` pixels: ``(n, cells + 1)`` coordinates from 0 to ``size - 1``."""
+    edges = np.zeros((len(steps), steps.shape[1] + 1))
+    np.cumsum(steps, axis=1, out=edges[:, 1:])
+    edges *= ((size - 1) / edges[:, -1])[:, None]
+    return edges
+
+
 def _grid_axis(steps: npt.NDArray[np.float64], size: int) -> F32Array:
     """Source coordinate of every output pixel along one axis of a grid distortion."""
-    edges = np.concatenate(([0.0], np.cumsum(steps)))
-    edges *= (size - 1) / edges[-1]
+    edges = grid_knots(steps[None], size)[0]
     uniform = np.linspace(0.0, size - 1, steps.size + 1)
     return np.interp(np.arange(size), edges, uniform).astype(np.float32)
 
@@ -278,13 +310,21 @@ class OpticalDistortion(Transform):
         )
 
     def _sample(self, rng: np.random.Generator, shape: tuple[int, int], n: int) -> list[Params]:
-        height, width = shape
-        ks = uniform(rng, self.limit, n)
-        dx, dy = uniform(rng, self.shift_limit, n), uniform(rng, self.shift_limit, n)
+        ks, cxs, cys = self.draw_lenses(rng, shape, n)
         return [
-            {"k": k, "cx": (width - 1) / 2 + x * width, "cy": (height - 1) / 2 + y * height}
-            for k, x, y in zip(ks, dx, dy)
+            {"k": k, "cx": cx, "cy": cy}
+            for k, cx, cy in zip(ks.tolist(), cxs.tolist(), cys.tolist())
         ]
+
+    def draw_lenses(
+        self, rng: np.random.Generator, shape: tuple[int, int], n: int
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """``k`` and the centre ``cx``, ``cy`` of ``n`` items of ``shape`` (the numbers
+        :meth:`sample` draws), as arrays, for the batched glyph stage."""
+        height, width = shape
+        ks = uniforms(rng, self.limit, n)
+        dx, dy = uniforms(rng, self.shift_limit, n), uniforms(rng, self.shift_limit, n)
+        return ks, (width - 1) / 2 + dx * width, (height - 1) / 2 + dy * height
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
         height, width = image.shape
@@ -292,10 +332,6 @@ class OpticalDistortion(Transform):
         if abs(k) < 1e-6:
             return image
         radius = min(height, width) / 2
-        # For k < 0, r * (1 + k r^2) stops growing where 1 + 3 k r^2 = 0: cap r^2 well before
-        # that, where the factor is 0.75. Ink then moves outwards by at most 1 / factor - 1 of
-        # its radius, which the padding must hold.
-        cap = 0.25 / -k if k < 0 else math.inf
         far = (
             math.hypot(
                 max(params["cx"], width - 1 - params["cx"]),
@@ -303,15 +339,38 @@ class OpticalDistortion(Transform):
             )
             / radius
         )
-        factor = max(0.75, 1.0 + k * (far / 0.75) ** 2) if k < 0 else 1.0
-        pad = math.ceil((1.0 / factor - 1.0) * far * radius) + 1
+        pad = math.ceil((float(lens_spread(k, far)) - 1.0) * far * radius) + 1
         canvas = pad_image(image, pad, pad, pad)
         xs, ys = pixel_grid(*canvas.shape)
-        cx, cy = np.float32(params["cx"] + pad), np.float32(params["cy"] + pad)
-        u, v = xs - cx, ys - cy
-        r2 = (u * u + v * v) * np.float32(1.0 / radius**2)
-        if k < 0:
-            np.minimum(r2, np.float32(cap), out=r2)
-        factor = np.float32(1.0) + np.float32(k) * r2
-        out = remap(canvas, cx + u * factor, cy + v * factor)
+        out = remap(
+            canvas, *lens_sources(xs, ys, k, params["cx"] + pad, params["cy"] + pad, radius)
+        )
         return fit_frame(out, -pad, -pad, (height, width))
+
+
+def lens_sources(
+    xs: F32Array, ys: F32Array, k: ArrayLike, cx: ArrayLike, cy: ArrayLike, radius: float
+) -> tuple[F32Array, F32Array]:
+    """Where an optical distortion ``k`` centred at ``(cx, cy)`` makes the points ``(xs, ys)``
+    sample its source: ``c + (p - c) (1 + k r**2)``, ``r = |p - c| / radius``, ``r**2``
+    capped for ``k < 0`` where the factor is 0.75 (well before the map would fold over).
+    ``k``, ``cx``, ``cy`` broadcast against the points (one lens per item)."""
+    k = np.asarray(k, np.float64)
+    cap = (0.25 / np.maximum(-k, 1e-30)).astype(np.float32)  # no cap in effect for k >= 0
+    cx, cy = np.asarray(cx, np.float32), np.asarray(cy, np.float32)
+    u, v = xs - cx, ys - cy
+    r2 = (u * u + v * v) * np.float32(1.0 / radius**2)
+    np.minimum(r2, cap, out=r2)
+    factor = np.float32(1.0) + k.astype(np.float32) * r2
+    return cx + u * factor, cy + v * factor
+
+
+def lens_spread(k: ArrayLike, far: ArrayLike) -> npt.NDArray[np.float64]:
+    """The most an optical distortion ``k`` moves ink at normalised radius ``far`` (or less)
+    away from its centre, as a factor of that radius: 1 for ``k >= 0`` (barrel pulls ink
+    in), up to 4/3 for ``k < 0`` (the cap of :func:`lens_sources`)."""
+    k, far = np.asarray(k, np.float64), np.asarray(far, np.float64)
+    spread: npt.NDArray[np.float64] = 1.0 / np.maximum(
+        0.75, 1.0 + np.minimum(k, 0.0) * (far / 0.75) ** 2
+    )
+    return spread

@@ -19,8 +19,8 @@ not the images :meth:`~.generator.SequenceGenerator.draw` would draw one by one 
 that seed (the numbers are drawn in another order, the geometry is resampled once,
 the elastic field comes from a seeded bank): the distributions are the same. A glyph
 stage holding a transform the batched stage does not understand (a user's
-``Lambda`` or ``Transform``, a grid or optical distortion) is drawn image by image
-(:func:`batches_glyph_stage` says which).
+``Lambda`` or ``Transform``) is drawn image by image (:func:`batches_glyph_stage`
+says which).
 """
 
 from __future__ import annotations

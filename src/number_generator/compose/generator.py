@@ -23,7 +23,7 @@ import numpy.typing as npt
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import DigitText, Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
-from .layout import Layout, arrange, place_and_fit
+from .layout import Layout, arrange, place_and_fit, place_stored
 from .legibility import REFERENCE_HEIGHT
 from .options import RenderOptions, resolve_pipeline
 from .safety import Field, Repairs, legible_image
@@ -345,15 +345,26 @@ class SequenceGenerator:
         (28, 120)
         """
         sequence = read_digits(digits)
-        height, spacing = options.image_height, options.spacing_range
+        dataset, height = self.dataset, options.image_height
         # Limits that depend on the digits too, checked before any pixel is drawn.
         text = sequence.text
         options.check_string(sequence.values.size, None if text is None else len(text))
-        indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng, options.writer)
+        indices, gaps = pick_glyphs(dataset, sequence, options.spacing_range, rng, options.writer)
+        if (
+            pipeline is None
+            and text is None
+            and options.side_by_side
+            and height == dataset.images.shape[1]
+        ):  # the common case: the glyphs as stored, side by side
+            placed = place_stored(dataset, indices, gaps, height, options.image_width)
+            if placed is not None:
+                return SequenceImage(
+                    placed[0], sequence.values, indices, placed[1], writer_ids=dataset.writers
+                )
         repairs = Repairs()
-        glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng, repairs)
+        glyphs = prepare_glyphs(dataset, indices, height, pipeline, rng, repairs)
         ink, layout, digit_slots = lay_out(
-            self.dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
+            dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
         )
         warp = None
         if pipeline is not None and pipeline.image_transforms:
@@ -364,9 +375,9 @@ class SequenceGenerator:
             sequence.values,
             indices,
             layout,
-            text=sequence.text,
+            text=text,
             digit_slots=digit_slots,
-            writer_ids=self.dataset.writers,
+            writer_ids=dataset.writers,
             warp=warp,
             repairs=repairs,
         )

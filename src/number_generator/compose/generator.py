@@ -226,16 +226,16 @@ class SequenceGenerator:
 
         See :meth:`render` for the parameters.
         """
-        return self.render(
+        return self._render(
             digits,
             spacing_range,
             image_width,
-            seed=seed,
-            image_height=image_height,
-            fit=fit,
-            augment=augment,
-            writer=writer,
-            spacing_mode=spacing_mode,
+            seed,
+            image_height,
+            fit,
+            augment,
+            writer,
+            spacing_mode,
         ).image
 
     def render(
@@ -304,12 +304,39 @@ class SequenceGenerator:
             give each digit at least
             :data:`~number_generator._util.params.MIN_DIGIT_WIDTH` pixels.
         """
-        sequence = read_digits(digits)
+        return self._render(
+            digits,
+            spacing_range,
+            image_width,
+            seed,
+            image_height,
+            fit,
+            augment,
+            writer,
+            spacing_mode,
+        )
+
+    def _render(
+        self,
+        digits: Any,
+        spacing_range: tuple[int, int],
+        image_width: int | None,
+        seed: int | np.random.Generator | None,
+        image_height: int,
+        fit: str,
+        augment: Any,
+        writer: str,
+        spacing_mode: str,
+    ) -> SequenceImage:
+        """:meth:`render` with every argument given in order (what :meth:`generate` calls)."""
+        sequence = read_digits(digits)  # the digits' errors first
         options = RenderOptions.reuse(
-            spacing_range, image_width, image_height, fit, writer=writer, spacing_mode=spacing_mode
+            spacing_range, image_width, image_height, fit, None, False, writer, spacing_mode
         )
         pipeline = self.augment if augment is INHERIT else resolve_pipeline(augment)
-        return self.draw(sequence, options, pipeline, self.rng_for(seed))
+        return self.draw(
+            sequence, options, pipeline, self.rng if seed is None else as_generator(seed)
+        )
 
     def rng_for(self, seed: int | np.random.Generator | None) -> np.random.Generator:
         """The random stream of one call: from ``seed``, or the instance's own for ``None``."""

@@ -4,7 +4,9 @@ Data flows one way: digits -> pick glyphs -> prepare them at the output
 height (glyph augmentation stage) -> lay out with gaps and separators ->
 place -> fit to the width -> image augmentation stage -> output. Label safety
 (:mod:`.safety`) redraws a stage that leaves a labelled digit below the
-legibility floor.
+legibility floor. In the common case (no augmentation, glyphs as stored, side
+by side on paper that holds them) the glyphs are cut and placed in one pass
+(:func:`.layout.place_stored`).
 
 The image stage runs last, on the fitted image: paper tone, noise and blur
 then cover the whole output, padding included, at the output's own scale

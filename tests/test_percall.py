@@ -25,9 +25,11 @@ from number_generator._util.params import (
     parse_digits,
     strip_capacity,
 )
+from number_generator.compose.glyphs import native_glyphs, pick_glyphs, read_digits
+from number_generator.compose.layout import arrange, place_and_fit, place_stored
 from number_generator.compose.options import RenderOptions
 from number_generator.compose.spacing import draw_gaps
-from number_generator.errors import InvalidParameterError
+from number_generator.errors import InvalidParameterError, InvalidTypeError
 
 
 def _reference(
@@ -199,3 +201,64 @@ def test_digits_of_a_class_the_dataset_lacks_are_named_before_any_draw(
     assert error.value.param == "digits" and error.value.value == [7, 1, 2, 7]
     assert generator.rng.bit_generator.state == before
     assert generator.generate("1345", (2, 2), 100, writer=writer).shape == (28, 100)
+
+
+@pytest.mark.parametrize("spacing", [(2, 8), (0, 0), (0, 30)], ids=["2-8", "0-0", "0-30"])
+def test_glyphs_copied_side_by_side_equal_the_general_layout(
+    mnist_test: DigitDataset, spacing: tuple[int, int]
+) -> None:
+    """``place_stored`` (the common case in one pass) gives the ink and boxes of cropping,
+    arranging and placing the glyphs step by step, and declines strips wider than the paper."""
+    rng = np.random.default_rng(11)
+    declined = 0
+    for digits in _strings(80):
+        indices, gaps = pick_glyphs(mnist_test, read_digits(digits), spacing, rng)
+        for width in (None, 40, 6 * len(digits) + 30, 30 * len(digits) + 25):
+            placed = place_stored(mnist_test, indices, gaps, 28, width)
+            glyphs = native_glyphs(mnist_test, indices)
+            layout = arrange(glyphs, gaps)
+            if width is not None and layout.strip_width > width:
+                assert placed is None
+                declined += 1
+                continue
+            ink = place_and_fit(glyphs, layout, (28, width), "pad", overlap=False)
+            assert placed is not None
+            assert placed[0].tobytes() == ink.tobytes() and placed[0].shape == ink.shape
+            assert placed[1].boxes(ink.shape).tolist() == layout.boxes(ink.shape).tolist()
+    assert declined > 10  # both outcomes were exercised
+
+
+def test_side_by_side_is_set_from_the_options_and_not_compared() -> None:
+    assert RenderOptions((2, 8), 280).side_by_side
+    assert RenderOptions((0, 0), None).side_by_side
+    for changed in ({"fit": "stretch"}, {"spacing_mode": "contour"}, {"spacing_range": (-2, 4)}):
+        options = RenderOptions((2, 8), 280).replace(**changed)
+        assert not options.side_by_side
+    assert RenderOptions((2, 8), 280) == RenderOptions((2, 8), 280, fit="pad")
+    assert "side_by_side" not in repr(RenderOptions())
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "param"),
+    [
+        ({"spacing_range": (2.0, 8.0)}, "spacing_range"),
+        ({"image_width": 280.0}, "image_width"),
+        ({"image_width": True}, "image_width"),
+        ({"fit": "Pad"}, "fit"),
+        ({"image_height": np.float64(28)}, "image_height"),
+    ],
+)
+def test_a_reused_check_lets_no_bad_value_through(
+    mnist_test: DigitDataset, kwargs: dict[str, Any], param: str
+) -> None:
+    """Options checked once are reused only for the same plain values: a value equal to a
+    good one but of another type is still refused, naming its parameter, after good calls."""
+    generator = SequenceGenerator(mnist_test, seed=0)
+    good: dict[str, Any] = {"spacing_range": (2, 8), "image_width": 280, "fit": "pad"}
+    first = generator.generate("0123456789", **good)
+    for _ in range(2):
+        with pytest.raises((InvalidParameterError, InvalidTypeError)) as raised:
+            generator.generate("0123456789", **{**good, **kwargs})
+        assert raised.value.param == param
+    again = SequenceGenerator(mnist_test, seed=0).generate("0123456789", **good)
+    assert again.tobytes() == first.tobytes()

@@ -4,7 +4,9 @@ Data flows one way: digits -> pick glyphs -> prepare them at the output
 height (glyph augmentation stage) -> lay out with gaps and separators ->
 place -> fit to the width -> image augmentation stage -> output. Label safety
 (:mod:`.safety`) redraws a stage that leaves a labelled digit below the
-legibility floor.
+legibility floor. In the common case (no augmentation, glyphs as stored, side
+by side on paper that holds them) the glyphs are cut and placed in one pass
+(:func:`.layout.place_stored`).
 
 The image stage runs last, on the fitted image: paper tone, noise and blur
 then cover the whole output, padding included, at the output's own scale
@@ -23,7 +25,7 @@ import numpy.typing as npt
 from .._util.params import DEFAULT_SPACING_RANGE, as_generator
 from ..datasets import DigitDataset, load_dataset
 from .glyphs import DigitText, Glyphs, is_native, pick_glyphs, prepare_glyphs, read_digits
-from .layout import Layout, arrange, place_and_fit
+from .layout import Layout, arrange, place_and_fit, place_stored
 from .legibility import REFERENCE_HEIGHT
 from .options import RenderOptions, resolve_pipeline
 from .safety import Field, Repairs, legible_image
@@ -226,16 +228,16 @@ class SequenceGenerator:
 
         See :meth:`render` for the parameters.
         """
-        return self.render(
+        return self._render(
             digits,
             spacing_range,
             image_width,
-            seed=seed,
-            image_height=image_height,
-            fit=fit,
-            augment=augment,
-            writer=writer,
-            spacing_mode=spacing_mode,
+            seed,
+            image_height,
+            fit,
+            augment,
+            writer,
+            spacing_mode,
         ).image
 
     def render(
@@ -304,12 +306,39 @@ class SequenceGenerator:
             give each digit at least
             :data:`~number_generator._util.params.MIN_DIGIT_WIDTH` pixels.
         """
-        sequence = read_digits(digits)
+        return self._render(
+            digits,
+            spacing_range,
+            image_width,
+            seed,
+            image_height,
+            fit,
+            augment,
+            writer,
+            spacing_mode,
+        )
+
+    def _render(
+        self,
+        digits: Any,
+        spacing_range: tuple[int, int],
+        image_width: int | None,
+        seed: int | np.random.Generator | None,
+        image_height: int,
+        fit: str,
+        augment: Any,
+        writer: str,
+        spacing_mode: str,
+    ) -> SequenceImage:
+        """:meth:`render` with every argument given in order (what :meth:`generate` calls)."""
+        sequence = read_digits(digits)  # the digits' errors first
         options = RenderOptions.reuse(
-            spacing_range, image_width, image_height, fit, writer=writer, spacing_mode=spacing_mode
+            spacing_range, image_width, image_height, fit, None, False, writer, spacing_mode
         )
         pipeline = self.augment if augment is INHERIT else resolve_pipeline(augment)
-        return self.draw(sequence, options, pipeline, self.rng_for(seed))
+        return self.draw(
+            sequence, options, pipeline, self.rng if seed is None else as_generator(seed)
+        )
 
     def rng_for(self, seed: int | np.random.Generator | None) -> np.random.Generator:
         """The random stream of one call: from ``seed``, or the instance's own for ``None``."""
@@ -345,15 +374,26 @@ class SequenceGenerator:
         (28, 120)
         """
         sequence = read_digits(digits)
-        height, spacing = options.image_height, options.spacing_range
+        dataset, height = self.dataset, options.image_height
         # Limits that depend on the digits too, checked before any pixel is drawn.
         text = sequence.text
         options.check_string(sequence.values.size, None if text is None else len(text))
-        indices, gaps = pick_glyphs(self.dataset, sequence, spacing, rng, options.writer)
+        indices, gaps = pick_glyphs(dataset, sequence, options.spacing_range, rng, options.writer)
+        if (
+            pipeline is None
+            and text is None
+            and options.side_by_side
+            and height == dataset.images.shape[1]
+        ):  # the common case: the glyphs as stored, side by side
+            placed = place_stored(dataset, indices, gaps, height, options.image_width)
+            if placed is not None:
+                return SequenceImage(
+                    placed[0], sequence.values, indices, placed[1], writer_ids=dataset.writers
+                )
         repairs = Repairs()
-        glyphs = prepare_glyphs(self.dataset, indices, height, pipeline, rng, repairs)
+        glyphs = prepare_glyphs(dataset, indices, height, pipeline, rng, repairs)
         ink, layout, digit_slots = lay_out(
-            self.dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
+            dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
         )
         warp = None
         if pipeline is not None and pipeline.image_transforms:
@@ -364,9 +404,9 @@ class SequenceGenerator:
             sequence.values,
             indices,
             layout,
-            text=sequence.text,
+            text=text,
             digit_slots=digit_slots,
-            writer_ids=self.dataset.writers,
+            writer_ids=dataset.writers,
             warp=warp,
             repairs=repairs,
         )

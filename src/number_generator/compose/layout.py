@@ -10,12 +10,13 @@ output pixels.
 from __future__ import annotations
 
 from itertools import accumulate, chain
-from operator import add
+from operator import add, sub
 from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from ..datasets import DigitDataset
 from .glyphs import Glyphs
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "layout_boxes",
     "place",
     "place_and_fit",
+    "place_stored",
     "strip_starts",
 ]
 
@@ -150,6 +152,40 @@ def strip_starts(widths: list[int], gaps: list[int]) -> list[int]:
     [0, 7, 10]
     """
     return list(accumulate(map(add, widths, gaps), initial=0))
+
+
+def place_stored(
+    dataset: DigitDataset,
+    indices: IntArray,
+    gaps: list[int],
+    height: int,
+    width: int | None,
+) -> tuple[U8Array, Layout] | None:
+    """The glyphs ``indices`` as stored, side by side with ``gaps``, centred on paper
+    ``width`` wide (``None``: the strip's own width); ``None`` when they need more.
+
+    The common case of :func:`~.glyphs.native_glyphs`, :func:`arrange` and
+    :func:`place_and_fit` with ``fit="pad"`` and no overlap, in one pass: each
+    glyph's ink columns are copied straight from the dataset onto the paper, with
+    no list of cropped views in between. The dataset's glyphs must be ``height``
+    rows high (the caller checks); ``gaps`` must be non-negative.
+    """
+    extents = dataset.ink_extents.take(indices, 0)
+    lefts, rights = extents[:, :2].T.tolist()
+    widths = list(map(sub, rights, lefts))
+    starts = strip_starts(widths, gaps)
+    strip_width = starts[-1] + widths[-1]
+    if width is None:
+        width = strip_width
+    elif strip_width > width:
+        return None
+    offset = centre_offset(width, strip_width)
+    ink = np.zeros((height, width), np.uint8)
+    images = dataset.images
+    for i, left, right, x in zip(indices.tolist(), lefts, rights, starts):
+        x += offset
+        ink[:, x : x + right - left] = images[i, :, left:right]
+    return ink, Layout(starts, widths, extents[:, 2:4], offset_x=offset)
 
 
 def place_and_fit(

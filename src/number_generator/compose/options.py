@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +79,9 @@ class RenderOptions:
     keep_separators: bool = False
     writer: str = "any"
     spacing_mode: str = "ink"
+    #: Set from the others: whether glyphs go side by side without overlap and centred
+    #: (ink spacing, no negative gap, ``fit="pad"``), the composer's common case.
+    side_by_side: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         height = check_height(self.image_height)
@@ -94,6 +97,8 @@ class RenderOptions:
         for name, value in checked.items():
             object.__setattr__(self, name, value)
         resolve_pipeline(self.augment)
+        side_by_side = self.spacing_mode == "ink" and self.spacing_range[0] >= 0
+        object.__setattr__(self, "side_by_side", side_by_side and self.fit == "pad")
 
     @property
     def pipeline(self) -> Pipeline | None:

@@ -81,8 +81,10 @@ def test_a_call_with_arguments_leaves_the_environment_alone(
     assert [name for name in BLAS_THREAD_VARIABLES if name in os.environ] == []
 
 
-#: Code a command that draws digit strings into PNGs never needs.
+#: Code a command that draws digit strings into PNGs never needs (tqdm: no progress bar is
+#: shown when standard error is not a terminal, as here).
 NOT_DRAWING = (
+    "tqdm",
     "number_generator.export",
     "number_generator.preview",
     "number_generator.augment",

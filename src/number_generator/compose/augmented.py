@@ -26,13 +26,14 @@ stage holding a transform the batched stage does not understand (a user's
 from __future__ import annotations
 
 from collections.abc import Iterable
-from itertools import chain
+from itertools import accumulate, chain
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
 
 from .._util.glyphs import ink_extents
+from .._util.params import parse_digits
 from .generator import SequenceImage, lay_out, stage_area
 from .glyphs import (
     GLYPH_MARGIN,
@@ -94,7 +95,7 @@ def draw_augmented(
             for k in range(0, len(texts), STRINGS)
         ]
         return np.concatenate([ink for ink, _ in parts]), [i for _, part in parts for i in part]
-    sequences = [read_digits(text) for text in texts]
+    sequences = _read_texts(texts)
     for sequence in sequences:
         text = sequence.text
         options.check_string(sequence.values.size, None if text is None else len(text))
@@ -134,6 +135,17 @@ def draw_augmented(
         for k, (sequence, (indices, _)) in enumerate(zip(sequences, picks))
     ]
     return stack, images
+
+
+def _read_texts(texts: list[str]) -> list[DigitText]:
+    """:func:`.glyphs.read_digits` of each of ``texts``; strings of digits alone (the usual
+    batch) read all at once."""
+    joined = "".join(texts)
+    if not (joined.isascii() and joined.isdigit()):
+        return [read_digits(text) for text in texts]
+    values = parse_digits(joined)
+    ends = list(accumulate(map(len, texts)))
+    return [DigitText(values[end - len(text) : end], None, text) for text, end in zip(texts, ends)]
 
 
 def _pick(

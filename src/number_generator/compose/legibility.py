@@ -81,6 +81,8 @@ PAPER_MARGIN = 4
 PAPER_SPREAD = 48
 # Fewer paper pixels than this around a digit: the darkest paper pixel is its level.
 _MIN_PAPER_PIXELS = 8
+# Bytes in the words _counts adds up at a time.
+_WORD = 8
 # Images measured together by legible_at_once.
 _CHUNK = 64
 _DILATE = np.ones((2 * MASK_DILATION + 1, 2 * MASK_DILATION + 1), np.uint8)
@@ -123,12 +125,19 @@ def glyph_clear_ink(stack: U8Array) -> IntArray:
 
 
 def _counts(clear: npt.NDArray[np.bool_]) -> IntArray:
-    """The ``True`` pixels of each image of a stack: its rows added up by a few in-place
-    ``+=`` (a column's count fits a byte), then its columns (faster than summing the
-    booleans as ``int64``)."""
-    n, height, _ = clear.shape
+    """The ``True`` pixels of each image of a stack: its bytes added up eight at a time as
+    64-bit words (each byte lane counting at most 255) when the image is a whole number of
+    words, else its rows by a few in-place ``+=`` (a column's count fits a byte), then its
+    columns (either is faster than summing the booleans as ``int64``)."""
+    n, height, width = clear.shape
+    if (height * width) % _WORD == 0 and height * width < 256 * _WORD:
+        pixels = np.ascontiguousarray(clear).view(np.uint8).reshape(n, height * width)
+        words = pixels.view(np.uint64)
+        lanes = np.add.reduce(words, axis=1)
+        counted: IntArray = np.add.reduce(lanes.view(np.uint8).reshape(n, _WORD), 1, np.intp)
+        return counted
     if height >= 256 or not (n and height):
-        plain: IntArray = np.count_nonzero(clear.reshape(n, -1), axis=1).astype(np.intp)
+        plain: IntArray = np.count_nonzero(clear.reshape(n, height * width), axis=1).astype(np.intp)
         return plain
     rows = clear.view(np.uint8)
     columns = rows[:, 0].copy()

@@ -33,7 +33,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .._util.glyphs import ink_extents
-from .._util.params import parse_digits
+from .._util.params import MAX_DIGITS
+from .._util.text import ASCII_ZERO
 from .generator import SequenceImage, lay_out, stage_area
 from .glyphs import (
     GLYPH_MARGIN,
@@ -140,12 +141,13 @@ def draw_augmented(
 def _read_texts(texts: list[str]) -> list[DigitText]:
     """:func:`.glyphs.read_digits` of each of ``texts``; strings of digits alone (the usual
     batch) read all at once."""
-    joined = "".join(texts)
-    if not (joined.isascii() and joined.isdigit()):
+    joined, lengths = "".join(texts), list(map(len, texts))
+    plain = joined.isascii() and joined.isdigit() and min(lengths) > 0
+    if not plain or max(lengths) > MAX_DIGITS:  # separators, or an error to raise
         return [read_digits(text) for text in texts]
-    values = parse_digits(joined)
-    ends = list(accumulate(map(len, texts)))
-    return [DigitText(values[end - len(text) : end], None, text) for text, end in zip(texts, ends)]
+    values = np.frombuffer(joined.encode("ascii"), np.uint8) - np.uint8(ASCII_ZERO)
+    ends = accumulate(lengths)
+    return [DigitText(values[end - n : end], None, t) for t, n, end in zip(texts, lengths, ends)]
 
 
 def _pick(

@@ -275,7 +275,7 @@ def place_stack(
 
     Examples
     --------
-    >>> glyphs = np.zeros((3, 2, 4), np.uint8); glyphs[:, :, 1:3] = [[1], [2], [3]]
+    >>> glyphs = np.zeros((3, 2, 4), np.uint8); glyphs[:, :, 1:3] = np.c_[[1, 2, 3]][:, None]
     >>> extents = np.array([[1, 0, 3, 2]] * 3)
     >>> gaps, lengths = np.array([1, 0, 0]), np.array([2, 1])
     >>> ink, starts, offsets = place_stack(glyphs, extents, gaps, lengths, 7)

@@ -8,9 +8,10 @@ whole batch: every string's glyph choices and gaps (:func:`.glyphs.pick_glyphs`'
 (:func:`~number_generator.augment.fused.transform_glyph_batch`: parameters drawn in
 NumPy for all glyphs, the baseline wandering along each string, each glyph's
 geometry one fused map); label safety for each string whose glyphs faded
-(:func:`.safety.legible_glyphs`); each image laid out as one image is
-(:func:`.generator.lay_out`: separators, symbols, spaces, contour spacing, fitting);
-then the **image** stage of the whole stack
+(:func:`.safety.legible_glyphs`); the strings of digits that fit the width placed
+together (:func:`.layout.place_stack`: the pixels and layouts of laying each out alone),
+every other image laid out as one image is (:func:`.generator.lay_out`: separators,
+symbols, spaces, contour spacing, fitting); then the **image** stage of the whole stack
 (:meth:`~number_generator.augment.Pipeline.transform_images`), each image checked
 and, if it faded a digit, its image stage redrawn (:func:`.safety.kept_legible`).
 

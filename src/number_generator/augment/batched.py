@@ -29,6 +29,7 @@ from .checks import Boxes
 __all__ = [
     "apply_chosen",
     "bilinear",
+    "bilinear_levels",
     "padded_rows",
     "random_bytes",
     "stack_2d",
@@ -153,6 +154,22 @@ def bilinear(grids: npt.NDArray[np.generic], shape: tuple[int, int]) -> F32Array
     grid bleeds into its neighbour): across, with the grids' rows one above
     the other, then down, with the grids side by side.
     """
+    out: F32Array = np.ascontiguousarray(_side_by_side(grids, shape).transpose(1, 0, 2))
+    return out
+
+
+def bilinear_levels(grids: npt.NDArray[np.generic], shape: tuple[int, int]) -> U8Array:
+    """:func:`bilinear` rounded to ``uint8`` (the grids' values within 0..255): rounded while
+    the grids lie side by side, so a quarter of the bytes is moved into place."""
+    down = _side_by_side(grids, shape)
+    levels = np.rint(down, out=down).astype(np.uint8)
+    out: U8Array = np.ascontiguousarray(levels.transpose(1, 0, 2))
+    return out
+
+
+def _side_by_side(grids: npt.NDArray[np.generic], shape: tuple[int, int]) -> F32Array:
+    """:func:`bilinear`'s ``float32`` grids as they come out of the resize down: side by side,
+    ``(height, B, width)``."""
     import cv2
 
     count, rows, columns = grids.shape
@@ -161,10 +178,9 @@ def bilinear(grids: npt.NDArray[np.generic], shape: tuple[int, int]) -> F32Array
         one = cv2.resize(
             grids[0].astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR
         )
-        return cast(F32Array, one.reshape(1, height, width))
+        return cast(F32Array, one.reshape(height, 1, width))
     flat = np.ascontiguousarray(grids, np.float32).reshape(count * rows, columns)
     across = cv2.resize(flat, (width, count * rows), interpolation=cv2.INTER_LINEAR)
     side_by_side = across.reshape(count, rows, width).transpose(1, 0, 2).reshape(rows, -1)
     down = cv2.resize(side_by_side, (count * width, height), interpolation=cv2.INTER_LINEAR)
-    out: F32Array = np.ascontiguousarray(down.reshape(height, count, width).transpose(1, 0, 2))
-    return out
+    return cast(F32Array, down.reshape(height, count, width))

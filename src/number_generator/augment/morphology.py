@@ -88,7 +88,9 @@ class StrokeThickness(Transform):
             # base + (dilated - base) * weight, the weight in 1/256ths (the dilation only adds).
             grown = np.subtract(cv2.dilate(base, _CROSS), base, dtype=np.uint16)
             weight = np.rint((ts[group] - whole) * 256).astype(np.uint16)
-            grown = grown.reshape(glyphs.shape) * weight[:, None, None] + np.uint16(128)
+            grown = grown.reshape(glyphs.shape)
+            np.multiply(grown, weight[:, None, None], out=grown)
+            grown += np.uint16(128)
             grown >>= 8
             stack[items[group]] = base.reshape(glyphs.shape) + grown.astype(np.uint8)
         thinner = together & (ts < 0)
@@ -96,10 +98,14 @@ class StrokeThickness(Transform):
             glyphs = stack[items[thinner]]
             tall = glyphs.reshape(-1, width)
             eroded = cv2.erode(tall, _CROSS)
-            opened = np.asarray(cv2.dilate(eroded, _CROSS), np.float32).reshape(glyphs.shape)
-            edge = np.subtract(tall, eroded, dtype=np.float32).reshape(glyphs.shape)
-            peel = np.rint(edge * opened * (-ts[thinner] / 255).astype(np.float32)[:, None, None])
-            stack[items[thinner]] = glyphs - peel.astype(np.uint8)
+            # apply's peel, cv2.multiply(edge, opened, scale=-t / 255): the product in float32
+            # (exact), times the scale in float32, rounded half to even.
+            edge, opened = cv2.subtract(tall, eroded), cv2.dilate(eroded, _CROSS)
+            peel = cv2.multiply(edge, opened, dtype=cv2.CV_32F)
+            scaled = peel.reshape(glyphs.shape)
+            np.multiply(scaled, (-ts[thinner] / 255).astype(np.float32)[:, None, None], out=scaled)
+            thinned = cv2.subtract(tall, cv2.convertScaleAbs(peel))  # peel >= 0: |peel| is peel
+            stack[items[thinner]] = thinned.reshape(glyphs.shape)
 
     def apply(self, image: U8Array, params: Params) -> U8Array:
         import cv2

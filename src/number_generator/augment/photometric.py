@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from ..errors import InvalidParameterError
 from .base import F32Array, Params, Transform, U8Array, uniform, uniforms
-from .batched import Matrices, bilinear, padded_rows, random_bytes, stack_2d
+from .batched import Matrices, bilinear_levels, padded_rows, random_bytes, stack_2d
 from .checks import Boxes, check_int_range, check_number, check_range
 
 __all__ = [
@@ -197,7 +197,8 @@ class GaussianNoise(Transform):
         stds = uniforms(rng, self.std, len(images)).astype(np.float32)
         codes = random_bytes(rng, images.shape)
         noise = cv2.LUT(stack_2d(codes), _normal_quantiles().astype(np.float32))
-        noise = noise.reshape(images.shape) * stds[:, None, None]
+        scaled = noise.reshape(images.shape)
+        np.multiply(scaled, stds[:, None, None], out=scaled)
         # Added in float and rounded once: clip(image + rint(noise)), as apply gives.
         out = cv2.add(stack_2d(images), stack_2d(noise), dtype=cv2.CV_8U)
         return cast(U8Array, out.reshape(images.shape)), None
@@ -430,8 +431,7 @@ class PaperTone(Transform):
         control = rng.uniform(-1.0, 1.0, grid)
         tones, textures = uniforms(rng, self.tone, count), uniforms(rng, self.texture, count)
         levels = _levels(tones[:, None, None], textures[:, None, None], control)
-        paper = bilinear(levels, (height, width))
-        paper = np.rint(paper, out=paper).astype(np.uint8)
+        paper = bilinear_levels(levels, (height, width))
         seen = cv2.multiply(stack_2d(paper), cv2.bitwise_not(stack_2d(images)), scale=1 / 255)
         return cast(U8Array, cv2.bitwise_not(seen).reshape(images.shape)), None
 

@@ -8,9 +8,10 @@ whole batch: every string's glyph choices and gaps (:func:`.glyphs.pick_glyphs`'
 (:func:`~number_generator.augment.fused.transform_glyph_batch`: parameters drawn in
 NumPy for all glyphs, the baseline wandering along each string, each glyph's
 geometry one fused map); label safety for each string whose glyphs faded
-(:func:`.safety.legible_glyphs`); each image laid out as one image is
-(:func:`.generator.lay_out`: separators, symbols, spaces, contour spacing, fitting);
-then the **image** stage of the whole stack
+(:func:`.safety.legible_glyphs`); the strings of digits that fit the width placed
+together (:func:`.layout.place_stack`: the pixels and layouts of laying each out alone),
+every other image laid out as one image is (:func:`.generator.lay_out`: separators,
+symbols, spaces, contour spacing, fitting); then the **image** stage of the whole stack
 (:meth:`~number_generator.augment.Pipeline.transform_images`), each image checked
 and, if it faded a digit, its image stage redrawn (:func:`.safety.kept_legible`).
 
@@ -25,11 +26,16 @@ says which).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from itertools import accumulate, chain
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import numpy.typing as npt
 
+from .._util.glyphs import ink_extents
+from .._util.params import MAX_DIGITS
+from .._util.text import ASCII_ZERO
 from .generator import SequenceImage, lay_out, stage_area
 from .glyphs import (
     GLYPH_MARGIN,
@@ -41,7 +47,7 @@ from .glyphs import (
     prepare_glyphs,
     read_digits,
 )
-from .layout import Layout, layout_boxes
+from .layout import Layout, layout_boxes, place_stack
 from .legibility import glyph_clear_ink, legible_at_once, stored_floor
 from .options import RenderOptions
 from .safety import Field, Repairs, kept_legible, legible_glyphs
@@ -91,24 +97,26 @@ def draw_augmented(
             for k in range(0, len(texts), STRINGS)
         ]
         return np.concatenate([ink for ink, _ in parts]), [i for _, part in parts for i in part]
-    sequences = [read_digits(text) for text in texts]
+    sequences = _read_texts(texts)
     for sequence in sequences:
         text = sequence.text
         options.check_string(sequence.values.size, None if text is None else len(text))
     picks = _pick(dataset, sequences, options, rng)
     repairs = [Repairs() for _ in texts]
-    prepared = _glyph_stage(dataset, [i for i, _ in picks], options, pipeline, rng, repairs)
-    inks, layouts, slots = [], [], []
-    for sequence, (indices, gaps), glyphs in zip(sequences, picks, prepared):
-        ink, layout, digit_slots = lay_out(
-            dataset, sequence, indices, gaps, glyphs, options, pipeline, rng
+    picked = [i for i, _ in picks]
+    if pipeline.glyph_transforms:
+        canvases = _glyph_stage(dataset, picked, pipeline, rng, repairs)
+        stack, layouts, slots, glyph_boxes = _place(
+            dataset, sequences, picks, canvases, options, pipeline, rng
         )
-        inks.append(ink)
-        layouts.append(layout)
-        slots.append(digit_slots)
-    stack = np.stack(inks)
-    shape = stack.shape[1:]
-    glyph_boxes = layout_boxes(layouts, shape)
+    else:
+        height = options.image_height
+        glyphs = [prepare_glyphs(dataset, i, height, None, rng, r) for i, r in zip(picked, repairs)]
+        inks, layouts, slots = _lay_out_each(
+            dataset, sequences, picks, glyphs, range(len(texts)), options, pipeline, rng
+        )
+        stack = np.stack(inks)
+        glyph_boxes = layout_boxes(layouts, stack.shape[1:])
     warps: list[npt.NDArray[np.float64] | None] = [None] * len(texts)
     if pipeline.image_transforms:
         boxes = [b if s is None else b[s] for b, s in zip(glyph_boxes, slots)]
@@ -129,6 +137,18 @@ def draw_augmented(
         for k, (sequence, (indices, _)) in enumerate(zip(sequences, picks))
     ]
     return stack, images
+
+
+def _read_texts(texts: list[str]) -> list[DigitText]:
+    """:func:`.glyphs.read_digits` of each of ``texts``; strings of digits alone (the usual
+    batch) read all at once."""
+    joined, lengths = "".join(texts), list(map(len, texts))
+    plain = joined.isascii() and joined.isdigit() and min(lengths) > 0
+    if not plain or max(lengths) > MAX_DIGITS:  # separators, or an error to raise
+        return [read_digits(text) for text in texts]
+    values = np.frombuffer(joined.encode("ascii"), np.uint8) - np.uint8(ASCII_ZERO)
+    ends = accumulate(lengths)
+    return [DigitText(values[end - n : end], None, t) for t, n, end in zip(texts, lengths, ends)]
 
 
 def _pick(
@@ -163,15 +183,12 @@ def _pick(
 def _glyph_stage(
     dataset: DigitDataset,
     picks: list[IntArray],
-    options: RenderOptions,
     pipeline: Pipeline,
     rng: np.random.Generator,
     repairs: list[Repairs],
-) -> list[Glyphs]:
-    """Every string's glyphs at the output height, through the glyph stage drawn at once."""
-    height = options.image_height
-    if not pipeline.glyph_transforms:
-        return [prepare_glyphs(dataset, i, height, None, rng, r) for i, r in zip(picks, repairs)]
+) -> U8Array:
+    """Every string's glyphs through the glyph stage drawn at once: their canvases
+    (:func:`.glyphs.glyph_canvases`), string after string."""
     from ..augment.fused import transform_glyph_batch
 
     indices = np.concatenate(picks)
@@ -192,11 +209,118 @@ def _glyph_stage(
             return glyph_canvases(dataset.images, chosen[positions])
 
         legible_glyphs(pipeline, canvas, glyphs[string], floor[string], rng, repairs[k], k)
-    every = cropped_glyphs(glyphs, height)
-    return [
-        Glyphs(every.images[a:b], every.widths[a:b], every.rows[a:b])
-        for a, b in zip((ends - lengths).tolist(), ends.tolist())
-    ]
+    return glyphs
+
+
+def _place(
+    dataset: DigitDataset,
+    sequences: list[DigitText],
+    picks: list[tuple[IntArray, list[int]]],
+    canvases: U8Array,
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+) -> tuple[U8Array, list[Layout], list[list[int] | None], list[Boxes]]:
+    """Every string's glyphs (the glyph stage's ``canvases``) laid out, placed and fitted:
+    the ink of all, their layouts, digit slots and glyph boxes.
+
+    Strings of digits alone that fit the width unscaled are placed together
+    (:func:`.layout.place_stack`) when the options allow (``fit="pad"``, ink spacing
+    without overlap, glyphs at the dataset's height); the others one by one
+    (:func:`.generator.lay_out`), in order: only their separators draw from ``rng``.
+    """
+    count = len(sequences)
+    lengths = np.array([i.size for i, _ in picks], np.intp)
+    extents = ink_extents(canvases)
+    extents[extents[:, 2] == 0] = (0, 0, 1, canvases.shape[1])  # no ink: one blank column
+    alone: list[int] = list(range(count))
+    layouts: list[Layout | None] = [None] * count
+    boxes: list[Boxes | None] = [None] * count
+    height, width = options.image_height, options.image_width
+    if width is not None and _placed_together(options, canvases.shape[1]):
+        gaps = np.fromiter(chain.from_iterable((*g, 0) for _, g in picks), np.intp, lengths.sum())
+        ink, starts, offsets = place_stack(canvases, extents, gaps, lengths, width)
+        together = (offsets >= 0) & np.array([s.text is None for s in sequences], np.bool_)
+        alone = np.flatnonzero(~together).tolist()
+        _native_layouts(extents, starts, offsets, lengths, together, layouts, boxes)
+    slots: list[list[int] | None] = [None] * count
+    if alone:
+        ends = np.cumsum(lengths)
+        chosen = np.concatenate([np.arange(ends[k] - lengths[k], ends[k]) for k in alone])
+        every = cropped_glyphs(canvases[chosen], height)
+        bounds = np.cumsum(lengths[alone]).tolist()
+        glyphs = [
+            Glyphs(every.images[a:b], every.widths[a:b], every.rows[a:b])
+            for a, b in zip([0, *bounds], bounds)
+        ]
+        inks, alone_layouts, alone_slots = _lay_out_each(
+            dataset, sequences, picks, glyphs, alone, options, pipeline, rng
+        )
+        if len(alone) == count:
+            ink = np.stack(inks)
+        for k, one, layout, digit_slots in zip(alone, inks, alone_layouts, alone_slots):
+            ink[k], layouts[k], slots[k] = one, layout, digit_slots
+            boxes[k] = layout.boxes(ink.shape[1:])
+    return ink, cast(list[Layout], layouts), slots, cast(list[Boxes], boxes)
+
+
+def _placed_together(options: RenderOptions, canvas_height: int) -> bool:
+    """Whether :func:`.layout.place_stack` places the strings that fit as
+    :func:`.generator.lay_out` would."""
+    return (
+        options.fit == "pad"
+        and options.spacing_mode == "ink"
+        and options.spacing_range[0] >= 0
+        and options.image_height == canvas_height
+    )
+
+
+def _native_layouts(
+    extents: IntArray,
+    starts: IntArray,
+    offsets: IntArray,
+    lengths: IntArray,
+    together: npt.NDArray[np.bool_],
+    layouts: list[Layout | None],
+    boxes: list[Boxes | None],
+) -> None:
+    """The :class:`.layout.Layout` and glyph boxes of the strings ``together`` (placed by
+    :func:`.layout.place_stack`) filled in."""
+    text = np.repeat(np.arange(lengths.size), lengths)
+    widths, rows = extents[:, 2] - extents[:, 0], extents[:, 1::2]
+    every = np.empty((text.size, 4), np.int32)
+    every[:, 0] = starts + offsets[text]
+    every[:, 2] = every[:, 0] + widths
+    every[:, 1::2] = rows
+    ends, starts_list, widths_list = np.cumsum(lengths).tolist(), starts.tolist(), widths.tolist()
+    offsets_list, lengths_list = offsets.tolist(), lengths.tolist()
+    for k in np.flatnonzero(together).tolist():
+        a, b = ends[k] - lengths_list[k], ends[k]
+        layout = Layout(starts_list[a:b], widths_list[a:b], rows[a:b], offset_x=offsets_list[k])
+        layouts[k], boxes[k] = layout, every[a:b]
+
+
+def _lay_out_each(
+    dataset: DigitDataset,
+    sequences: list[DigitText],
+    picks: list[tuple[IntArray, list[int]]],
+    glyphs: list[Glyphs],
+    items: Iterable[int],
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+) -> tuple[list[U8Array], list[Layout], list[list[int] | None]]:
+    """Strings ``items`` laid out one by one (:func:`.generator.lay_out`; ``glyphs``: theirs)."""
+    inks, layouts, slots = [], [], []
+    for k, prepared in zip(items, glyphs):
+        indices, gaps = picks[k]
+        ink, layout, digit_slots = lay_out(
+            dataset, sequences[k], indices, gaps, prepared, options, pipeline, rng
+        )
+        inks.append(ink)
+        layouts.append(layout)
+        slots.append(digit_slots)
+    return inks, layouts, slots
 
 
 def _image_stage(
@@ -216,8 +340,12 @@ def _image_stage(
     areas = np.array([stage_area(layout, shape) for layout in layouts])
     same = (out == placed).reshape(len(boxes), -1).all(axis=1)
     same &= np.array([warp is None for warp in warps], np.bool_)
-    # Most images pass the legibility test measured for all at once; the others, one by one.
-    doubtful = ~same & ~legible_at_once(placed, out, boxes, areas)
+    # Most changed images pass the legibility test measured for all at once; the others,
+    # one by one.
+    doubtful = ~same
+    changed = np.flatnonzero(doubtful)
+    measured = [boxes[k] for k in changed.tolist()]
+    doubtful[changed] = ~legible_at_once(placed[changed], out[changed], measured, areas[changed])
     for k in np.flatnonzero(doubtful).tolist():
         digit_box = boxes[k]
 

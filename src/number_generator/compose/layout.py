@@ -273,3 +273,116 @@ def fit(strip: U8Array, layout: Layout, width: int, fit_mode: str) -> U8Array:
         ink[y_offset : y_offset + new_height] = resized
     layout.scale_x, layout.scale_y, layout.offset_y = scale_x, scale_y, y_offset
     return ink
+
+
+# Strings gathered and transposed together by place_stack: their columns stay in the cache.
+_STACK_CHUNK = 32
+
+
+def place_stack(
+    canvases: U8Array, extents: IntArray, gaps: IntArray, lengths: IntArray, width: int
+) -> tuple[U8Array, IntArray, IntArray]:
+    """Many strings' glyphs placed at once, as :func:`arrange` and :func:`place_and_fit` place
+    each (``fit="pad"``, no overlap): the same pixels, from array operations.
+
+    Parameters
+    ----------
+    canvases:
+        ``uint8`` ``(N, height, w)``: every string's glyphs on their canvases, string after
+        string (0 = paper).
+    extents:
+        ``(N, 4)``: the columns ``x0, x1`` each glyph is cut to (at ``[:, 0]`` and
+        ``[:, 2]``, as :func:`~number_generator._util.glyphs.ink_extents` gives them;
+        at least one column), the whole height kept.
+    gaps:
+        ``(N,)``: the gap after each glyph, at least 0 (the last of each string's is not
+        used).
+    lengths:
+        Glyphs of each string (each at least 1), summing to ``N``.
+    width:
+        The output's width.
+
+    Returns
+    -------
+    The ink ``(B, height, width)`` (blank for a string wider than ``width``, which
+    :func:`place_and_fit` would resize), each glyph's start in its strip (its
+    :attr:`Layout.starts`) and each string's offset (:func:`centre_offset`); a string
+    fits where its offset is at least 0.
+
+    Examples
+    --------
+    >>> glyphs = np.zeros((3, 2, 4), np.uint8); glyphs[:, :, 1:3] = np.c_[[1, 2, 3]][:, None]
+    >>> extents = np.array([[1, 0, 3, 2]] * 3)
+    >>> gaps, lengths = np.array([1, 0, 0]), np.array([2, 1])
+    >>> ink, starts, offsets = place_stack(glyphs, extents, gaps, lengths, 7)
+    >>> ink[:, 0].tolist(), starts.tolist(), offsets.tolist()
+    ([[0, 1, 1, 0, 2, 2, 0], [0, 0, 3, 3, 0, 0, 0]], [0, 3, 0], [1, 2])
+    """
+    import cv2
+
+    count, (n, height, canvas_width) = lengths.size, canvases.shape
+    x0, widths = extents[:, 0], extents[:, 2] - extents[:, 0]
+    first = np.cumsum(lengths) - lengths
+    text = np.repeat(np.arange(count), lengths)
+    step = widths + gaps
+    advance = np.cumsum(step) - step  # each glyph's start, the strings end to end
+    starts = advance - advance[first][text]
+    last = first + lengths - 1
+    offsets: IntArray = centre_offset(width, starts[last] + widths[last])
+    ink = np.empty((count, height, width), np.uint8)
+    # Every canvas column a row of a table, row c * n + g for column c of glyph g (rows padded
+    # to whole words: `take` copies them whole), then one blank row.
+    row = -(-height // 8) * 8
+    padded = np.zeros((n, row, canvas_width), np.uint8)
+    padded[:, :height] = canvases
+    blank = canvas_width * n
+    table = np.empty((blank + 1, row), np.uint8)
+    table[blank] = 0
+    columns_of = table[:blank].reshape(canvas_width, n * row)
+    cv2.transpose(padded.reshape(n * row, canvas_width), columns_of)
+    steps = _table_steps(text, starts + offsets[text], x0, widths, offsets >= 0, width, n, blank)
+    gathered = np.empty((width * _STACK_CHUNK, row), np.uint8)
+    scratch = np.empty((_STACK_CHUNK * row, width), np.uint8)
+    for a in range(0, count, _STACK_CHUNK):
+        m = min(_STACK_CHUNK, count - a)
+        # Output column x of string i of the chunk gathered as row x * m + i: the [width, m * row]
+        # block is the chunk's images transposed.
+        columns = gathered[: width * m]
+        table.take(np.ascontiguousarray(steps[a : a + m].T).ravel(), 0, columns, "clip")
+        images = ink[a : a + m].reshape(m * height, width) if row == height else scratch[: m * row]
+        cv2.transpose(columns.reshape(width, m * row), images)
+        if row != height:
+            ink[a : a + m] = images.reshape(m, row, width)[:, :height]
+    return ink, starts, offsets
+
+
+def _table_steps(
+    text: IntArray,
+    x: IntArray,
+    x0: IntArray,
+    widths: IntArray,
+    fits: npt.NDArray[np.bool_],
+    width: int,
+    n: int,
+    blank: int,
+) -> IntArray:
+    """``(B, width)``: the table row (:func:`place_stack`'s) each output column reads.
+
+    Column ``x`` reads row ``x * n + value``: inside glyph ``g`` (placed at ``x[g]``, cut from
+    column ``x0[g]``) the value is ``(x0[g] - x[g]) * n + g``, so its columns read its canvas
+    columns in turn; elsewhere it is ``blank``, the table's blank last row (past it, a
+    clipped ``take`` reads that row). One ``repeat`` of the values along the map's runs.
+    """
+    placed = np.flatnonzero(fits[text])
+    begin = text[placed] * width + x[placed]
+    end = begin + widths[placed]
+    runs = np.empty(2 * placed.size + 1, np.intp)
+    runs[0:-1:2] = begin
+    runs[2:-1:2] -= end[:-1]
+    runs[1::2] = widths[placed]
+    runs[-1] = fits.size * width - (end[-1] if end.size else 0)
+    values = np.full(runs.size, blank, np.intp)
+    values[1::2] = (x0[placed] - x[placed]) * n + placed
+    steps = np.repeat(values, runs).reshape(fits.size, width)
+    steps += np.arange(width) * n
+    return steps

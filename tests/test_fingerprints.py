@@ -202,7 +202,7 @@ EXPECTED: dict[str, str] = {
     "export-png": "562442df8b0085a9372e28b282ddf6bb17f1f054f3b0e253e91e38a37b815d92",
     "export-webdataset": "e8ef79f83d86f8cbe9a06682da26b60973bd7599e3f78005777270e4b7144868",
     "export-npz": "7665501b8c8988b946f425985a50d9dbc3846cf79b38ffcf3ea315623ce9b811",
-    "export-png-augmented": "c0486be9f74c6532ae2d95a99720234b9bd8f233dfdca922722681e6edab2ab8",
+    "export-png-augmented": "0cba85715589be1a867ca00dbb3e563613221c36d147e330c76d8978cc8f0355",
     "torch": "3adc7f2b8c78c841e0bdc33db1c5a2bf3578ee1438785554348d4819833e0d6e",
     "preview": "0bde9d56b50b45042593cbf35beaadb570a8e601255813747d7e87b4d90973ad",
 }

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import importlib
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -24,6 +27,20 @@ def run_cli(argv: list[str], capsys: Any) -> tuple[int, str, str]:
         code = int(exc.code or 0)
     captured = capsys.readouterr()
     return code, captured.out, captured.err
+
+
+def json_from_python(code: str, env: dict[str, str] | None = None) -> Any:
+    """Run ``code`` in a fresh interpreter (this environment, or ``env``): the JSON value
+    its last line of output holds."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=env,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def require(module: str) -> ModuleType:

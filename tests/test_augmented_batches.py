@@ -305,19 +305,21 @@ def test_images_keep_their_statistics(mnist_test: DigitDataset) -> None:
         assert sizes[0].std() == pytest.approx(sizes[1].std(), rel=0.1)
 
 
-def test_every_digit_stays_legible(mnist_test: DigitDataset) -> None:
-    """Every digit of 20,000 (2,000 images, medium) keeps its floor after each stage.
+@pytest.mark.parametrize(("name", "count"), [("medium", 2000), ("heavy", 1000)])
+def test_every_digit_stays_legible(mnist_test: DigitDataset, name: str, count: int) -> None:
+    """Every digit (2,000 medium images, 1,000 heavy: grid and lens too) keeps its floor
+    after each stage.
 
     The ink before the image stage is the same strings drawn with the glyph stage alone
     (the image stage draws last, so the glyphs and layouts are the same draws).
     """
-    full = preset("medium")
+    full = preset(name)
     glyph_only = Pipeline(full.glyph_transforms)
     floors = stored_floor(mnist_test, GLYPH_MARGIN)
-    texts = _texts(2000, seed=11)
+    texts = _texts(count, seed=11)
     final: list[ng.SequenceImage] = []
     before: list[ng.SequenceImage] = []
-    for k in range(0, 2000, STRINGS):  # one draw each (longer lists draw several in turn)
+    for k in range(0, count, STRINGS):  # one draw each (longer lists draw several in turn)
         part = texts[k : k + STRINGS]
         final += draw_augmented(mnist_test, part, WIDE, full, np.random.default_rng([12, k]))[1]
         before += draw_augmented(
@@ -331,7 +333,7 @@ def test_every_digit_stays_legible(mnist_test: DigitDataset) -> None:
         digits = DigitInk(placed.ink, placed.boxes, 1.0)
         faded_digits += int((digits.surviving(after.ink) < digits.floor).sum())
         checked += after.digits.size
-    assert checked == 20_000
+    assert checked == 10 * count
     assert (faded_glyphs, faded_digits) == (0, 0)
 
 

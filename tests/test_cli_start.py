@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from _helpers import json_from_python
 from number_generator.cli import BLAS_THREAD_VARIABLES, main
 
 #: Runs an entry point as its console script does (no ``argv``: the process's own command
@@ -30,15 +28,7 @@ def run_entry(
 ) -> tuple[int, dict[str, str | None], set[str], set[str]]:
     """Exit code, thread variables, modules loaded by the import and after the run."""
     script = SCRIPT.format(argv=argv, entry=entry, names=BLAS_THREAD_VARIABLES)
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env=env,
-    )
-    code, variables, first, last = json.loads(done.stdout.splitlines()[-1])
+    code, variables, first, last = json_from_python(script, env)
     return code, variables, set(first), set(last)
 
 

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import platformdirs
 import pytest
 
 import number_generator
+from _helpers import json_from_python
 from number_generator.datasets import data_dir_for, data_folder
 from number_generator.datasets.cache import _key, cache_dir
 from number_generator.datasets.environment import user_cache_dir
@@ -40,15 +38,7 @@ def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
     """The modules a fresh interpreter holds after running ``code`` (this test's environment:
     the shared MNIST test split, already decoded into the session's cache; or ``env``)."""
     script = f"import json, sys\n{code}\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
-        env=env,
-    )
-    return set(json.loads(done.stdout.splitlines()[-1]))
+    return set(json_from_python(script, env))
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -12,7 +12,8 @@ geometry one fused map); label safety for each string whose glyphs faded
 together (:func:`.layout.place_stack`: the pixels and layouts of laying each out alone),
 every other image laid out as one image is (:func:`.generator.lay_out`: separators,
 symbols, spaces, contour spacing, fitting); then the **image** stage of the whole stack
-(:meth:`~number_generator.augment.Pipeline.transform_images`), each image checked
+(:meth:`~number_generator.augment.Pipeline.transform_images`; at the natural width,
+:func:`augmented_images`, of each stack of images of one width), each image checked
 and, if it faded a digit, its image stage redrawn (:func:`.safety.kept_legible`).
 
 Seed contract: the same seed and options give the same images, byte for byte, but

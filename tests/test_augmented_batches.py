@@ -555,10 +555,11 @@ def test_at_a_fixed_width_augmented_images_are_draw_augmenteds(mnist_test: Digit
     )
     assert all(np.array_equal(a.ink, b.ink) for a, b in zip(images, drawn))
     assert np.array_equal(stack, np.stack([image.ink for image in images]))
-    with pytest.raises(ValueError, match=r"set options\.image_width"):
+    with pytest.raises(ng.InvalidParameterError, match=r"image_width=None is not allowed") as info:
         draw_augmented(
             mnist_test, texts, RenderOptions(), preset("medium"), np.random.default_rng(5)
         )
+    assert info.value.param == "image_width"
 
 
 @pytest.mark.parametrize("texts", [["12", ""], ["3", "1" * 1025]])

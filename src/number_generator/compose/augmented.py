@@ -37,6 +37,7 @@ import numpy.typing as npt
 from .._util.glyphs import ink_extents
 from .._util.params import MAX_DIGITS
 from .._util.text import ASCII_ZERO
+from ..errors import InvalidParameterError
 from .generator import SequenceImage, lay_out, stage_area
 from .glyphs import (
     GLYPH_MARGIN,
@@ -95,7 +96,12 @@ def draw_augmented(
     many stay in the cache).
     """
     if options.image_width is None:
-        raise ValueError("draw_augmented stacks images of one width: set options.image_width")
+        raise InvalidParameterError(
+            "draw_augmented stacks images of one width: image_width=None is not allowed; "
+            "set options.image_width, or draw with augmented_images",
+            param="image_width",
+            value=None,
+        )
     parts = [_draw_some(dataset, part, options, pipeline, rng) for part in _parts(texts)]
     if len(parts) == 1:
         (stack,), images = parts[0]

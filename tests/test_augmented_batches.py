@@ -516,6 +516,54 @@ def test_placing_together_draws_the_images_of_laying_out_one_by_one(
     assert drawn[-1].text == "0 1/2" and len(drawn[-1].glyph_boxes) == 4
 
 
+@pytest.mark.parametrize("augment", ["medium", "heavy"])
+def test_natural_width_images_come_in_order_each_as_wide_as_its_strip(
+    mnist_test: DigitDataset, augment: str
+) -> None:
+    """At the natural width the images are grouped by width for the image stage, and
+    come back in the order of the texts, each as wide as its strip, the same for a seed."""
+    texts = [str(n % 10) * (1 + n % 9) for n in range(STRINGS + 40)] + ["12-34", "5 6.7"]
+    options, pipeline = RenderOptions((2, 8)), preset(augment)
+
+    def draw(seed: int) -> list[ng.SequenceImage]:
+        rng = np.random.default_rng(seed)
+        return augmented.augmented_images(mnist_test, texts, options, pipeline, rng)
+
+    drawn = draw(3)
+    assert [image.text or image.label for image in drawn] == texts
+    widths = [image.paper.shape[1] for image in drawn]
+    assert all(image.paper.shape[0] == 28 for image in drawn)
+    assert len(set(widths)) > 40
+    assert [w == image._layout.strip_width for w, image in zip(widths, drawn)] == [True] * len(
+        texts
+    )
+    for image, width in zip(drawn, widths):
+        boxes = image.boxes
+        assert (boxes[:, :2] >= 0).all() and (boxes[:, 2] <= width).all()
+        assert (boxes[:, 3] <= 28).all() and (boxes[:, 2] > boxes[:, 0]).all()
+        assert all(image.ink[y0:y1, x0:x1].max() > 0 for x0, y0, x1, y1 in boxes.tolist())
+    again = draw(3)
+    assert all(np.array_equal(a.paper, b.paper) for a, b in zip(drawn, again))
+    assert not all(np.array_equal(a.paper, b.paper) for a, b in zip(drawn, draw(4)))
+
+
+def test_at_a_fixed_width_augmented_images_are_draw_augmenteds(mnist_test: DigitDataset) -> None:
+    texts = _texts(STRINGS + 20)
+    stack, drawn = draw_augmented(
+        mnist_test, texts, WIDE, preset("medium"), np.random.default_rng(5)
+    )
+    images = augmented.augmented_images(
+        mnist_test, texts, WIDE, preset("medium"), np.random.default_rng(5)
+    )
+    assert all(np.array_equal(a.ink, b.ink) for a, b in zip(images, drawn))
+    assert np.array_equal(stack, np.stack([image.ink for image in images]))
+    with pytest.raises(ng.InvalidParameterError, match=r"image_width=None is not allowed") as info:
+        draw_augmented(
+            mnist_test, texts, RenderOptions(), preset("medium"), np.random.default_rng(5)
+        )
+    assert info.value.param == "image_width"
+
+
 @pytest.mark.parametrize("texts", [["12", ""], ["3", "1" * 1025]])
 def test_a_batch_refuses_an_empty_or_too_long_string(
     mnist_test: DigitDataset, texts: list[str]

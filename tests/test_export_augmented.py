@@ -1,14 +1,14 @@
-"""Augmented export: at a fixed width, a shard's images are drawn a batch at once.
+"""Augmented export: a shard's images are drawn a batch at once.
 
-``export_dataset(..., augment=...)`` with an ``image_width`` draws each shard's
-augmented images by :func:`~number_generator.compose.augmented.draw_augmented`,
-256 strings at a time from the shard's own stream. These tests pin what a user
-relies on: the same seed gives the same files, whatever the workers and however
-often the export was resumed; labels, boxes and writers describe the pixels;
-the images have the distributions of the per-image path; a pipeline the batched
-path cannot run, or a natural width, still gives :meth:`SequenceGenerator.render`'s
-images; and an export begun by a version that drew augmented images one by one
-is not finished with images drawn otherwise.
+``export_dataset(..., augment=...)`` draws each shard's augmented images by
+:func:`~number_generator.compose.augmented.augmented_images`, 256 strings at a time
+from the shard's own stream, at a set ``image_width`` or the natural width. These
+tests pin what a user relies on: the same seed gives the same files, whatever the
+workers and however often the export was resumed; labels, boxes and writers describe
+the pixels; the images have the distributions of the per-image path (at the natural
+width, their widths too); a pipeline the batched path cannot run still gives
+:meth:`SequenceGenerator.render`'s images; and an export begun by a version that drew
+augmented images one by one is not finished with images drawn otherwise.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from number_generator import DigitDataset, InvalidParameterError, SequenceGenera
 from number_generator.augment import Lambda, Pipeline, preset
 from number_generator.cli import main
 from number_generator.compose import RenderOptions
-from number_generator.compose.augmented import draw_augmented
+from number_generator.compose.augmented import augmented_images, draw_augmented
 from number_generator.export import PLAN_FILE
 from number_generator.export.shards import shard_seed
 from number_generator.templates import parse_template
@@ -70,6 +70,44 @@ def test_the_same_seed_gives_the_same_files_with_one_or_two_workers(tmp_path: Pa
     assert tree(tmp_path / "other")["shard-00000/000000.png"] != runs[1]["shard-00000/000000.png"]
     plan = _plan(tmp_path / "w1")
     assert plan["augment"] == "medium" and plan["draw"] == "augmented-batch-1"
+
+
+def test_natural_width_exports_are_drawn_in_batches_to_the_same_files(
+    tmp_path: Path, mnist_test: DigitDataset
+) -> None:
+    kw = {**OPTIONS, "augment": "medium", "shard_size": 30, "dataset": mnist_test}
+    runs = {}
+    for workers in (1, 2):
+        export_dataset(tmp_path / f"w{workers}", 100, "phone", **{**kw, "workers": workers})
+        runs[workers] = tree(tmp_path / f"w{workers}")
+    assert runs[1] == runs[2]
+    export_dataset(tmp_path / "again", 100, "phone", **kw)
+    assert tree(tmp_path / "again") == runs[1]
+    plan = _plan(tmp_path / "w1")
+    assert plan["image_width"] is None and plan["draw"] == "augmented-batch-1"
+    # Shard 0 holds augmented_images of its strings, drawn from its stream.
+    exported = read_export(tmp_path / "w1")
+    rng = np.random.default_rng(shard_seed(5, 0))
+    texts = parse_template("phone").sample(rng, 30)
+    expected = augmented_images(mnist_test, texts, RenderOptions((2, 8)), preset("medium"), rng)
+    for sample, image in zip(exported, expected):
+        assert np.array_equal(sample["image"], image.paper)
+        assert sample["boxes"] == image.boxes.tolist()
+    widths = {s["image"].shape[1] for s in exported}
+    assert len(widths) > 20, "each image as wide as its own strip"
+
+
+def test_natural_width_images_are_as_wide_as_their_strips(tmp_path: Path) -> None:
+    """Without the image stage the paper stays white: each image's width is its strip's,
+    from the first digit's ink to the last one's, and every box is tight on its digit."""
+    export_dataset(tmp_path, 80, "0##-####", augment=GLYPH_STAGE, **OPTIONS)
+    samples = read_export(tmp_path)
+    for sample in samples:
+        boxes = np.array(sample["boxes"])
+        assert sample["image"].shape[0] == 28 and len(sample["label"]) == 7
+        assert boxes[:, 0].min() == 0 and boxes[:, 2].max() == sample["image"].shape[1]
+        assert_boxes_enclose_ink(sample["image"], sample["boxes"], all_ink=False)
+    assert len({s["image"].shape[1] for s in samples}) > 15
 
 
 def test_a_shards_images_are_draw_augmented_from_its_stream(
@@ -168,14 +206,11 @@ def test_kept_separators_and_one_writers_hand(tmp_path: Path, mnist_test: DigitD
 # --------------------------------------------------------------------------- the per-image path
 
 
-@pytest.mark.parametrize(
-    ("augment", "image_width"),
-    [(Pipeline([Lambda(_keep_ink, stage="glyph"), *preset("light")]), 200), ("medium", None)],
-    ids=["lambda-in-the-glyph-stage", "natural-width"],
-)
+@pytest.mark.parametrize("image_width", [200, None], ids=["width-200", "natural-width"])
 def test_what_the_batched_path_cannot_draw_is_renders_images(
-    tmp_path: Path, mnist_test: DigitDataset, augment: Any, image_width: int | None
+    tmp_path: Path, mnist_test: DigitDataset, image_width: int | None
 ) -> None:
+    augment = Pipeline([Lambda(_keep_ink, stage="glyph"), *preset("light")])
     export_dataset(
         tmp_path, 50, "0##-####", format="webdataset", image_width=image_width, augment=augment,
         dataset=mnist_test, **{**OPTIONS, "shard_size": 25},
@@ -193,26 +228,32 @@ def test_what_the_batched_path_cannot_draw_is_renders_images(
     assert all(np.array_equal(s["image"], paper) for s, (_, paper) in zip(exported, expected))
 
 
+@pytest.mark.parametrize("width", [400, None], ids=["width-400", "natural-width"])
 def test_the_images_have_the_per_image_distributions(
-    tmp_path: Path, mnist_test: DigitDataset
+    tmp_path: Path, mnist_test: DigitDataset, width: int | None
 ) -> None:
     """1,000 exported images of ten digits against 1,000 drawn by ``render``: as much ink,
-    spread alike, digits' boxes as wide and as tall."""
-    width, count = 400, 1000  # ten digits fit unscaled
+    spread alike, digits' boxes as wide and as tall (at the natural width, images as wide)."""
+    count = 1000  # ten digits fit unscaled at 400
     export_dataset(
-        tmp_path, count, "##########", format="npz", image_width=width, augment="medium",
+        tmp_path, count, "##########", format="npz" if width else "png", image_width=width,
+        augment="medium",
         dataset=mnist_test, **{**OPTIONS, "shard_size": 500},
     )  # fmt: skip
     exported = read_export(tmp_path)
-    batched = 255 - np.stack([s["image"] for s in exported])
+    batched = [255 - s["image"] for s in exported]
     generator, rng = SequenceGenerator(mnist_test), np.random.default_rng(1)
     texts = parse_template("##########").sample(rng, count)
     alone = [generator.render(t, (2, 8), width, seed=rng, augment="medium") for t in texts]
-    one_by_one = np.stack([image.ink for image in alone])
-    assert batched.mean() == pytest.approx(one_by_one.mean(), rel=0.04)
-    ink = [np.count_nonzero(stack >= 112, axis=(1, 2)) for stack in (batched, one_by_one)]
+    one_by_one = [image.ink for image in alone]
+    sums = [np.array([i.sum(dtype=np.int64) for i in s]) for s in (batched, one_by_one)]
+    assert sums[0].mean() == pytest.approx(sums[1].mean(), rel=0.04)
+    ink = [np.array([np.count_nonzero(i >= 112) for i in s]) for s in (batched, one_by_one)]
     assert ink[0].mean() == pytest.approx(ink[1].mean(), rel=0.04)
     assert ink[0].std() == pytest.approx(ink[1].std(), rel=0.15)
+    widths = [np.array([i.shape[1] for i in s]) for s in (batched, one_by_one)]
+    assert widths[0].mean() == pytest.approx(widths[1].mean(), rel=0.03)
+    assert widths[0].std() == pytest.approx(widths[1].std(), rel=0.15)
     for side in (2, 3):  # widths, then heights
         sizes = [
             np.array([b[side] - b[side - 2] for s in exported for b in s["boxes"]]),
@@ -232,8 +273,11 @@ def _as_if_begun_one_by_one(folder: Path, *, complete: bool) -> None:
     (folder / PLAN_FILE).write_text(json.dumps({**plan, "complete": complete}))
 
 
-def test_an_export_begun_one_by_one_is_not_finished_in_batches(tmp_path: Path) -> None:
-    kw = {**OPTIONS, "augment": "light", "image_width": 200}
+@pytest.mark.parametrize(("width", "other"), [(200, None), (None, 200)], ids=["200", "natural"])
+def test_an_export_begun_one_by_one_is_not_finished_in_batches(
+    tmp_path: Path, width: int | None, other: int | None
+) -> None:
+    kw = {**OPTIONS, "augment": "light", "image_width": width}
     export_dataset(tmp_path, 50, "phone", **kw)
     _as_if_begun_one_by_one(tmp_path, complete=False)
     (tmp_path / "shard-00001").rename(tmp_path / ".tmp-gone")  # the second shard never written
@@ -249,8 +293,9 @@ def test_an_export_begun_one_by_one_is_not_finished_in_batches(tmp_path: Path) -
     assert info.value.param == "resume"
     assert tree(tmp_path) == before, "nothing written, nothing deleted"
     # Another option is named as such, not taken for another version's drawing.
-    with pytest.raises(InvalidParameterError, match=r"changed: image_width=None \(was 200\)"):
-        export_dataset(tmp_path, 50, "phone", resume=True, **{**kw, "image_width": None})
+    changed = rf"changed: image_width={other} \(was {width}\)"
+    with pytest.raises(InvalidParameterError, match=changed):
+        export_dataset(tmp_path, 50, "phone", resume=True, **{**kw, "image_width": other})
 
 
 def test_the_cli_says_so_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

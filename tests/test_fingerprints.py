@@ -200,7 +200,7 @@ EXPECTED: dict[str, str] = {
     "batches-stretch": "3e0de02b11f91b97b2b1ed5a2e61bd8315ff1f1868b645ccab4c378bcf93550d",
     "phone-files": "5dc06e7271c4b5a003b058d7dd486a1f4bd35287482ca4b0aa9460221a10dd1a",
     "export-png": "562442df8b0085a9372e28b282ddf6bb17f1f054f3b0e253e91e38a37b815d92",
-    "export-webdataset": "e8ef79f83d86f8cbe9a06682da26b60973bd7599e3f78005777270e4b7144868",
+    "export-webdataset": "e8ae83cd555ef625cb87f1341b5eadc7b74705aeae21f4e64f2a1a445db401d2",
     "export-npz": "7665501b8c8988b946f425985a50d9dbc3846cf79b38ffcf3ea315623ce9b811",
     "export-png-augmented": "0cba85715589be1a867ca00dbb3e563613221c36d147e330c76d8978cc8f0355",
     "torch": "3adc7f2b8c78c841e0bdc33db1c5a2bf3578ee1438785554348d4819833e0d6e",

@@ -12,7 +12,8 @@ geometry one fused map); label safety for each string whose glyphs faded
 together (:func:`.layout.place_stack`: the pixels and layouts of laying each out alone),
 every other image laid out as one image is (:func:`.generator.lay_out`: separators,
 symbols, spaces, contour spacing, fitting); then the **image** stage of the whole stack
-(:meth:`~number_generator.augment.Pipeline.transform_images`), each image checked
+(:meth:`~number_generator.augment.Pipeline.transform_images`; at the natural width,
+:func:`augmented_images`, of each stack of images of one width), each image checked
 and, if it faded a digit, its image stage redrawn (:func:`.safety.kept_legible`).
 
 Seed contract: the same seed and options give the same images, byte for byte, but
@@ -36,6 +37,7 @@ import numpy.typing as npt
 from .._util.glyphs import ink_extents
 from .._util.params import MAX_DIGITS
 from .._util.text import ASCII_ZERO
+from ..errors import InvalidParameterError
 from .generator import SequenceImage, lay_out, stage_area
 from .glyphs import (
     GLYPH_MARGIN,
@@ -57,7 +59,7 @@ if TYPE_CHECKING:
     from ..augment import Pipeline
     from ..datasets import DigitDataset
 
-__all__ = ["STRINGS", "batches_glyph_stage", "draw_augmented"]
+__all__ = ["STRINGS", "augmented_images", "batches_glyph_stage", "draw_augmented"]
 
 #: Strings :func:`draw_augmented` draws together (a longer list: this many at a time).
 STRINGS = 128
@@ -84,19 +86,62 @@ def draw_augmented(
     pipeline: Pipeline,
     rng: np.random.Generator,
 ) -> tuple[U8Array, list[SequenceImage]]:
-    """The images of ``texts`` through ``pipeline`` (:func:`batches_glyph_stage`), drawn together.
+    """The images of ``texts`` through ``pipeline`` (:func:`batches_glyph_stage`), drawn
+    together at ``options.image_width`` (which must be set; :func:`augmented_images` draws
+    at the natural width too).
 
     Returns the ink of every image, ``uint8`` ``(B, height, width)`` (0 = paper), and
     each as a :class:`~.generator.SequenceImage` (its ink a row of that stack). Many
     strings are drawn :data:`STRINGS` at a time, one after the other (the arrays of so
     many stay in the cache).
     """
-    if len(texts) > STRINGS:
-        parts = [
-            draw_augmented(dataset, texts[k : k + STRINGS], options, pipeline, rng)
-            for k in range(0, len(texts), STRINGS)
-        ]
-        return np.concatenate([ink for ink, _ in parts]), [i for _, part in parts for i in part]
+    if options.image_width is None:
+        raise InvalidParameterError(
+            "draw_augmented stacks images of one width: image_width=None is not allowed; "
+            "set options.image_width, or draw with augmented_images",
+            param="image_width",
+            value=None,
+        )
+    parts = [_draw_some(dataset, part, options, pipeline, rng) for part in _parts(texts)]
+    if len(parts) == 1:
+        (stack,), images = parts[0]
+        return stack, images
+    return np.concatenate([s for stacks, _ in parts for s in stacks]), [
+        i for _, images in parts for i in images
+    ]
+
+
+def augmented_images(
+    dataset: DigitDataset,
+    texts: list[str],
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+) -> list[SequenceImage]:
+    """The images of ``texts`` as :func:`draw_augmented` draws them, at any width: at the
+    natural width (``options.image_width=None``, each image as wide as its strip) the
+    images of each :data:`STRINGS` strings are grouped by width and each group goes
+    through the image stage together (the groups in the order of their first image);
+    they come back in the order of ``texts``."""
+    return [
+        i for part in _parts(texts) for i in _draw_some(dataset, part, options, pipeline, rng)[1]
+    ]
+
+
+def _parts(texts: list[str]) -> list[list[str]]:
+    """``texts`` by :data:`STRINGS` (at least one part)."""
+    return [texts[k : k + STRINGS] for k in range(0, max(len(texts), 1), STRINGS)]
+
+
+def _draw_some(
+    dataset: DigitDataset,
+    texts: list[str],
+    options: RenderOptions,
+    pipeline: Pipeline,
+    rng: np.random.Generator,
+) -> tuple[list[U8Array], list[SequenceImage]]:
+    """At most :data:`STRINGS` images drawn together: the stack of each width (one at a
+    fixed width), and the images in the order of ``texts``."""
     sequences = _read_texts(texts)
     for sequence in sequences:
         text = sequence.text
@@ -106,37 +151,56 @@ def draw_augmented(
     picked = [i for i, _ in picks]
     if pipeline.glyph_transforms:
         canvases = _glyph_stage(dataset, picked, pipeline, rng, repairs)
-        stack, layouts, slots, glyph_boxes = _place(
+        inks, layouts, slots, glyph_boxes = _place(
             dataset, sequences, picks, canvases, options, pipeline, rng
         )
     else:
         height = options.image_height
         glyphs = [prepare_glyphs(dataset, i, height, None, rng, r) for i, r in zip(picked, repairs)]
-        inks, layouts, slots = _lay_out_each(
+        listed, layouts, slots = _lay_out_each(
             dataset, sequences, picks, glyphs, range(len(texts)), options, pipeline, rng
         )
-        stack = np.stack(inks)
-        glyph_boxes = layout_boxes(layouts, stack.shape[1:])
+        if options.image_width is None:
+            inks, glyph_boxes = listed, [lay.boxes(i.shape) for lay, i in zip(layouts, listed)]
+        else:
+            inks = np.stack(listed)
+            glyph_boxes = layout_boxes(layouts, inks.shape[1:])
+    groups = _by_width(inks)
     warps: list[npt.NDArray[np.float64] | None] = [None] * len(texts)
     if pipeline.image_transforms:
         boxes = [b if s is None else b[s] for b, s in zip(glyph_boxes, slots)]
-        warps = _image_stage(pipeline, stack, layouts, boxes, rng, repairs)
-    images = [
-        SequenceImage(
-            stack[k],
-            sequence.values,
-            indices,
-            layouts[k],
-            text=sequence.text,
-            digit_slots=slots[k],
-            writer_ids=dataset.writers,
-            warp=warps[k],
-            repairs=repairs[k],
-            glyph_boxes=glyph_boxes[k] if warps[k] is None else None,
-        )
-        for k, (sequence, (indices, _)) in enumerate(zip(sequences, picks))
-    ]
-    return stack, images
+        for stack, items in groups:
+            group_warps = _image_stage(pipeline, stack, layouts, boxes, rng, repairs, items)
+            for k, warp in zip(items, group_warps):
+                warps[k] = warp
+    images: list[SequenceImage | None] = [None] * len(texts)
+    for stack, items in groups:
+        for row, k in enumerate(items):
+            indices = picks[k][0]
+            images[k] = SequenceImage(
+                stack[row],
+                sequences[k].values,
+                indices,
+                layouts[k],
+                text=sequences[k].text,
+                digit_slots=slots[k],
+                writer_ids=dataset.writers,
+                warp=warps[k],
+                repairs=repairs[k],
+                glyph_boxes=glyph_boxes[k] if warps[k] is None else None,
+            )
+    return [stack for stack, _ in groups], cast(list[SequenceImage], images)
+
+
+def _by_width(inks: U8Array | list[U8Array]) -> list[tuple[U8Array, list[int]]]:
+    """The stack of each width among ``inks`` and which images it holds, in the order
+    of each width's first image (``inks`` a stack already: itself, whole)."""
+    if isinstance(inks, np.ndarray):
+        return [(inks, list(range(len(inks))))]
+    items: dict[int, list[int]] = {}
+    for k, ink in enumerate(inks):
+        items.setdefault(ink.shape[1], []).append(k)
+    return [(np.stack([inks[k] for k in group]), group) for group in items.values()]
 
 
 def _read_texts(texts: list[str]) -> list[DigitText]:
@@ -220,9 +284,10 @@ def _place(
     options: RenderOptions,
     pipeline: Pipeline,
     rng: np.random.Generator,
-) -> tuple[U8Array, list[Layout], list[list[int] | None], list[Boxes]]:
+) -> tuple[U8Array | list[U8Array], list[Layout], list[list[int] | None], list[Boxes]]:
     """Every string's glyphs (the glyph stage's ``canvases``) laid out, placed and fitted:
-    the ink of all, their layouts, digit slots and glyph boxes.
+    the ink of all (one stack at a fixed width, else each image's), their layouts, digit
+    slots and glyph boxes.
 
     Strings of digits alone that fit the width unscaled are placed together
     (:func:`.layout.place_stack`) when the options allow (``fit="pad"``, ink spacing
@@ -256,6 +321,10 @@ def _place(
         inks, alone_layouts, alone_slots = _lay_out_each(
             dataset, sequences, picks, glyphs, alone, options, pipeline, rng
         )
+        if width is None:  # every image alone, each as wide as its strip
+            shapes = [one.shape for one in inks]
+            measured = [layout.boxes(shape) for layout, shape in zip(alone_layouts, shapes)]
+            return inks, alone_layouts, alone_slots, measured
         if len(alone) == count:
             ink = np.stack(inks)
         for k, one, layout, digit_slots in zip(alone, inks, alone_layouts, alone_slots):
@@ -330,11 +399,14 @@ def _image_stage(
     boxes: list[Boxes],
     rng: np.random.Generator,
     repairs: list[Repairs],
+    items: list[int],
 ) -> list[npt.NDArray[np.float64] | None]:
-    """The image stage of the whole ``stack``, in place (``boxes``: each image's digits');
-    each image that it left with a digit below the legibility floor has its own stage
-    redrawn. Returns how each field moved."""
+    """The image stage of the whole ``stack`` (images ``items`` of ``layouts``, ``boxes``:
+    each image's digits', and ``repairs``), in place; each image that it left with a digit
+    below the legibility floor has its own stage redrawn. Returns how each field moved."""
     shape = stack.shape[1:]
+    layouts = [layouts[k] for k in items]
+    boxes = [boxes[k] for k in items]
     placed = stack.copy()
     out, warps = pipeline.transform_images(stack, rng, boxes if pipeline.uses_boxes else None)
     areas = np.array([stage_area(layout, shape) for layout in layouts])
@@ -345,7 +417,10 @@ def _image_stage(
     doubtful = ~same
     changed = np.flatnonzero(doubtful)
     measured = [boxes[k] for k in changed.tolist()]
-    doubtful[changed] = ~legible_at_once(placed[changed], out[changed], measured, areas[changed])
+    if changed.size:  # a small stack (one width's) may come out as drawn
+        doubtful[changed] = ~legible_at_once(
+            placed[changed], out[changed], measured, areas[changed]
+        )
     for k in np.flatnonzero(doubtful).tolist():
         digit_box = boxes[k]
 
@@ -356,8 +431,9 @@ def _image_stage(
             return box
 
         field = (out[k], warps[k])
+        item = items[k]
         out[k], warps[k] = kept_legible(
-            run, placed[k], field, False, box_of, float(areas[k]), rng, repairs[k], k
+            run, placed[k], field, False, box_of, float(areas[k]), rng, repairs[item], item
         )
     if out is not stack:
         stack[...] = out

@@ -178,9 +178,9 @@ def export_dataset(
         ``dataset.json``. Shard ``i`` draws from
         ``numpy.random.SeedSequence(seed).spawn(shards)[i]``: its strings,
         then each image as :meth:`~number_generator.SequenceGenerator.render`
-        draws it in turn. Augmented images at a set ``image_width`` are drawn
-        256 strings at once by the batched path
-        (:func:`~number_generator.compose.augmented.draw_augmented`): the same
+        draws it in turn. Augmented images (at a set ``image_width`` or the
+        natural width) are drawn 256 strings at once by the batched path
+        (:func:`~number_generator.compose.augmented.augmented_images`): the same
         seed gives the same bytes and ``render``'s distributions, not
         ``render``'s images (``dataset.json`` records ``"draw"``, and
         ``resume`` refuses an export begun with images drawn otherwise).

@@ -394,20 +394,21 @@ def label_writers(image: SequenceImage, keep_separators: bool) -> list[int | Non
 
 
 #: Strings composed at once when a shard's options allow it (:func:`.compose.batch.draw_in_order`
-#: without augmentation, :func:`.compose.augmented.draw_augmented` with it).
+#: without augmentation, :func:`.compose.augmented.augmented_images` with it).
 _CHUNK = 256
 #: How :func:`samples` draws augmented images when :func:`augmented_in_batches` holds;
 #: recorded in the plan (``"draw"``) so that a resume never mixes images drawn otherwise.
-#: A new value whenever a release changes what ``draw_augmented`` draws for a seed.
+#: A new value whenever a release changes what ``augmented_images`` draws for a seed.
 AUGMENTED_DRAW = "augmented-batch-1"
 
 
 def augmented_in_batches(options: RenderOptions) -> bool:
     """Whether a shard's augmented images are drawn a batch at once
-    (:func:`.compose.augmented.draw_augmented`): a fixed width and an augmentation whose
-    glyph stage the batched stage can run (:func:`.compose.augmented.batches_glyph_stage`).
-    For a seed, these are not the images :meth:`SequenceGenerator.render` draws one by one."""
-    if options.image_width is None or options.pipeline is None:
+    (:func:`.compose.augmented.augmented_images`, at a fixed or the natural width): an
+    augmentation whose glyph stage the batched stage can run
+    (:func:`.compose.augmented.batches_glyph_stage`). For a seed, these are not the
+    images :meth:`SequenceGenerator.render` draws one by one."""
+    if options.pipeline is None:
         return False
     from ..compose.augmented import batches_glyph_stage
 
@@ -420,9 +421,10 @@ def samples(task: ShardTask, generator: SequenceGenerator) -> Iterator[Sample]:
     Each image is what :meth:`SequenceGenerator.render` draws from the shard's
     stream in turn; strings of digits only, without augmentation, at the glyphs'
     height and a fixed width, are composed many at once, to the same bytes.
-    Augmented images at a fixed width (:func:`augmented_in_batches`) are drawn
-    :data:`_CHUNK` strings at once by :func:`.compose.augmented.draw_augmented`
-    from the shard's stream: the same bytes for the same seed, not ``render``'s.
+    Augmented images (:func:`augmented_in_batches`, at a fixed or the natural width)
+    are drawn :data:`_CHUNK` strings at once by
+    :func:`.compose.augmented.augmented_images` from the shard's stream: the same bytes
+    for the same seed, not ``render``'s.
     """
     from ..compose.batch import draw_in_order, in_order_applies
 
@@ -461,10 +463,10 @@ def _drawn(
     """``texts`` drawn from ``rng``: ``together`` by the batched augmented path, else
     one by one as :meth:`SequenceGenerator.render` draws them."""
     if together:
-        from ..compose.augmented import draw_augmented
+        from ..compose.augmented import augmented_images
 
         pipeline = cast("Pipeline", options.pipeline)
-        yield from draw_augmented(generator.dataset, texts, options, pipeline, rng)[1]
+        yield from augmented_images(generator.dataset, texts, options, pipeline, rng)
         return
     for text in texts:
         yield draw(generator, text, options, rng)

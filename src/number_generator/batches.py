@@ -27,8 +27,9 @@ With ``writer="same"`` every string is one writer's hand on both paths, and
 
 Seed contract: the same seed and options give the same batches, byte for byte.
 The array paths draw a batch's numbers in their own order, so a seeded batch is
-not the images ``render`` would draw one by one from that seed (dataset export
-is: :func:`~number_generator.export.export_dataset` holds ``render``'s images).
+not the images ``render`` would draw one by one from that seed (an export
+without augmentation is: :func:`~number_generator.export.export_dataset` holds
+``render``'s images there; with augmentation it draws as this stream does).
 
 ``number_generator.torch`` wraps this in a PyTorch ``IterableDataset``.
 """

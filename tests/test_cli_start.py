@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from _helpers import json_from_python
-from number_generator.cli import BLAS_THREAD_VARIABLES, main
+from number_generator._util.threads import BLAS_THREAD_VARIABLES
+from number_generator.cli import main
 
 #: Runs an entry point as its console script does (no ``argv``: the process's own command
 #: line), then prints the exit code, the thread variables and the loaded modules.

@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 
 from number_generator import export_dataset
+from number_generator._util.threads import BLAS_THREAD_VARIABLES
 from number_generator.errors import ShardError
 from number_generator.export.shards import STAGING
 from number_generator.templates import PatternTemplate
@@ -105,7 +106,8 @@ def test_a_helpers_error_is_raised_here_with_its_traceback(tmp_path: Path) -> No
 def test_helpers_start_with_one_blas_thread_unless_told_otherwise(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    for name in BLAS_THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError, match=r"^OPENBLAS_NUM_THREADS=1$"):
         export_dataset(tmp_path / "a", COUNT, ReportsBlasThreads("0##-####"), **OPTIONS)
     assert "OPENBLAS_NUM_THREADS" not in os.environ  # this process's environment is as it was
@@ -114,3 +116,9 @@ def test_helpers_start_with_one_blas_thread_unless_told_otherwise(
         export_dataset(tmp_path / "b", COUNT, ReportsBlasThreads("0##-####"), **OPTIONS)
     assert os.environ["OPENBLAS_NUM_THREADS"] == "3"
     assert_stopped_cleanly(tmp_path / "b")
+    # A count given by another variable OpenBLAS reads is the user's choice too.
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    with pytest.raises(RuntimeError, match=r"^OPENBLAS_NUM_THREADS=None$"):
+        export_dataset(tmp_path / "c", COUNT, ReportsBlasThreads("0##-####"), **OPTIONS)
+    assert "OPENBLAS_NUM_THREADS" not in os.environ

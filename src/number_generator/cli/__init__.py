@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 
 # Nothing imported at module level loads NumPy, so an entry point can still set the
 # thread variables OpenBLAS reads when NumPy loads it (the commands' modules load later).
+from .._util.threads import blas_threads_chosen
 from .._version import __version__
 from ..errors import NumberGeneratorError
 
@@ -38,8 +39,6 @@ __all__ = [
 ]
 
 EXIT_INTERRUPTED = 130
-#: Variables OpenBLAS reads for its thread count, in its order; any set one is the user's choice.
-BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
 
 #: ``number-generator`` subcommands: name -> (help, ``module:function`` building its parser).
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
@@ -67,13 +66,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 def single_threaded_blas() -> None:
     """Set ``OPENBLAS_NUM_THREADS=1`` for this process and its workers, unless one of
-    :data:`BLAS_THREAD_VARIABLES` is set already or NumPy is loaded (too late to matter).
+    :data:`~.._util.threads.BLAS_THREAD_VARIABLES` is set already or NumPy is loaded
+    (too late to matter).
 
     OpenBLAS (NumPy's, and OpenCV's own copy) starts its threads when loaded. The
     package's matrix products are 2x2 to 8x8, which OpenBLAS runs on one thread
     whatever the setting, so the threads only cost start-up time.
     """
-    if "numpy" in sys.modules or any(name in os.environ for name in BLAS_THREAD_VARIABLES):
+    if "numpy" in sys.modules or blas_threads_chosen():
         return
     os.environ["OPENBLAS_NUM_THREADS"] = "1"
 

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import CancelledError
 from typing import Any
 
+from .._util.threads import blas_threads_chosen
 from .._version import DISTRIBUTION
 from ..errors import InvalidParameterError, ShardError
 from .formats import writer_for
@@ -284,24 +285,21 @@ def _help(job: ExportJob, parent: int, shared: _Shared) -> None:
 
 @contextlib.contextmanager
 def _helper_environment() -> Iterator[None]:
-    """Meanwhile, processes started get one BLAS thread (unless the user set another count).
+    """Meanwhile, processes started get one BLAS thread (unless the user set a count:
+    :data:`~.._util.threads.BLAS_THREAD_VARIABLES`, as the commands do).
 
     Each helper is one process per core already; NumPy's OpenBLAS would start a
     thread per core in each, which spin for a while after starting, on cores the
     other processes of the export are using.
     """
-    added = [name for name in _BLAS_THREADS if name not in os.environ]
-    for name in added:
-        os.environ[name] = "1"
+    added = not blas_threads_chosen()
+    if added:
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
     try:
         yield
     finally:
-        for name in added:
-            os.environ.pop(name, None)
-
-
-#: What OpenBLAS reads for its number of threads.
-_BLAS_THREADS = ("OPENBLAS_NUM_THREADS",)
+        if added:
+            os.environ.pop("OPENBLAS_NUM_THREADS", None)
 
 
 @contextlib.contextmanager

@@ -489,21 +489,22 @@ def test_strings_placed_together_are_each_strings_layout(
 
 
 def test_placing_together_draws_the_images_of_laying_out_one_by_one(
-    mnist_test: DigitDataset, monkeypatch: pytest.MonkeyPatch
+    mnist_test: DigitDataset,
 ) -> None:
     """Strings of digits that fit, placed together, give the same images, layouts and boxes
     as each laid out alone; separators and strings too wide are laid out alone among them."""
     texts = [*_texts(40), "12-34", "9" * 30, "5", "0 1/2"]
 
-    def draw() -> tuple[U8, list[ng.SequenceImage]]:
+    def draw(together: bool) -> tuple[U8, list[ng.SequenceImage]]:
         options = RenderOptions((2, 8), 280)
+        if not together:  # options no fast placement takes: every string laid out alone
+            object.__setattr__(options, "side_by_side", False)
         return draw_augmented(
             mnist_test, texts, options, preset("medium"), np.random.default_rng(4)
         )
 
-    ink, drawn = draw()
-    monkeypatch.setattr(augmented, "_placed_together", lambda options, height: False)
-    alone_ink, alone = draw()
+    ink, drawn = draw(together=True)
+    alone_ink, alone = draw(together=False)
     assert np.array_equal(ink, alone_ink)
     for image, one in zip(drawn, alone):
         assert image._layout.starts == one._layout.starts

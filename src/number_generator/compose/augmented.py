@@ -49,7 +49,7 @@ from .glyphs import (
     prepare_glyphs,
     read_digits,
 )
-from .layout import Layout, layout_boxes, place_stack
+from .layout import Layout, layout_boxes, native_boxes, place_stack
 from .legibility import glyph_clear_ink, legible_at_once, stored_floor
 from .options import RenderOptions
 from .safety import Field, Repairs, kept_legible, legible_glyphs
@@ -160,11 +160,7 @@ def _draw_some(
         listed, layouts, slots = _lay_out_each(
             dataset, sequences, picks, glyphs, range(len(texts)), options, pipeline, rng
         )
-        if options.image_width is None:
-            inks, glyph_boxes = listed, [lay.boxes(i.shape) for lay, i in zip(layouts, listed)]
-        else:
-            inks = np.stack(listed)
-            glyph_boxes = layout_boxes(layouts, inks.shape[1:])
+        inks, glyph_boxes = _with_boxes(listed, layouts, options.image_width)
     groups = _by_width(inks)
     warps: list[npt.NDArray[np.float64] | None] = [None] * len(texts)
     if pipeline.image_transforms:
@@ -302,7 +298,7 @@ def _place(
     layouts: list[Layout | None] = [None] * count
     boxes: list[Boxes | None] = [None] * count
     height, width = options.image_height, options.image_width
-    if width is not None and _placed_together(options, canvases.shape[1]):
+    if width is not None and options.side_by_side and height == canvases.shape[1]:
         gaps = np.fromiter(chain.from_iterable((*g, 0) for _, g in picks), np.intp, lengths.sum())
         ink, starts, offsets = place_stack(canvases, extents, gaps, lengths, width)
         together = (offsets >= 0) & np.array([s.text is None for s in sequences], np.bool_)
@@ -321,27 +317,24 @@ def _place(
         inks, alone_layouts, alone_slots = _lay_out_each(
             dataset, sequences, picks, glyphs, alone, options, pipeline, rng
         )
-        if width is None:  # every image alone, each as wide as its strip
-            shapes = [one.shape for one in inks]
-            measured = [layout.boxes(shape) for layout, shape in zip(alone_layouts, shapes)]
-            return inks, alone_layouts, alone_slots, measured
-        if len(alone) == count:
-            ink = np.stack(inks)
+        if len(alone) == count:  # (always at the natural width: each as wide as its strip)
+            every_ink, measured = _with_boxes(inks, alone_layouts, width)
+            return every_ink, alone_layouts, alone_slots, measured
         for k, one, layout, digit_slots in zip(alone, inks, alone_layouts, alone_slots):
             ink[k], layouts[k], slots[k] = one, layout, digit_slots
             boxes[k] = layout.boxes(ink.shape[1:])
     return ink, cast(list[Layout], layouts), slots, cast(list[Boxes], boxes)
 
 
-def _placed_together(options: RenderOptions, canvas_height: int) -> bool:
-    """Whether :func:`.layout.place_stack` places the strings that fit as
-    :func:`.generator.lay_out` would."""
-    return (
-        options.fit == "pad"
-        and options.spacing_mode == "ink"
-        and options.spacing_range[0] >= 0
-        and options.image_height == canvas_height
-    )
+def _with_boxes(
+    inks: list[U8Array], layouts: list[Layout], width: int | None
+) -> tuple[U8Array | list[U8Array], list[Boxes]]:
+    """Images laid out one by one: stacked at a set ``width`` (kept apart at the natural
+    width), and each one's glyph boxes."""
+    if width is None:
+        return inks, [layout.boxes(ink.shape) for layout, ink in zip(layouts, inks)]
+    stack = np.stack(inks)
+    return stack, layout_boxes(layouts, stack.shape[1:])
 
 
 def _native_layouts(
@@ -357,10 +350,7 @@ def _native_layouts(
     :func:`.layout.place_stack`) filled in."""
     text = np.repeat(np.arange(lengths.size), lengths)
     widths, rows = extents[:, 2] - extents[:, 0], extents[:, 1::2]
-    every = np.empty((text.size, 4), np.int32)
-    every[:, 0] = starts + offsets[text]
-    every[:, 2] = every[:, 0] + widths
-    every[:, 1::2] = rows
+    every = native_boxes(starts, widths, rows, offsets[text], 0)
     ends, starts_list, widths_list = np.cumsum(lengths).tolist(), starts.tolist(), widths.tolist()
     offsets_list, lengths_list = offsets.tolist(), lengths.tolist()
     for k in np.flatnonzero(together).tolist():

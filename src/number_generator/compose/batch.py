@@ -43,7 +43,7 @@ from ..augment import Pipeline
 from ..datasets import DigitDataset
 from ..datasets.writers import writer_index
 from .glyphs import missing_class
-from .layout import centre_offset
+from .layout import centre_offset, glyph_runs
 from .options import RenderOptions
 from .separators import GLYPH_SEPARATORS, pick_variant, separator_bank, space_width, stroke_spacing
 from .spacing import draw_gaps
@@ -156,13 +156,7 @@ def can_compose_batch(options: RenderOptions, pipeline: Pipeline | None, glyph_h
     Contour spacing is drawn one image at a time (each gap depends on the two
     glyphs' row profiles), as are strings with symbols (:func:`drawn_alone`).
     """
-    return (
-        pipeline is None
-        and options.fit == "pad"
-        and options.image_height == glyph_height
-        and options.spacing_range[0] >= 0
-        and options.spacing_mode == "ink"
-    )
+    return pipeline is None and options.side_by_side and options.image_height == glyph_height
 
 
 _SYMBOL = re.compile(f"[{re.escape(SYMBOLS)}]")
@@ -546,24 +540,15 @@ def _column_steps(
     - x0, so its columns read its rows in turn; elsewhere it is ``rows``, past the table,
     which a clipped take reads as its blank last row.
     """
-    rows = len(table.table)
     text, start, widths = slots.text, sources.start, sources.widths
     if not fits.all():  # the glyphs of strings that fit
         keep = np.flatnonzero(fits[text])
         text, start, widths, x0 = text[keep], start[keep], widths[keep], x0[keep]
-    # The runs of the flat map, in order: blank up to glyph g, glyph g, ..., blank to the end.
-    begin = text * (width + 1) + x0
-    end = begin + widths
-    lengths = np.empty(2 * begin.size + 1, np.intp)
-    lengths[0:-1:2] = begin
-    lengths[2:-1:2] -= end[:-1]
-    lengths[1::2] = widths
-    lengths[-1] = count * (width + 1) - (end[-1] if end.size else 0)
-    values = np.full(lengths.size, rows, np.int32)
-    values[1::2] = start - x0
-    steps = np.repeat(values, lengths).reshape(count, width + 1)
+    values = (start - x0).astype(np.int32)
+    shape = (count, width + 1)
+    steps = glyph_runs(text * (width + 1) + x0, widths, values, len(table.table), shape)
     steps += np.arange(width + 1, dtype=np.int32)
-    return steps
+    return cast(I32Array, steps)
 
 
 _WHITE = np.float32(255)

@@ -24,7 +24,9 @@ __all__ = [
     "arrange",
     "centre_offset",
     "fit",
+    "glyph_runs",
     "layout_boxes",
+    "native_boxes",
     "place",
     "place_and_fit",
     "place_stored",
@@ -90,7 +92,7 @@ class Layout:
         """``x0, y0, x1, y1`` of each glyph's ink in an output of ``shape``."""
         height, width = shape
         if self.native:
-            return _native_boxes(self.starts, self.widths, self.rows, self.offset_x, self.offset_y)
+            return native_boxes(self.starts, self.widths, self.rows, self.offset_x, self.offset_y)
         starts = np.array(self.starts, np.intp)
         boxes = np.stack(
             [
@@ -106,7 +108,7 @@ class Layout:
         return boxes.astype(np.int32)
 
 
-def _native_boxes(
+def native_boxes(
     starts: Any, widths: Any, rows: npt.NDArray[np.integer[Any]], offset_x: Any, offset_y: Any
 ) -> npt.NDArray[np.int32]:
     """:meth:`Layout.boxes` at native scale: the strip sits whole inside the image, so integer
@@ -127,7 +129,7 @@ def layout_boxes(layouts: list[Layout], shape: tuple[int, ...]) -> list[npt.NDAr
     if not native:
         return cast(list[npt.NDArray[np.int32]], boxes)
     counts = np.array([len(layout.starts) for layout in native], np.intp)
-    together = _native_boxes(
+    together = native_boxes(
         list(chain.from_iterable(layout.starts for layout in native)),
         list(chain.from_iterable(layout.widths for layout in native)),
         np.concatenate([layout.rows for layout in native]).reshape(-1, 2),
@@ -375,14 +377,36 @@ def _table_steps(
     """
     placed = np.flatnonzero(fits[text])
     begin = text[placed] * width + x[placed]
-    end = begin + widths[placed]
-    runs = np.empty(2 * placed.size + 1, np.intp)
-    runs[0:-1:2] = begin
-    runs[2:-1:2] -= end[:-1]
-    runs[1::2] = widths[placed]
-    runs[-1] = fits.size * width - (end[-1] if end.size else 0)
-    values = np.full(runs.size, blank, np.intp)
-    values[1::2] = (x0[placed] - x[placed]) * n + placed
-    steps = np.repeat(values, runs).reshape(fits.size, width)
+    values = (x0[placed] - x[placed]) * n + placed
+    steps = cast(IntArray, glyph_runs(begin, widths[placed], values, blank, (fits.size, width)))
     steps += np.arange(width) * n
     return steps
+
+
+def glyph_runs(
+    begin: IntArray,
+    widths: IntArray,
+    values: npt.NDArray[np.integer[Any]],
+    blank: int,
+    shape: tuple[int, int],
+) -> npt.NDArray[np.integer[Any]]:
+    """A map of ``shape`` (of ``values``' type) holding ``blank``, but ``values[g]`` in the
+    ``widths[g]`` cells from flat position ``begin[g]`` (ascending runs, none overlapping):
+    one ``repeat`` of the values along the runs. Batch composers gather output columns
+    through such maps (a glyph's run, plus each column's own step, reads its columns).
+
+    Examples
+    --------
+    >>> glyph_runs(np.array([1, 5]), np.array([2, 1]), np.array([7, 9]), 0, (2, 4)).tolist()
+    [[0, 7, 7, 0], [0, 9, 0, 0]]
+    """
+    end = begin + widths
+    lengths = np.empty(2 * begin.size + 1, np.intp)
+    lengths[0:-1:2] = begin
+    lengths[2:-1:2] -= end[:-1]
+    lengths[1::2] = widths
+    lengths[-1] = shape[0] * shape[1] - (end[-1] if end.size else 0)
+    runs = np.full(lengths.size, blank, values.dtype)
+    runs[1::2] = values
+    cells: npt.NDArray[np.integer[Any]] = np.repeat(runs, lengths).reshape(shape)
+    return cells

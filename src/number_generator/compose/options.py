@@ -80,7 +80,8 @@ class RenderOptions:
     writer: str = "any"
     spacing_mode: str = "ink"
     #: Set from the others: whether glyphs go side by side without overlap and centred
-    #: (ink spacing, no negative gap, ``fit="pad"``), the composer's common case.
+    #: (ink spacing, no negative gap, ``fit="pad"``): the case the fast placements handle
+    #: (:func:`.layout.place_stored`, :func:`.layout.place_stack`, :mod:`.batch`).
     side_by_side: bool = field(default=False, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
